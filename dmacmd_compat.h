@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels dmacmd supports (Debian's 6.1 and
+ * 6.12 LTS) lives here.  Force-included into every file by flags.mk, so no
+ * source file tests LINUX_VERSION_CODE.
+ */
+#ifndef _DMACMD_COMPAT_H
+#define _DMACMD_COMPAT_H
+
+#include <linux/version.h>
+
+/*
+ * Importing the namespace: MODULE_IMPORT_NS() takes a bare token up to 6.12
+ * and a string from 6.13; MODULE_INFO() is the same on both.
+ */
+#define DMACMD_IMPORT_NS() MODULE_INFO(import_ns, "DMACMD")
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+/* pin_user_pages() lost its vmas argument in 6.5. */
+#define dmacmd_pin_user_pages(start, nr, flags, pages) \
+	pin_user_pages(start, nr, flags, pages, NULL)
+#else
+#define dmacmd_pin_user_pages(start, nr, flags, pages) \
+	pin_user_pages(start, nr, flags, pages)
+#endif
+
+#endif /* _DMACMD_COMPAT_H */

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for dmacmd's harness scripts (sourced, not run).
+
+DMACMD_CACHE=${DMACMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dmacmd}
+KVER_TEST=6.12
+
+_t0=$(date +%s)
+
+# step MSG: print a progress line with the time since the script started.
+step() {
+	printf '[%4ss] %s\n' "$(( $(date +%s) - _t0 ))" "$*"
+}
+
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# The unpacked Debian 6.12 source and the build directory for a config
+# fragment.  The directory name carries the source package version and the
+# fragment's hash so that a changed fragment or source builds afresh.
+kernel_src_version() {
+	dpkg-query -W -f='${Version}' "linux-source-$KVER_TEST" 2>/dev/null
+}
+
+kernel_src_dir() {
+	echo "$DMACMD_CACHE/linux-source-$KVER_TEST-$(kernel_src_version)"
+}
+
+kernel_build_dir() {
+	local frag=$1 name=$2
+	local h
+	h=$(cat "$frag" | sha256sum | cut -c1-12)
+	echo "$DMACMD_CACHE/kernel-$name-$(kernel_src_version)-$h"
+}
+
+# Debian's stock 6.1 headers (what users of Debian 12 build against).
+stock_kdir() {
+	local d
+	d=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$d" ] && echo "$d"
+}
