@@ -217,6 +217,23 @@ u64 dmacmd_read_bytes(struct dmacmd *cmd, u64 offset, void *buf, u64 len);
 u64 dmacmd_write_bytes(struct dmacmd *cmd, u64 offset, const void *buf,
 		       u64 len);
 
+/* DriverKit flavour. */
+#define DMACMD_DK_OP_READ	0x1	/* mapping -> data descriptor */
+#define DMACMD_DK_OP_WRITE	0x2	/* data descriptor -> mapping */
+#define DMACMD_DK_OP_ZERO	0x4	/* zero the mapping */
+#define DMACMD_DK_DIR_IN	0x1	/* device may write (kIOMemoryDirectionIn) */
+#define DMACMD_DK_DIR_OUT	0x2	/* device may read (kIOMemoryDirectionOut) */
+
+int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
+			   struct dmacmd_md *md, u64 offset, u64 length,
+			   u64 *flags, u32 *nsegs, struct dmacmd_seg64 *segs);
+int dmacmd_complete_dma(struct dmacmd *cmd, u64 options);
+int dmacmd_get_preparation(struct dmacmd *cmd, u64 *offset, u64 *length,
+			   struct dmacmd_md **md);
+int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
+			     u64 length, u64 data_offset,
+			     struct dmacmd_md *data);
+
 u8 dmacmd_address_bits(const struct dmacmd *cmd);
 u32 dmacmd_alignment(const struct dmacmd *cmd);
 u32 dmacmd_alignment_length(const struct dmacmd *cmd);
