@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the dmacmd KUnit suites. */
+#include "util.h"
