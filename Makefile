@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmacmd: thin wrapper around Kbuild plus the project's check targets.
+# Kbuild itself is in ./Kbuild (no KERNELRELEASE two-pass trick: DKMS
+# appends KERNELRELEASE= to its make command).
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KERNELRELEASE)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf build
+
+# The README's test command: see Documentation/testing.rst.
+check:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/check.sh
+
+demo:
+	@if [ -x scripts/demo.sh ]; then ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
+
+.PHONY: all modules modules_install clean check demo

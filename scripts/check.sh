@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build the test kernel (cached), build the modules against it
+# and against Debian's stock 6.1 headers, boot QEMU once per DMA
+# configuration, and judge the KTAP and the kernel log of every boot.
+#
+#   SUITE=<kunit glob>   run only matching suites (e.g. dmacmd_md, 'dmacmd_m*')
+#   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
+#   BUILD=<dir>          build and log directory (default: ./build)
+#   BOOT_TIMEOUT=<s>     per boot (default 1200)
+#
+# The last line is always "N passed, N failed" (", N skipped" may follow).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+
+SUITE=${SUITE:-}
+CONFIGS=${CONFIGS:-direct swiotlb iommu}
+BUILD=$(realpath -m "${BUILD:-$top/build}")
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
+logs=$BUILD/logs
+mkdir -p "$logs"
+
+# A step that fails before any boot still ends with the counting line.
+abort() {
+	echo "FAIL [harness] $*"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# build_tree NAME KDIR: out-of-place W=1 build; any warning fails it.
+build_tree() {
+	local name=$1 kdir=$2 log="$logs/build-$1.log"
+	step "build: modules against $name ($kdir), W=1"
+	if ! "$here/build.sh" "$kdir" "$BUILD/kbuild-$name" >"$log" 2>&1; then
+		tail -n 30 "$log"
+		abort "module build against $name failed (log: $log)"
+	fi
+	if grep -E 'warning:|error:' "$log"; then
+		abort "module build against $name has warnings (log: $log)"
+	fi
+}
+
+"$here/deps.sh" || abort "installing Debian packages failed"
+kdir=$("$here/kernel.sh" "$here/kernel.config" test) || abort "test kernel build failed"
+
+build_tree 6.12 "$kdir"
+stock=$(stock_kdir) || abort "Debian's 6.1 headers are not installed"
+build_tree 6.1 "$stock"
+[ -f "$BUILD/kbuild-6.1/dmacmd.ko" ] || abort "dmacmd.ko was not built against 6.1"
+
+kb=$BUILD/kbuild-6.12
+mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
+for m in "${mods[@]}"; do
+	[ -f "$m" ] || abort "missing $m"
+done
+initrd=$BUILD/initramfs-check.cpio.gz
+"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) ||
+	abort "initramfs build failed"
+
+append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
+[ -n "$SUITE" ] && append+=" kunit.filter_glob=$SUITE"
+
+args=()
+for cfg in $CONFIGS; do
+	qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
+	      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd"
+	      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
+	case $cfg in
+	direct)  qemu+=(-m 6G -device edu); extra="" ;;
+	swiotlb) qemu+=(-m 2G -device edu); extra="swiotlb=force" ;;
+	iommu)   qemu+=(-m 2G -device intel-iommu,intremap=off -device edu)
+		 extra="intel_iommu=on iommu.strict=1" ;;
+	*) abort "unknown configuration '$cfg' (direct, swiotlb, iommu)" ;;
+	esac
+	step "boot $cfg: ${extra:-no options}${SUITE:+, suites $SUITE}"
+	t=$(date +%s)
+	timeout "$BOOT_TIMEOUT" "${qemu[@]}" -append "$append $extra" \
+		</dev/null >"$logs/$cfg.console" 2>&1
+	status=$?
+	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $logs/$cfg.console"
+	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$status")
+done
+
+python3 "$here/ktap.py" "${args[@]}"

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages the harness needs, when any is missing.
+#   scripts/deps.sh [extra packages...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves kmod
+      cpio xz-utils gzip rsync python3 perl
+      linux-source-6.12 linux-headers-amd64
+      qemu-system-x86 busybox-static "$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	step "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+step "deps: installing ${missing[*]}"
+[ "$(id -u)" -eq 0 ] || die "need root to install: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+step "deps: done"

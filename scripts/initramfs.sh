@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the harness initramfs:
+#   scripts/initramfs.sh OUT.cpio.gz MODULE.ko... [-- TESTSCRIPT...]
+# Modules are loaded in the order given and unloaded in reverse; test
+# scripts run between the two.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(realpath -m "$1")
+shift
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests}
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+install -m 0755 "$here/vm-init" "$root/init"
+: > "$root/modules.list"
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	cp "$1" "$root/"
+	basename "$1" .ko >> "$root/modules.list"
+	shift
+done
+[ $# -gt 0 ] && shift
+for t in "$@"; do
+	cp "$t" "$root/tests/"
+done
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"

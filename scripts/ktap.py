@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge the console logs of the harness boots.
+
+    ktap.py BOOT=CONSOLE_LOG[:QEMU_LOG[:EXIT_STATUS]] ...
+
+Counts KUnit test cases from the KTAP in each console log (parameterised
+cases count one each), and fails a boot on any "not ok", on an incomplete
+or missing KTAP run, on a crash or timeout, and on any kernel report
+(KASAN, kmemleak, lockdep, DMA-API debug, WARNING:, BUG:) even when every
+test passed.  Prints each failure with the log lines around it and ends with
+the line "N passed, N failed[, N skipped]".  Exit status 1 on any failure.
+"""
+
+import re
+import sys
+
+TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+SUBTEST = re.compile(r'^(\s*)# Subtest: (.*)$')
+PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
+RESULT = re.compile(r'^(\s*)(ok|not ok) (\d+) (.*?)\s*(?:#\s*(SKIP|TODO)\b(.*))?$')
+HARNESS = 'dmacmd-harness: '
+
+# Kernel reports that fail a boot whatever the tests said.
+REPORTS = [
+    ('BUG', re.compile(r'\bBUG: ')),
+    ('WARNING', re.compile(r'\bWARNING: ')),
+    ('Oops', re.compile(r'\bOops\b|general protection fault|Kernel panic')),
+    ('lockdep', re.compile(r'possible (circular|recursive) locking|'
+                           r'inconsistent lock state|DEBUG_LOCKS_WARN_ON|'
+                           r'suspicious RCU usage|lock held when returning')),
+    ('kmemleak', re.compile(r'unreferenced object|suspected memory leak')),
+    ('DMA-API', re.compile(r'DMA-API: .*(device driver|free|sync|unmap|'
+                           r'check|leak|mapping error)')),
+    ('UBSAN', re.compile(r'UBSAN: ')),
+    ('hung task', re.compile(r'blocked for more than \d+ seconds')),
+    ('dmacmd leak', re.compile(r'dmacmd: unloading with')),
+]
+CONTEXT = 6
+
+
+class Boot:
+    def __init__(self, name, lines):
+        self.name = name
+        self.lines = lines
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []      # (title, [lines])
+
+    def fail(self, title, idx_from, idx_to):
+        lo = max(0, idx_from)
+        self.failures.append((title, self.lines[lo:idx_to + 1][-40:]))
+
+
+def clean(raw):
+    line = raw.rstrip('\r\n').replace('\r', '')
+    return TS.sub('', line)
+
+
+def parse_ktap(boot):
+    """Walk the KTAP with a stack of open subtests keyed by indentation."""
+    stack = []          # [indent, name, first line idx, failed children]
+    top_plan = None
+    top_results = 0
+    last_mark = 0       # line after the previous result: start of context
+    seen_any = False
+    for i, line in enumerate(boot.lines):
+        m = SUBTEST.match(line)
+        if m:
+            stack.append([len(m.group(1)), m.group(2).strip(), i, 0])
+            seen_any = True
+            continue
+        m = PLAN.match(line)
+        if m and not m.group(1) and not stack:
+            top_plan = (top_plan or 0) + int(m.group(2))
+            continue
+        m = RESULT.match(line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        ok = m.group(2) == 'ok'
+        name = m.group(4).strip()
+        directive = m.group(5)
+        path = [f[1] for f in stack if f[0] <= indent]
+        if stack and stack[-1][0] > indent:
+            # Result of a suite or of a parameterised test: its cases
+            # were counted already, unless it failed on its own.
+            frame = stack.pop()
+            if not ok and frame[3] == 0:
+                boot.failed += 1
+                boot.fail('%s: %s' % ('.'.join(path + [name]),
+                                      'failed outside its cases'),
+                          frame[2], i)
+            if not ok and stack:
+                stack[-1][3] += 1
+            if indent == 0:
+                top_results += 1
+        else:
+            if directive == 'SKIP':
+                boot.skipped += 1
+            elif ok:
+                boot.passed += 1
+            else:
+                boot.failed += 1
+                if stack:
+                    stack[-1][3] += 1
+                boot.fail('.'.join(path + [name]), last_mark, i)
+        last_mark = i + 1
+    if not seen_any:
+        boot.failed += 1
+        boot.fail('no KTAP output: test module did not run', len(boot.lines) - 30,
+                  len(boot.lines) - 1)
+    elif stack or (top_plan is not None and top_results < top_plan):
+        boot.failed += 1
+        boot.fail('KTAP run incomplete (%s of %s suites reported)' %
+                  (top_results, top_plan), len(boot.lines) - 30, len(boot.lines) - 1)
+
+
+def between(lines, begin, end):
+    out, inside = [], False
+    for line in lines:
+        if line.startswith(HARNESS + begin):
+            inside = True
+        elif line.startswith(HARNESS + end):
+            inside = False
+        elif inside and line.strip():
+            out.append(line)
+    return out
+
+
+def parse_reports(boot, qemu_log, status):
+    lines = boot.lines
+    seen = set()
+    for i, line in enumerate(lines):
+        if line.startswith(HARNESS):
+            continue
+        for kind, rx in REPORTS:
+            if rx.search(line) and kind not in seen:
+                seen.add(kind)
+                boot.failed += 1
+                boot.fail('kernel report: %s' % kind, i - CONTEXT, i + 3 * CONTEXT)
+    done = any(line.startswith(HARNESS + 'done') for line in lines)
+    if not done:
+        boot.failed += 1
+        why = 'timeout' if status == '124' else 'crash or hang (exit %s)' % status
+        boot.fail('boot did not finish: %s' % why, len(lines) - 30, len(lines) - 1)
+    leaks = between(lines, 'kmemleak begin', 'kmemleak end')
+    if leaks and 'kmemleak' not in seen:
+        boot.failed += 1
+        boot.failures.append(('kmemleak found leaks after unload', leaks[:40]))
+    for line in lines:
+        m = re.match(HARNESS + r'dma-api error_count (\d+)', line)
+        if m and int(m.group(1)) != 0:
+            boot.failed += 1
+            boot.failures.append(('DMA-API debug counted %s errors' % m.group(1), []))
+    dump = between(lines, 'dma-api dump begin', 'dma-api dump end')
+    if dump:
+        boot.failed += 1
+        boot.failures.append(('DMA mappings still live after unload', dump[:40]))
+    if qemu_log:
+        try:
+            with open(qemu_log, errors='replace') as f:
+                clamp = [l.rstrip() for l in f if 'EDU: clamping DMA' in l]
+        except OSError:
+            clamp = []
+        if clamp:
+            boot.failed += 1
+            boot.failures.append(('edu device was handed an address outside its mask',
+                                  clamp[:10]))
+
+
+def main(argv):
+    boots = []
+    for arg in argv:
+        name, _, rest = arg.partition('=')
+        parts = rest.split(':')
+        console = parts[0]
+        qemu_log = parts[1] if len(parts) > 1 else ''
+        status = parts[2] if len(parts) > 2 else '0'
+        try:
+            with open(console, errors='replace') as f:
+                lines = [clean(l) for l in f]
+        except OSError:
+            lines = []
+        boot = Boot(name, lines)
+        parse_ktap(boot)
+        parse_reports(boot, qemu_log, status)
+        boots.append(boot)
+
+    for boot in boots:
+        for title, ctx in boot.failures:
+            print('FAIL [%s] %s' % (boot.name, title))
+            for line in ctx:
+                print('    | ' + line)
+    for boot in boots:
+        print('boot %-8s %d passed, %d failed, %d skipped' %
+              (boot.name, boot.passed, boot.failed, boot.skipped))
+    passed = sum(b.passed for b in boots)
+    failed = sum(b.failed for b in boots)
+    skipped = sum(b.skipped for b in boots)
+    tail = ', %d skipped' % skipped if skipped else ''
+    print('%d passed, %d failed%s' % (passed, failed, tail))
+    return 1 if failed or not boots else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
