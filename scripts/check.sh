@@ -22,6 +22,9 @@ BUILD=$(realpath -m "${BUILD:-$top/build}")
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 logs=$BUILD/logs
 mkdir -p "$logs"
+# Runs that share a build directory take turns.
+exec 9>"$BUILD/.lock"
+flock 9
 
 # A step that fails before any boot still ends with the counting line.
 abort() {
