@@ -48,7 +48,7 @@ class Boot:
 
     def fail(self, title, idx_from, idx_to):
         lo = max(0, idx_from)
-        self.failures.append((title, self.lines[lo:idx_to + 1][-40:]))
+        self.failures.append((title, self.lines[lo:idx_to + 1][-30:]))
 
 
 def clean(raw):
@@ -68,6 +68,7 @@ def parse_ktap(boot):
         if m:
             stack.append([len(m.group(1)), m.group(2).strip(), i, 0])
             seen_any = True
+            last_mark = i + 1
             continue
         m = PLAN.match(line)
         if m and not m.group(1) and not stack:
