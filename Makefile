@@ -28,3 +28,8 @@ demo:
 	@if [ -x scripts/demo.sh ]; then ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
 
 .PHONY: all modules modules_install clean check demo
+
+lint:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" ./scripts/lint.sh
+
+.PHONY: lint

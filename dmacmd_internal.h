@@ -47,14 +47,11 @@ extern bool dmacmd_strict;
 					      DEFAULT_RATELIMIT_BURST);	\
 		struct device *_dev = (dev);				\
 									\
-		if (__ratelimit(&_rs)) {				\
-			if (_dev)					\
-				dev_err(_dev, "%pS: " fmt, (void *)_RET_IP_, \
-					##__VA_ARGS__);			\
-			else						\
-				pr_err("%pS: " fmt, (void *)_RET_IP_,	\
-				       ##__VA_ARGS__);			\
-		}							\
+		if (__ratelimit(&_rs))					\
+			pr_err("%s%s%pS: " fmt,				\
+			       _dev ? dev_name(_dev) : "",		\
+			       _dev ? ": " : "", (void *)_RET_IP_,	\
+			       ##__VA_ARGS__);				\
 		WARN_ON_ONCE(dmacmd_strict);				\
 	} while (0)
 

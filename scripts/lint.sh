@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make lint: checkpatch --strict, kernel-doc -Wall on the public headers and
+# exported sources, sparse (C=2) and W=1 builds with gcc and with clang.
+# Prints one line per gate and "lint: N problems" last; exit 1 on any.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+
+BUILD=$(realpath -m "${BUILD:-$top/build}")/lint
+mkdir -p "$BUILD"
+"$here/deps.sh" clang llvm lld sparse >/dev/null || die "installing lint tools failed"
+src=$(kernel_src_dir)
+[ -x "$src/scripts/checkpatch.pl" ] || "$here/kernel.sh" "$here/kernel.config" test >/dev/null
+problems=0
+
+gate() {	# gate NAME LOG: count a gate's result from its log
+	local name=$1 log=$2 n
+	n=$(grep -cE "$3" "$log")
+	if [ "$n" -ne 0 ] || [ "${4:-0}" -ne 0 ]; then
+		echo "lint: $name: FAILED ($n findings, log $log)"
+		grep -E "$3" "$log" | head -n 20 | sed 's/^/    /'
+		problems=$((problems + 1))
+	else
+		echo "lint: $name: clean"
+	fi
+}
+
+cd "$top"
+# checkpatch: CamelCase is allowed only where Apple's spelling is the point
+# (the porting headers and samples written in IOKit style).
+camel=$(git ls-files 'include/dmacmd/*' 'samples/*' | grep -E '\.[ch]$')
+plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|samples/|dmacmd_compat.h)')
+log=$BUILD/checkpatch.log
+{
+	# shellcheck disable=SC2086
+	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $plain
+	[ -z "$camel" ] || "$src/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types --ignore CAMELCASE,FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $camel
+	# The compat header is the one place that compares kernel versions.
+	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f dmacmd_compat.h
+} >"$log" 2>&1
+gate checkpatch "$log" '(ERROR|WARNING|CHECK):'
+
+log=$BUILD/kernel-doc.log
+exported=$(git grep -l EXPORT_SYMBOL -- '*.c')
+# shellcheck disable=SC2086
+"$src/scripts/kernel-doc" -none -Wall include/linux/dmacmd.h $exported >"$log" 2>&1
+gate kernel-doc "$log" 'warning|error'
+
+kdir=$("$here/kernel.sh" "$here/kernel.config" test 2>/dev/null)
+log=$BUILD/sparse.log
+"$here/build.sh" "$kdir" "$BUILD/sparse" C=2 >"$log" 2>&1
+gate "sparse C=2" "$log" 'warning:|error:' $?
+
+log=$BUILD/gcc.log
+"$here/build.sh" "$kdir" "$BUILD/gcc" >"$log" 2>&1
+gate "gcc W=1 (6.12)" "$log" 'warning:|error:' $?
+
+# clang needs a kernel tree configured for clang: prepare one (no vmlinux).
+ckdir=$DMACMD_CACHE/kernel-clang-$(kernel_src_version)-$(sha256sum <"$here/kernel.config" | cut -c1-12)
+if [ ! -f "$ckdir/.dmacmd-done" ]; then
+	step "lint: preparing a clang-configured 6.12 tree in $ckdir"
+	rm -rf "$ckdir"; mkdir -p "$ckdir"
+	{ make -s -C "$src" O="$ckdir" LLVM=1 KCONFIG_ALLCONFIG="$here/kernel.config" allnoconfig &&
+	  make -s -C "$src" O="$ckdir" LLVM=1 -j"$(nproc)" modules_prepare; } >"$BUILD/clang-prepare.log" 2>&1 &&
+		touch "$ckdir/.dmacmd-done"
+fi
+# Same configuration as the gcc test kernel, so the same exports.
+cp "$kdir/Module.symvers" "$ckdir/Module.symvers"
+log=$BUILD/clang.log
+"$here/build.sh" "$ckdir" "$BUILD/clang" LLVM=1 >"$log" 2>&1
+gate "clang W=1 (6.12)" "$log" 'warning:|error:' $?
+
+echo "lint: $problems problems"
+[ "$problems" -eq 0 ]
