@@ -33,3 +33,8 @@ lint:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)" ./scripts/lint.sh
 
 .PHONY: lint
+
+docs:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" ./scripts/docs.sh
+
+.PHONY: docs
