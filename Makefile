@@ -38,3 +38,8 @@ docs:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)" ./scripts/docs.sh
 
 .PHONY: docs
+
+dkms:
+	@KVER="$(KVER)" DKMS_ROOT="$(DKMS_ROOT)" ./scripts/dkms.sh
+
+.PHONY: dkms
