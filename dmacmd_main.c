@@ -17,7 +17,7 @@ atomic_long_t dmacmd_live_mds = ATOMIC_LONG_INIT(0);
 
 static int __init dmacmd_init(void)
 {
-	return 0;
+	return dmacmd_debug_init();
 }
 
 static void __exit dmacmd_exit(void)
@@ -25,6 +25,7 @@ static void __exit dmacmd_exit(void)
 	long cmds = atomic_long_read(&dmacmd_live_cmds);
 	long mds = atomic_long_read(&dmacmd_live_mds);
 
+	dmacmd_debug_exit();
 	if (cmds || mds)
 		pr_err("unloading with %ld live commands and %ld live descriptors\n",
 		       cmds, mds);

@@ -32,7 +32,7 @@ cd "$top"
 # checkpatch: CamelCase is allowed only where Apple's spelling is the point
 # (the porting headers and samples written in IOKit style).
 camel=$(git ls-files 'include/dmacmd/*' 'samples/*' | grep -E '\.[ch]$')
-plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|samples/|dmacmd_compat.h)')
+plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|include/trace/|samples/|dmacmd_compat.h)')
 log=$BUILD/checkpatch.log
 {
 	# shellcheck disable=SC2086
@@ -40,6 +40,10 @@ log=$BUILD/checkpatch.log
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $plain
 	[ -z "$camel" ] || "$src/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--show-types --ignore CAMELCASE,FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $camel
+	# Trace event headers follow the TRACE_EVENT() layout of the kernel's
+	# own include/trace/events/, which --strict's alignment checks reject.
+	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE -f include/trace/events/*.h
 	# The compat header is the one place that compares kernel versions.
 	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f dmacmd_compat.h

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Observability and fault injection: per-device statistics with per-CPU
+ * counters, and the failure sites that tests and debugfs can arm.
+ * Implemented in dmacmd_debug.c.
+ */
+#ifndef _DMACMD_DEBUG_H
+#define _DMACMD_DEBUG_H
+
+#include <linux/jump_label.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+struct device;
+
+enum dmacmd_stat {
+	DMACMD_STAT_PREPARES,
+	DMACMD_STAT_COMPLETES,
+	DMACMD_STAT_SYNCS,
+	DMACMD_STAT_SEGMENTS,
+	DMACMD_STAT_BOUNCED_BYTES,
+	DMACMD_STAT_MAP_FAILURES,
+	DMACMD_STAT_MISUSE,
+	DMACMD_STAT_NR
+};
+
+struct dmacmd_stat_counters {
+	u64 v[DMACMD_STAT_NR];
+};
+
+/**
+ * struct dmacmd_dev_stats - statistics of every command of one device
+ * @node: entry in the module's list of devices (under its mutex)
+ * @dev: the device (a reference is held while any command uses it)
+ * @users: commands using this entry
+ * @live_cmds: commands of this device currently alive
+ * @pcpu: the counters, per CPU so that the hot path shares no cache line
+ */
+struct dmacmd_dev_stats {
+	struct list_head node;
+	struct device *dev;
+	unsigned int users;
+	atomic_long_t live_cmds;
+	struct dmacmd_stat_counters __percpu *pcpu;
+};
+
+struct dmacmd_dev_stats *dmacmd_stats_get(struct device *dev);
+void dmacmd_stats_put(struct dmacmd_dev_stats *stats);
+
+/* Count an event for a device; @stats may be NULL (no device). */
+static inline void dmacmd_stat_add(struct dmacmd_dev_stats *stats,
+				   enum dmacmd_stat which, u64 n)
+{
+	if (stats)
+		this_cpu_add(stats->pcpu->v[which], n);
+}
+
+/* The operations that can fail, each with its own debugfs knob. */
+enum dmacmd_fault {
+	DMACMD_FAULT_ALLOC,	/* kmalloc/kvmalloc of dmacmd's own state */
+	DMACMD_FAULT_PIN,	/* pinning user pages */
+	DMACMD_FAULT_MAP,	/* dma_map_* */
+	DMACMD_FAULT_BOUNCE,	/* bounce page allocation */
+	DMACMD_FAULT_NR
+};
+
+DECLARE_STATIC_KEY_FALSE(dmacmd_fault_armed);
+bool __dmacmd_should_fail(enum dmacmd_fault site);
+
+/*
+ * dmacmd_should_fail() - whether an armed fault hits this call.  Free (a
+ * patched-out jump) until a test or a debugfs knob arms a fault.
+ */
+static inline bool dmacmd_should_fail(enum dmacmd_fault site)
+{
+	if (static_branch_unlikely(&dmacmd_fault_armed))
+		return __dmacmd_should_fail(site);
+	return false;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
+void dmacmd_fault_arm(unsigned int sites, unsigned int nth);
+unsigned int dmacmd_fault_disarm(unsigned int *calls);
+#endif
+
+int dmacmd_debug_init(void);
+void dmacmd_debug_exit(void);
+
+#endif /* _DMACMD_DEBUG_H */
