@@ -578,7 +578,7 @@ static void dmacmd_test_bounce_address_bits_high_pages(struct kunit *test)
 			pages[i] = bnc_page_where(test, GFP_KERNEL, true,
 						  limit);
 			if (!pages[i] && eff != 32)
-				kunit_skip(test, "no free RAM above %u bits here: nothing to bounce",
+				kunit_skip(test, "no RAM above %u bits here: nothing to bounce",
 					   eff);
 			if (!pages[i]) {
 				kunit_info(test, "no RAM above 4 GiB: checking nothing is bounced\n");
