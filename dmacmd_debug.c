@@ -14,6 +14,7 @@
 #include <kunit/visibility.h>
 
 #include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/dmacmd.h>
