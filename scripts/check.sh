@@ -54,13 +54,31 @@ stock=$(stock_kdir) || abort "Debian's 6.1 headers are not installed"
 build_tree 6.1 "$stock"
 [ -f "$BUILD/kbuild-6.1/dmacmd.ko" ] || abort "dmacmd.ko was not built against 6.1"
 
+# build_consumer NAME KDIR: the native consumer sample, built the way an
+# out-of-tree driver builds against dmacmd (KBUILD_EXTRA_SYMBOLS).
+build_consumer() {
+	local name=$1 kdir=$2 out="$BUILD/consumer-$1" log="$logs/build-consumer-$1.log"
+	step "build: samples/consumer against $name"
+	mkdir -p "$out"
+	rsync -a --delete "$top/samples/consumer/" "$out/"
+	if ! make -C "$out" KDIR="$kdir" DMACMD="$top" W=1 \
+		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" >"$log" 2>&1 ||
+	   grep -E 'warning:|error:' "$log"; then
+		tail -n 20 "$log"
+		abort "samples/consumer does not build cleanly against $name (log: $log)"
+	fi
+}
+build_consumer 6.12 "$kdir"
+build_consumer 6.1 "$stock"
+
 kb=$BUILD/kbuild-6.12
 mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
 for m in "${mods[@]}"; do
 	[ -f "$m" ] || abort "missing $m"
 done
 initrd=$BUILD/initramfs-check.cpio.gz
-"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) ||
+"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) \
+	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" ||
 	abort "initramfs build failed"
 
 append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"

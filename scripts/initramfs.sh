@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the harness initramfs:
-#   scripts/initramfs.sh OUT.cpio.gz MODULE.ko... [-- TESTSCRIPT...]
+#   scripts/initramfs.sh OUT.cpio.gz MODULE.ko... [-- TESTSCRIPT... [-- FILE...]]
 # Modules are loaded in the order given and unloaded in reverse; test
-# scripts run between the two.
+# scripts run between the two; FILEs are copied to / for the scripts' use.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1")
@@ -25,7 +25,12 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 	shift
 done
 [ $# -gt 0 ] && shift
-for t in "$@"; do
-	cp "$t" "$root/tests/"
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	cp "$1" "$root/tests/"
+	shift
+done
+[ $# -gt 0 ] && shift
+for f in "$@"; do
+	cp "$f" "$root/"
 done
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"
