@@ -71,6 +71,21 @@ build_consumer() {
 build_consumer 6.12 "$kdir"
 build_consumer 6.1 "$stock"
 
+# Quality gates that do not stop the boots but fail the run: lint, and the
+# DKMS install of the core module against Debian's stock headers.
+gates=$BUILD/gates.txt
+: >"$gates"
+step "gate: make lint"
+if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
+	grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$gates"
+	grep -q . "$gates" || echo "make lint failed (log: $logs/lint.log)" >>"$gates"
+fi
+step "gate: DKMS install against $(basename "$stock") into a staging tree"
+if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
+	echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
+fi
+grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
+
 kb=$BUILD/kbuild-6.12
 mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
 for m in "${mods[@]}"; do
@@ -105,4 +120,4 @@ for cfg in $CONFIGS; do
 	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$status")
 done
 
-python3 "$here/ktap.py" "${args[@]}"
+python3 "$here/ktap.py" --gates "$gates" "${args[@]}"

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge the console logs of the harness boots.
 
-    ktap.py BOOT=CONSOLE_LOG[:QEMU_LOG[:EXIT_STATUS]] ...
+    ktap.py [--gates FILE] BOOT=CONSOLE_LOG[:QEMU_LOG[:EXIT_STATUS]] ...
+
+FILE lists failed harness gates (lint, DKMS), one per line; each counts as
+a failure.
 
 Counts KUnit test cases from the KTAP in each console log (parameterised
 cases count one each), and fails a boot on any "not ok", on an incomplete
@@ -171,6 +174,14 @@ def parse_reports(boot, qemu_log, status):
 
 def main(argv):
     boots = []
+    gates = []
+    if len(argv) >= 2 and argv[0] == '--gates':
+        try:
+            with open(argv[1]) as f:
+                gates = [l.strip() for l in f if l.strip()]
+        except OSError:
+            pass
+        argv = argv[2:]
     for arg in argv:
         name, _, rest = arg.partition('=')
         parts = rest.split(':')
@@ -192,11 +203,13 @@ def main(argv):
             print('FAIL [%s] %s' % (boot.name, title))
             for line in ctx:
                 print('    | ' + line)
+    for gate in gates:
+        print('FAIL [harness] %s' % gate)
     for boot in boots:
         print('boot %-8s %d passed, %d failed, %d skipped' %
               (boot.name, boot.passed, boot.failed, boot.skipped))
     passed = sum(b.passed for b in boots)
-    failed = sum(b.failed for b in boots)
+    failed = sum(b.failed for b in boots) + len(gates)
     skipped = sum(b.skipped for b in boots)
     tail = ', %d skipped' % skipped if skipped else ''
     print('%d passed, %d failed%s' % (passed, failed, tail))
