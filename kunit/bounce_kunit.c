@@ -26,6 +26,9 @@
 #include <linux/swiotlb.h>
 #include <linux/dmacmd.h>
 
+/* The fault sites of the bounce allocator (test hooks, not API). */
+#include "../dmacmd_debug.h"
+
 #define BNC_MAX_SEGS		1024
 #define BNC_MAX_CHUNKS		16
 /* Pages tried when looking for one above or below an address limit. */
@@ -43,6 +46,32 @@ static void bnc_md_complete(void *md)
 static void bnc_clear_memory(void *cmd)
 {
 	dmacmd_clear_memory(cmd, true);
+}
+
+static void bnc_fault_off(void *unused)
+{
+	dmacmd_fault_disarm(NULL);
+}
+
+/*
+ * Arm the bounce allocation site: its @nth call from this task fails
+ * (INT_MAX: none does, the calls are only counted).  Disarmed at the end
+ * of the test should an assertion end it early.
+ */
+static void bnc_fault_arm(struct kunit *test, unsigned int nth)
+{
+	dmacmd_fault_arm(BIT(DMACMD_FAULT_BOUNCE), nth);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_fault_off,
+							NULL), 0);
+}
+
+/* Disarm; returns the faults injected, *@calls the site's calls. */
+static unsigned int bnc_fault_disarm(struct kunit *test, unsigned int *calls)
+{
+	unsigned int fired = dmacmd_fault_disarm(calls);
+
+	kunit_remove_action(test, bnc_fault_off, NULL);
+	return fired;
 }
 
 /* The caller's memory, as the CPU sees it: a list of contiguous chunks. */
@@ -1330,19 +1359,24 @@ static void bnc_release_memory(struct bnc_hold *h)
 
 /*
  * A steady stream of prepare/complete cycles of one shape does not
- * allocate.  The API exposes no allocation counter, so the criterion is the
- * bounce memory's address: between cycles the test takes memory of the
- * sizes a bounce allocator uses, so bounce memory freed at complete and
- * allocated again at prepare would land elsewhere.  Under swiotlb=force the
- * segments are swiotlb slots, which move every cycle by design; there the
- * physical address of the bounce descriptor (dmacmd_dma_memory()) is
- * compared when dmacmd exposes one.
+ * allocate.  Two criteria:
+ * - the calls of dmacmd's bounce allocation site (its fault hook counts
+ *   them): some while the command is set up and first prepared, none in
+ *   the cycles after;
+ * - the bounce memory's address: between cycles the test takes memory of
+ *   the sizes a bounce allocator uses, so bounce memory freed at complete
+ *   and allocated again at prepare would land elsewhere.  Under
+ *   swiotlb=force the segments are swiotlb slots, which move every cycle by
+ *   design; there the physical address of the bounce descriptor
+ *   (dmacmd_dma_memory()) is compared when dmacmd exposes one.
+ * The memory goes when the command is released (kmemleak checks).
  */
 static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 {
 	struct dmacmd_seg64 *first;
 	struct dmacmd_md *dma_md;
 	phys_addr_t bounce_phys = 0, ph;
+	unsigned int setup_calls, steady_calls;
 	struct bnc_fix f = {};
 	struct bnc_hold h;
 	u32 seed = bnc_seed(), first_n = 0;
@@ -1350,11 +1384,12 @@ static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 	u64 l;
 	int cycle;
 
-	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 2 * PAGE_SIZE, true);
-	forced = bnc_swiotlb_forced(f.dev);
 	first = kunit_kcalloc(test, BNC_MAX_SEGS, sizeof(*first), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, first);
 
+	bnc_fault_arm(test, INT_MAX);
+	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 2 * PAGE_SIZE, true);
+	forced = bnc_swiotlb_forced(f.dev);
 	for (cycle = 0; cycle < BNC_CYCLES; cycle++) {
 		bool held = cycle > 0;
 
@@ -1377,12 +1412,6 @@ static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 								     &l);
 				KUNIT_EXPECT_NE(test, bounce_phys, 0);
 			}
-			if (forced && !have_md) {
-				KUNIT_EXPECT_EQ(test,
-						dmacmd_complete(f.cmd, true,
-								true), 0);
-				kunit_skip(test, "swiotlb=force: slots move, no bounce descriptor");
-			}
 		} else {
 			if (!forced) {
 				KUNIT_EXPECT_EQ_MSG(test, f.m.n, first_n,
@@ -1404,7 +1433,21 @@ static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 			}
 		}
 		bnc_roundtrip(test, f.cmd, &f.b, &f.m, seed + cycle * 8);
+		if (cycle == 0) {
+			bnc_fault_disarm(test, &setup_calls);
+			bnc_fault_arm(test, INT_MAX);
+		}
 	}
+	bnc_fault_disarm(test, &steady_calls);
+
+	if (setup_calls)
+		KUNIT_EXPECT_EQ_MSG(test, steady_calls, 0,
+				    "bounce allocations in %d cycles of one shape",
+				    BNC_CYCLES - 1);
+	else if (forced && !have_md)
+		kunit_skip(test, "swiotlb=force, no allocation count: nothing to compare");
+	else
+		kunit_info(test, "bounce allocation site not counted: addresses compared only\n");
 }
 
 /*
@@ -1489,13 +1532,65 @@ static void dmacmd_test_bounce_read_write_bytes_bounce_copy(struct kunit *test)
 /* ---- failures ---- */
 
 /*
- * Bounce allocation failure: prepare returns -ENOMEM, the command is left
- * as it was (not prepared) and a later prepare works.  Needs a static-stub
- * hook in dmacmd's bounce allocator.
+ * Bounce allocation failure, at each allocation of prepare in turn (the
+ * "Nth call" fault hook of dmacmd's bounce allocator): prepare returns
+ * -ENOMEM and leaves the command as it was (not prepared, memory
+ * untouched, nothing leaked), or, where dmacmd has a fallback, succeeds
+ * with a mapping that works.  A prepare without faults works afterwards.
  */
 static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 {
-	kunit_skip(test, "no fault hook in the bounce allocator yet");
+	unsigned int nth, fired, calls, enomem = 0;
+	struct bnc_fix f = {};
+	u32 seed = bnc_seed();
+	u64 poff, plen;
+	int ret;
+
+	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 4 * PAGE_SIZE, true);
+	bnc_cpu_fill(&f.b, 0, f.len, seed);
+
+	for (nth = 1; nth <= 64; nth++) {
+		bnc_fault_arm(test, nth);
+		ret = dmacmd_prepare(f.cmd, 0, 0, true, true);
+		fired = bnc_fault_disarm(test, &calls);
+		if (!fired) {
+			KUNIT_ASSERT_EQ(test, ret, 0);
+			bnc_fix_gen(test, &f);
+			KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, false),
+					0);
+			if (nth == 1)
+				kunit_skip(test, "no fault hook in the bounce allocator yet");
+			break;
+		}
+		if (ret == 0) {
+			kunit_info(test, "bounce allocation %u failed, prepare fell back\n",
+				   nth);
+			bnc_fix_gen(test, &f);
+			bnc_expect_dev(test, &f.m, 0, f.len, seed, "fallback");
+			KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, false),
+					0);
+			continue;
+		}
+		enomem++;
+		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
+				    "bounce allocation %u of %u failed", nth,
+				    calls);
+		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
+		KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &poff,
+							    &plen), -EBADFD);
+		KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(f.cmd), 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true),
+				-EBADFD);
+		bnc_expect_cpu(test, &f.b, 0, f.len, seed, "failed prepare");
+	}
+	KUNIT_EXPECT_LE_MSG(test, nth, 64, "prepare kept allocating");
+	if (!enomem)
+		kunit_info(test, "every bounce allocation failure had a fallback\n");
+
+	bnc_cpu_fill(&f.b, 0, f.len, seed + 8);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	bnc_fix_gen(test, &f);
+	bnc_roundtrip(test, f.cmd, &f.b, &f.m, seed + 8);
 }
 
 /*
@@ -1578,3 +1673,5 @@ static struct kunit_suite dmacmd_bounce_suite = {
 };
 
 kunit_test_suites(&dmacmd_bounce_suite);
+
+MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING");
