@@ -43,3 +43,9 @@ dkms:
 	@KVER="$(KVER)" DKMS_ROOT="$(DKMS_ROOT)" ./scripts/dkms.sh
 
 .PHONY: dkms
+
+# Benchmark against the hand-written DMA API: see Documentation/bench.rst.
+bench:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench.sh
+
+.PHONY: bench

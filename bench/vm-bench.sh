@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of make bench, run by the initramfs' /init between loading and
+# unloading the modules.  Hands every dmacmd_bench.<param>=<value> of the
+# kernel command line to the module, then starts the run; the results are
+# the module's "dmacmd_bench: {...}" console lines.
+P=/sys/module/dmacmd_bench/parameters
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	dmacmd_bench.*=*)
+		kv=${arg#dmacmd_bench.}
+		echo "${kv#*=}" > "$P/${kv%%=*}" ||
+			echo "dmacmd-harness: bench: cannot set ${kv%%=*}"
+		;;
+	esac
+done
+echo "dmacmd-harness: bench start"
+echo 1 > /sys/kernel/debug/dmacmd_bench/run
+echo "dmacmd-harness: bench status $?"

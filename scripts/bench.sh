@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build (or reuse) the lean guest kernel, build dmacmd.ko and
+# bench/dmacmd_bench.ko against it, boot QEMU once per DMA configuration,
+# run the benchmark in each boot and report medians, spreads and ratios
+# (bench/report.py), written to bench/results/latest.md as well.
+#
+#   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
+#   BUILD=<dir>          build and log directory (default: ./build/bench)
+#   BENCH_ARGS="..."     extra module parameters, e.g. "reps=9 run_ms=30"
+#   BOOT_TIMEOUT=<s>     per boot (default 900)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+
+CONFIGS=${CONFIGS:-direct swiotlb iommu}
+BUILD=$(realpath -m "${BUILD:-$top/build/bench}")
+BENCH_ARGS=${BENCH_ARGS:-}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+logs=$BUILD/logs
+mkdir -p "$logs"
+exec 9>"$BUILD/.lock"
+flock 9
+
+"$here/deps.sh" || die "installing Debian packages failed"
+kdir=$("$here/kernel.sh" "$here/kernel-lean.config" lean) || die "lean kernel build failed"
+
+kb=$BUILD/kbuild
+log=$logs/build.log
+step "build: dmacmd.ko and dmacmd_bench.ko against the lean kernel, W=1"
+if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 &&
+       make -s -C "$kdir" M="$kb/bench" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$kb/Module.symvers" modules; } >"$log" 2>&1; then
+	tail -n 30 "$log"
+	die "module build failed (log: $log)"
+fi
+grep -E 'warning:|error:' "$log" && die "module build has warnings (log: $log)"
+
+initrd=$BUILD/initramfs-bench.cpio.gz
+"$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" "$kb/bench/dmacmd_bench.ko" \
+	-- "$top/bench/vm-bench.sh" || die "initramfs build failed"
+
+params=""
+for p in $BENCH_ARGS; do
+	params+=" dmacmd_bench.$p"
+done
+
+# Print the benchmark's progress lines while QEMU runs.
+follow() {
+	local cfg=$1 con=$2 seen=0 n
+	while sleep 5; do
+		n=$(grep -c '"t":"progress"' "$con" 2>/dev/null)
+		[ "${n:-0}" -gt "$seen" ] || continue
+		grep '"t":"progress"' "$con" | sed -n "$((seen + 1)),${n}p" |
+			sed -E 's/.*"what":"([^"]*)".*/\1/' |
+			while IFS= read -r what; do step "boot $cfg: $what"; done
+		seen=$n
+	done
+}
+
+args=()
+for cfg in $CONFIGS; do
+	qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
+	      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd"
+	      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
+	case $cfg in
+	direct)  qemu+=(-m 6G -device edu); extra="" ;;
+	# A 512 MiB bounce pool, so that the 65536-page scaling point fits.
+	swiotlb) qemu+=(-m 2G -device edu); extra="swiotlb=262144,force" ;;
+	iommu)   qemu+=(-m 2G -device intel-iommu,intremap=off -device edu)
+		 extra="intel_iommu=on iommu.strict=1" ;;
+	*) die "unknown configuration '$cfg' (direct, swiotlb, iommu)" ;;
+	esac
+	con=$logs/$cfg.console
+	: >"$con"
+	step "boot $cfg: ${extra:-no options}"
+	follow "$cfg" "$con" &
+	fpid=$!
+	t=$(date +%s)
+	timeout "$BOOT_TIMEOUT" "${qemu[@]}" \
+		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params" \
+		</dev/null >"$con" 2>&1
+	status=$?
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $con"
+	args+=("$cfg=$con:$status")
+done
+
+mkdir -p "$top/bench/results"
+python3 "$top/bench/report.py" --out "$top/bench/results/latest.md" \
+	--kernel "$kdir" "${args[@]}"
