@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmacmd porting headers: IOMemoryDescriptor and its subclasses
+ * (IOBufferMemoryDescriptor, IOSubMemoryDescriptor, IOMultiMemoryDescriptor)
+ * as static inline wrappers over the native struct dmacmd_md API.
+ *
+ * Spelling: IOMemoryDescriptor::withAddressRange(...) becomes
+ * IOMemoryDescriptor_withAddressRange(...), md->getLength() becomes
+ * IOMemoryDescriptor_getLength(md), with every argument explicit.  All four
+ * classes are the one type struct dmacmd_md, so a subclass pointer goes
+ * wherever IOKit takes an IOMemoryDescriptor.  Constructors return NULL on
+ * failure, as IOKit's do.  See Documentation/iokit-mapping.rst.
+ */
+#ifndef _DMACMD_IOKIT_IOMEMORYDESCRIPTOR_H
+#define _DMACMD_IOKIT_IOMEMORYDESCRIPTOR_H
+
+#include <linux/dma-direction.h>
+#include <linux/err.h>
+#include <linux/types.h>
+#include <linux/dmacmd.h>
+
+#include <dmacmd/IOKit/IOReturn.h>
+#include <dmacmd/IOKit/IOTypes.h>
+
+/* Options the buffer constructors accept; any other bit is refused. */
+#define DMACMD_IOKIT_BUFFER_OPTIONS					\
+	(kIOMemoryDirectionMask | kIOMemoryPhysicallyContiguous |	\
+	 kIOMemoryHostPhysicallyContiguous | kIOMapCacheMask |		\
+	 kIOMemoryMapperNone | kIOMemoryThreadSafe)
+
+/* Options the other descriptor constructors accept. */
+#define DMACMD_IOKIT_MD_OPTIONS						\
+	(kIOMemoryDirectionMask | kIOMemoryAsReference |		\
+	 kIOMemoryThreadSafe)
+
+/* Helpers of the wrappers below; not part of the IOKit spelling. */
+static inline enum dma_data_direction dmacmd_iokit_dma_dir(IOOptionBits dir)
+{
+	switch (dir & kIODirectionOutIn) {
+	case kIODirectionIn:
+		return DMA_FROM_DEVICE;
+	case kIODirectionOut:
+		return DMA_TO_DEVICE;
+	default:
+		/* IOKit treats None as both ways when copying. */
+		return DMA_BIDIRECTIONAL;
+	}
+}
+
+static inline IODirection dmacmd_iokit_io_dir(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_FROM_DEVICE:
+		return kIODirectionIn;
+	case DMA_TO_DEVICE:
+		return kIODirectionOut;
+	case DMA_BIDIRECTIONAL:
+		return kIODirectionInOut;
+	default:
+		return kIODirectionNone;
+	}
+}
+
+static inline IOMemoryDescriptor *dmacmd_iokit_md(struct dmacmd_md *md)
+{
+	return IS_ERR(md) ? NULL : md;
+}
+
+/* Constructors. */
+
+/**
+ * IOMemoryDescriptor_withAddressRange() - Describe one range of an address space
+ * @address: start of the range
+ * @length: length in bytes
+ * @options: a kIODirection* value, optionally or'ed with kIOMemoryAsReference
+ *	or kIOMemoryThreadSafe (both without effect)
+ * @task: kernel_task (kernel virtual address), current_task() (user address
+ *	of the caller, pinned by IOMemoryDescriptor_prepare()) or NULL (CPU
+ *	physical address)
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOMemoryDescriptor *
+IOMemoryDescriptor_withAddressRange(mach_vm_address_t address,
+				    mach_vm_size_t length, IOOptionBits options,
+				    task_t task)
+{
+	enum dma_data_direction dir = dmacmd_iokit_dma_dir(options);
+
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+		return NULL;
+	if (!task)
+		return dmacmd_iokit_md(dmacmd_md_from_phys(address, length,
+							   dir));
+	if (task == kernel_task)
+		return dmacmd_iokit_md(dmacmd_md_from_kva((void *)(uintptr_t)address,
+							  length, dir));
+	if (task == current_task())
+		return dmacmd_iokit_md(dmacmd_md_from_user(address, length,
+							   dir));
+	return NULL;
+}
+
+/**
+ * IOMemoryDescriptor_withAddressRanges() - Describe several ranges of one space
+ * @ranges: array of @rangeCount ranges (copied; need not outlive the call)
+ * @rangeCount: number of ranges
+ * @options: as for IOMemoryDescriptor_withAddressRange()
+ * @task: kernel_task, current_task() or NULL, as there
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOMemoryDescriptor *
+IOMemoryDescriptor_withAddressRanges(IOAddressRange *ranges,
+				     UInt32 rangeCount, IOOptionBits options,
+				     task_t task)
+{
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+		return NULL;
+	if (task && task != kernel_task && task != current_task())
+		return NULL;
+	return dmacmd_iokit_md(dmacmd_md_from_ranges((const struct dmacmd_range *)ranges,
+						     rangeCount,
+						     dmacmd_iokit_dma_dir(options),
+						     task));
+}
+
+/**
+ * IOMemoryDescriptor_withAddress() - Describe a kernel virtual range
+ * @address: kernel virtual address (linear map or vmalloc)
+ * @withLength: length in bytes
+ * @withDirection: a kIODirection* value
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOMemoryDescriptor *
+IOMemoryDescriptor_withAddress(void *address, IOByteCount withLength,
+			       IODirection withDirection)
+{
+	return dmacmd_iokit_md(dmacmd_md_from_kva(address, withLength,
+						  dmacmd_iokit_dma_dir(withDirection)));
+}
+
+/**
+ * IOMemoryDescriptor_withPhysicalAddress() - Describe a CPU physical range
+ * @address: CPU physical address
+ * @withLength: length in bytes
+ * @withDirection: a kIODirection* value
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOMemoryDescriptor *
+IOMemoryDescriptor_withPhysicalAddress(IOPhysicalAddress address,
+				       IOByteCount withLength,
+				       IODirection withDirection)
+{
+	return dmacmd_iokit_md(dmacmd_md_from_phys(address, withLength,
+						   dmacmd_iokit_dma_dir(withDirection)));
+}
+
+/**
+ * IOSubMemoryDescriptor_withSubRange() - Describe part of another descriptor
+ * @of: the parent descriptor (it gains a reference)
+ * @offset: start within @of
+ * @length: length in bytes
+ * @options: a kIODirection* value
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOSubMemoryDescriptor *
+IOSubMemoryDescriptor_withSubRange(IOMemoryDescriptor *of, IOByteCount offset,
+				   IOByteCount length, IOOptionBits options)
+{
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+		return NULL;
+	return dmacmd_iokit_md(dmacmd_md_sub(of, offset, length,
+					     dmacmd_iokit_dma_dir(options)));
+}
+
+/**
+ * IOMultiMemoryDescriptor_withDescriptors() - Concatenate descriptors
+ * @descriptors: array of @withCount descriptors (each gains a reference;
+ *	the array itself is copied)
+ * @withCount: number of descriptors
+ * @withDirection: a kIODirection* value
+ * @asReference: ignored: the array is always copied
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOMultiMemoryDescriptor *
+IOMultiMemoryDescriptor_withDescriptors(IOMemoryDescriptor **descriptors,
+					UInt32 withCount,
+					IODirection withDirection,
+					bool asReference)
+{
+	(void)asReference;
+	return dmacmd_iokit_md(dmacmd_md_multi(descriptors, withCount,
+					       dmacmd_iokit_dma_dir(withDirection)));
+}
+
+/**
+ * IOBufferMemoryDescriptor_inTaskWithPhysicalMask() - Allocate a DMA buffer
+ * @inTask: kernel_task (buffers for other tasks are not supported)
+ * @options: a kIODirection* value or'ed with kIOMemoryPhysicallyContiguous
+ *	or kIOMemoryHostPhysicallyContiguous (both give CPU-contiguous
+ *	memory), and optionally a kIOMap*Cache mode, kIOMemoryMapperNone or
+ *	kIOMemoryThreadSafe (accepted, no effect); any other bit is refused
+ * @capacity: size in bytes
+ * @physicalMask: every byte lies at an address within this mask, and the
+ *	buffer is aligned to its lowest set bit (0 means no restriction)
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOBufferMemoryDescriptor *
+IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
+						IOOptionBits options,
+						mach_vm_size_t capacity,
+						mach_vm_address_t physicalMask)
+{
+	u32 flags = 0;
+
+	if (inTask != kernel_task || (options & ~DMACMD_IOKIT_BUFFER_OPTIONS))
+		return NULL;
+	if (options & (kIOMemoryPhysicallyContiguous |
+		       kIOMemoryHostPhysicallyContiguous))
+		flags |= DMACMD_MD_CONTIGUOUS;
+	return dmacmd_iokit_md(dmacmd_md_alloc(capacity, physicalMask, flags,
+					       dmacmd_iokit_dma_dir(options)));
+}
+
+/**
+ * IOBufferMemoryDescriptor_inTaskWithOptions() - Allocate an aligned buffer
+ * @inTask: kernel_task
+ * @options: as for IOBufferMemoryDescriptor_inTaskWithPhysicalMask()
+ * @capacity: size in bytes
+ * @alignment: alignment in bytes (a power of two; 0 means 1)
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOBufferMemoryDescriptor *
+IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
+					   vm_size_t capacity,
+					   vm_offset_t alignment)
+{
+	u64 mask = alignment ? ~((u64)alignment - 1) : ~0ULL;
+
+	return IOBufferMemoryDescriptor_inTaskWithPhysicalMask(inTask, options,
+							       capacity, mask);
+}
+
+/**
+ * IOBufferMemoryDescriptor_withCapacity() - Allocate a buffer
+ * @capacity: size in bytes
+ * @withDirection: a kIODirection* value
+ * @withContiguousMemory: physically contiguous if true
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOBufferMemoryDescriptor *
+IOBufferMemoryDescriptor_withCapacity(vm_size_t capacity,
+				      IODirection withDirection,
+				      bool withContiguousMemory)
+{
+	IOOptionBits options = withDirection & kIODirectionOutIn;
+
+	if (withContiguousMemory)
+		options |= kIOMemoryPhysicallyContiguous;
+	return IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
+							       options,
+							       capacity, 0);
+}
+
+/**
+ * IOBufferMemoryDescriptor_getBytesNoCopy() - The CPU's address of a buffer
+ * @md: a buffer descriptor
+ *
+ * Context: Any context.
+ * Return: the kernel virtual address of the buffer's first byte.
+ */
+static inline void *
+IOBufferMemoryDescriptor_getBytesNoCopy(IOBufferMemoryDescriptor *md)
+{
+	return dmacmd_md_kaddr(md);
+}
+
+/* Queries. */
+
+static inline IOByteCount
+IOMemoryDescriptor_getLength(const IOMemoryDescriptor *md)
+{
+	return dmacmd_md_length(md);
+}
+
+static inline IODirection
+IOMemoryDescriptor_getDirection(const IOMemoryDescriptor *md)
+{
+	return dmacmd_iokit_io_dir(dmacmd_md_direction(md));
+}
+
+/**
+ * IOMemoryDescriptor_prepare() - Make the memory resident for DMA
+ * @md: the descriptor
+ * @forDirection: kIODirectionNone or a kIODirection* value (the
+ *	descriptor's own direction always applies)
+ *
+ * Pins user pages; nests, each call needing an IOMemoryDescriptor_complete().
+ *
+ * Context: Process context; may sleep.
+ * Return: kIOReturnSuccess or the translated error.
+ */
+static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
+						  IODirection forDirection)
+{
+	if (forDirection & ~kIODirectionOutIn)
+		return kIOReturnBadArgument;
+	return dmacmd_errno_to_ioreturn(dmacmd_md_prepare(md));
+}
+
+/**
+ * IOMemoryDescriptor_complete() - Undo one IOMemoryDescriptor_prepare()
+ * @md: the descriptor
+ * @forDirection: as for IOMemoryDescriptor_prepare()
+ *
+ * Context: Process context; may sleep.
+ * Return: kIOReturnSuccess, kIOReturnNotReady if not prepared.
+ */
+static inline IOReturn IOMemoryDescriptor_complete(IOMemoryDescriptor *md,
+						   IODirection forDirection)
+{
+	if (forDirection & ~kIODirectionOutIn)
+		return kIOReturnBadArgument;
+	return dmacmd_errno_to_ioreturn(dmacmd_md_complete(md));
+}
+
+/**
+ * IOMemoryDescriptor_readBytes() - Copy bytes out of the described memory
+ * @md: the descriptor
+ * @offset: offset within @md
+ * @bytes: destination
+ * @withLength: bytes to copy
+ *
+ * Context: Process context for user memory, else any context.
+ * Return: the number of bytes copied (0 at or past the end).
+ */
+static inline IOByteCount IOMemoryDescriptor_readBytes(IOMemoryDescriptor *md,
+						       IOByteCount offset,
+						       void *bytes,
+						       IOByteCount withLength)
+{
+	return dmacmd_md_read(md, offset, bytes, withLength);
+}
+
+/**
+ * IOMemoryDescriptor_writeBytes() - Copy bytes into the described memory
+ * @md: the descriptor
+ * @offset: offset within @md
+ * @bytes: source
+ * @withLength: bytes to copy
+ *
+ * Context: Process context for user memory, else any context.
+ * Return: the number of bytes copied (0 at or past the end).
+ */
+static inline IOByteCount IOMemoryDescriptor_writeBytes(IOMemoryDescriptor *md,
+							IOByteCount offset,
+							const void *bytes,
+							IOByteCount withLength)
+{
+	return dmacmd_md_write(md, offset, bytes, withLength);
+}
+
+/**
+ * IOMemoryDescriptor_getPhysicalSegment() - CPU physical run at an offset
+ * @md: the descriptor
+ * @offset: offset within @md
+ * @length: if not NULL, set to the bytes physically contiguous from there
+ * @options: kIOMemoryMapperNone or 0; the result is always a CPU physical
+ *	address, never an IOMMU address (use an IODMACommand for those)
+ *
+ * Context: Any context for prepared memory.
+ * Return: the CPU physical address, or 0 (with *@length 0) past the end.
+ */
+static inline IOPhysicalAddress64
+IOMemoryDescriptor_getPhysicalSegment(IOMemoryDescriptor *md,
+				      IOByteCount offset, IOByteCount *length,
+				      IOOptionBits options)
+{
+	u64 len = 0;
+	phys_addr_t phys = dmacmd_md_phys_segment(md, offset, &len);
+
+	(void)options;
+	if (length)
+		*length = len;
+	return phys;
+}
+
+#endif /* _DMACMD_IOKIT_IOMEMORYDESCRIPTOR_H */
