@@ -24,4 +24,14 @@
 	pin_user_pages(start, nr, flags, pages)
 #endif
 
+/*
+ * End of the default swiotlb pool of a device's io_tlb_mem: 6.6 moved the
+ * pool's bounds into a struct io_tlb_pool (for dynamic pools).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define dmacmd_swiotlb_pool_end(mem)	((mem)->end)
+#else
+#define dmacmd_swiotlb_pool_end(mem)	((mem)->defpool.end)
+#endif
+
 #endif /* _DMACMD_COMPAT_H */

@@ -7,11 +7,16 @@
 #define _DMACMD_INTERNAL_H
 
 #include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/dmacmd.h>
 
 #include "dmacmd_md.h"
+#include "dmacmd_debug.h"
+#include <trace/events/dmacmd.h>
 
 /*
  * Error codes used across the module, and the IOReturn each becomes in the
@@ -55,8 +60,227 @@ extern bool dmacmd_strict;
 		WARN_ON_ONCE(dmacmd_strict);				\
 	} while (0)
 
+/*
+ * Same as dmacmd_misuse(), for helpers that an exported function calls:
+ * @ip is the exported function's _RET_IP_, so the log still names the
+ * driver that misused the API.
+ */
+#define dmacmd_misuse_at(ip, dev, fmt, ...)				\
+	do {								\
+		static DEFINE_RATELIMIT_STATE(_rs,			\
+					      DEFAULT_RATELIMIT_INTERVAL, \
+					      DEFAULT_RATELIMIT_BURST);	\
+		struct device *_dev = (dev);				\
+		unsigned long _ip = (ip);				\
+									\
+		if (__ratelimit(&_rs))					\
+			pr_err("%s%s%pS: " fmt,				\
+			       _dev ? dev_name(_dev) : "",		\
+			       _dev ? ": " : "", (void *)_ip,		\
+			       ##__VA_ARGS__);				\
+		WARN_ON_ONCE(dmacmd_strict);				\
+	} while (0)
+
 /* Live object counters, reported at module unload. */
 extern atomic_long_t dmacmd_live_cmds;
 extern atomic_long_t dmacmd_live_mds;
+
+/*
+ * Largest alignment a specification may ask for: the largest naturally
+ * aligned block the page allocator hands out on every supported kernel.
+ */
+#define DMACMD_MAX_ALIGN	SZ_4M
+
+/* Mapping flag accepted for DriverKit-created commands; nothing to do. */
+#define DMACMD_MAP_KNOWN_FLAGS	(DMACMD_MAP_NO_CACHE_STORE |		\
+				 DMACMD_MAP_ON_CHIP |			\
+				 DMACMD_MAP_ITERATE_ONLY |		\
+				 DMACMD_MAP_DEXT_OWNER)
+
+/**
+ * struct dmacmd_bounce_ref - a piece of the prepared range in bounce memory
+ * @md_off: offset of the piece in the attached descriptor
+ * @len: bytes
+ * @page: bounce memory holding the piece (a page, or the head page of a
+ *	naturally aligned block of the copy buffer)
+ * @page_off: offset of the piece's first byte from @page's address
+ */
+struct dmacmd_bounce_ref {
+	u64 md_off;
+	u32 len;
+	u32 page_off;
+	struct page *page;
+};
+
+/**
+ * struct dmacmd_pool - bounce memory cached by one command
+ * @blk: blocks allocated so far; all of order @order, all ending at or
+ *	below @max_addr
+ * @nr: blocks in @blk
+ * @cap: capacity of @blk
+ * @used: blocks handed to the live mapping (the first @used of @blk)
+ * @order: page order of every block
+ * @max_addr: highest CPU physical address a block may reach
+ *
+ * Blocks stay cached when a mapping is torn down, so prepare/complete
+ * cycles of one shape allocate nothing; they are freed when the command is
+ * released, or when a new specification needs lower or larger blocks.
+ */
+struct dmacmd_pool {
+	struct page **blk;
+	unsigned int nr;
+	unsigned int cap;
+	unsigned int used;
+	unsigned int order;
+	u64 max_addr;
+};
+
+/* Which of a command's two pools a mapping draws from. */
+enum {
+	DMACMD_POOL_PAGES,	/* order-0 pages replacing unreachable pages */
+	DMACMD_POOL_COPY,	/* aligned blocks of the full copy buffer */
+	DMACMD_NR_POOLS,
+};
+
+/**
+ * struct dmacmd_mapping - the state of one mapping of the prepared range
+ * @sgl: flat scatterlist; its capacity only grows, so that a prepare of a
+ *	shape seen before allocates nothing
+ * @sg_cap: entries in @sgl
+ * @sgt: table over the first @sgt.orig_nents entries of @sgl; @sgt.nents
+ *	counts the DMA segments after mapping
+ * @bref: pieces held in bounce memory, in descriptor order
+ * @bref_cap: capacity of @bref
+ * @nbref: pieces in @bref
+ * @bounced: bytes in bounce memory
+ * @dir: direction the range is mapped with
+ * @full: the whole range is in the copy buffer
+ * @sg_walk: segments come from @sgt's DMA side; otherwise from the
+ *	descriptor's physical runs (kIterateOnly, or kBypassed memory that
+ *	needs no bouncing)
+ * @dma_mapped: @sgt is mapped through the DMA API
+ * @sync_known: @need_sync is valid
+ * @need_sync: the platform needs dma_sync_* calls for this mapping (swiotlb
+ *	or a non-coherent device)
+ */
+struct dmacmd_mapping {
+	struct scatterlist *sgl;
+	unsigned int sg_cap;
+	struct sg_table sgt;
+	struct dmacmd_bounce_ref *bref;
+	unsigned int bref_cap;
+	unsigned int nbref;
+	u64 bounced;
+	enum dma_data_direction dir;
+	bool full;
+	bool sg_walk;
+	bool dma_mapped;
+	bool sync_known;
+	bool need_sync;
+};
+
+/**
+ * struct dmacmd_run - where segment generation stands
+ * @pos: position relative to the prepared offset
+ * @addr: device address of the byte at @pos
+ * @len: bytes contiguous from @addr within the current run (DMA segment
+ *	or descriptor run)
+ * @idx: index of the DMA segment holding @pos (scatterlist walks only)
+ */
+struct dmacmd_run {
+	u64 pos;
+	u64 addr;
+	u64 len;
+	unsigned int idx;
+};
+
+struct dmacmd_dev_stats;
+
+/**
+ * struct dmacmd - one DMA transaction's state for one device
+ * @ref: reference count; the last dmacmd_put() frees the command
+ * @dev: the device the memory is mapped for (may be NULL for
+ *	kIterateOnly and kBypassed commands)
+ * @refcon: the caller's cookie
+ * @specified: @spec is valid (false for a command created with no spec
+ *	until dmacmd_prepare_with_spec())
+ * @translated: @dev sits behind a translating IOMMU (paging domain):
+ *	addresses are IOVAs, no bouncing for address bits
+ * @spec: the normalized specification (defaults applied)
+ * @spec_max: highest device address the spec allows
+ * @md: attached descriptor (a reference is held), or NULL
+ * @active: prepare nesting count
+ * @prep_off: prepared offset within @md
+ * @prep_len: prepared length
+ * @dk: prepared by dmacmd_prepare_for_dma(): completing must also
+ *	complete @md
+ * @force_full: the current preparation was forced into a copy buffer
+ * @max_addr: highest device address segments may use during the current
+ *	preparation (spec and device limits)
+ * @map: two mapping states; @map[@cur] is live while prepared, the other
+ *	is the spare used to switch mappings (kForceDoubleBuffer) without
+ *	a window where the command has none
+ * @cur: index of the live mapping
+ * @pool: cached bounce memory, see &struct dmacmd_pool
+ * @iter: descriptor walk used by descriptor-run segment generation
+ * @gen_valid: @gen_run and @gen_start describe the current preparation
+ * @gen_run: where the last dmacmd_gen_segments() call stopped
+ * @gen_start: where the last dmacmd_gen_segments() call started (seek hint
+ *	for drivers that re-seed the offset inside the last segment)
+ * @stats: the device's statistics entry (dmacmd_debug.c), or NULL
+ *
+ * Not serialised internally: callers do not call into one command from two
+ * threads at once (as IOKit).  Distinct commands share nothing.
+ */
+struct dmacmd {
+	struct kref ref;
+	struct device *dev;
+	void *refcon;
+	bool specified;
+	bool translated;
+	bool dk;
+	bool force_full;
+	struct dmacmd_spec spec;
+	u64 spec_max;
+	struct dmacmd_md *md;
+	unsigned int active;
+	u64 prep_off;
+	u64 prep_len;
+	u64 max_addr;
+	struct dmacmd_mapping map[2];
+	unsigned int cur;
+	struct dmacmd_pool pool[DMACMD_NR_POOLS];
+	struct dmacmd_md_iter iter;
+	bool gen_valid;
+	struct dmacmd_run gen_run;
+	struct dmacmd_run gen_start;
+	struct dmacmd_dev_stats *stats;
+};
+
+static inline struct dmacmd_mapping *dmacmd_cur_map(struct dmacmd *cmd)
+{
+	return &cmd->map[cmd->cur];
+}
+
+/* dmacmd_bounce.c */
+void dmacmd_pool_release(struct dmacmd_pool *pool);
+void dmacmd_pool_free(struct dmacmd_pool *pool);
+int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
+		     unsigned int order, u64 max_addr, struct page **blk);
+int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u32 len,
+		      struct page *page, u32 page_off);
+int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
+		       bool to_bounce);
+unsigned int dmacmd_copy_block_size(const struct dmacmd_spec *spec);
+
+/*
+ * Failure sites: every allocation and every DMA mapping of the command
+ * layer goes through one of these, which asks dmacmd_should_fail() first
+ * (see "DOC: Fault injection" in dmacmd_debug.c).
+ */
+struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
+void *dmacmd_map_kvcalloc(size_t n, size_t size);
+int dmacmd_map_dma_sgtable(struct device *dev, struct sg_table *sgt,
+			   enum dma_data_direction dir, unsigned long attrs);
 
 #endif /* _DMACMD_INTERNAL_H */

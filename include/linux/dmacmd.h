@@ -83,6 +83,7 @@ bool dmacmd_out_le64(struct dmacmd *cmd, struct dmacmd_seg64 seg,
 #define DMACMD_MAP_NO_CACHE_STORE	0x10	/* IOKit kNoCacheStore */
 #define DMACMD_MAP_ON_CHIP		0x20	/* IOKit kOnChip */
 #define DMACMD_MAP_ITERATE_ONLY		0x40	/* IOKit kIterateOnly */
+#define DMACMD_MAP_DEXT_OWNER		0x80	/* IOKit kIODMAMapOptionDextOwner */
 
 /* dmacmd_synchronize() options. */
 #define DMACMD_SYNC_IN			0x1	/* bounce -> memory */
