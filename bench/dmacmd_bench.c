@@ -56,13 +56,13 @@
 #define BENCH_T_PAR		0x40
 #define BENCH_T_ALL		0x7f
 
-static unsigned int reps = 7;
+static unsigned int reps = 11;
 module_param(reps, uint, 0644);
-MODULE_PARM_DESC(reps, "timed runs per figure (5..21, default 7)");
+MODULE_PARM_DESC(reps, "timed runs per figure (5..21, default 11)");
 
-static unsigned int run_ms = 20;
+static unsigned int run_ms = 40;
 module_param(run_ms, uint, 0644);
-MODULE_PARM_DESC(run_ms, "target length of one timed run in ms (default 20)");
+MODULE_PARM_DESC(run_ms, "target length of one timed run in ms (default 40)");
 
 static unsigned int scale_max = 65536;
 module_param(scale_max, uint, 0644);
@@ -72,9 +72,9 @@ static unsigned int resume_max = 16384;
 module_param(resume_max, uint, 0644);
 MODULE_PARM_DESC(resume_max, "largest segment count of the resume test (default 16384)");
 
-static unsigned int par_ms = 200;
+static unsigned int par_ms = 300;
 module_param(par_ms, uint, 0644);
-MODULE_PARM_DESC(par_ms, "length of one parallel run in ms (default 200)");
+MODULE_PARM_DESC(par_ms, "length of one parallel run in ms (default 300)");
 
 static unsigned int tests = BENCH_T_ALL;
 module_param(tests, uint, 0644);

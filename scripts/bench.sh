@@ -62,7 +62,7 @@ follow() {
 
 args=()
 for cfg in $CONFIGS; do
-	qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
+	qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2
 	      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd"
 	      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
 	case $cfg in
