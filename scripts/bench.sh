@@ -47,6 +47,19 @@ for p in $BENCH_ARGS; do
 	params+=" dmacmd_bench.$p"
 done
 
+# CPU seconds the whole host has spent busy, and those of our children
+# (QEMU once it is waited for): their difference over a boot is what other
+# processes took from QEMU.
+host_busy() {
+	awk -v hz="$(getconf CLK_TCK)" \
+		'/^cpu /{printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat
+}
+children_cpu() {	# not in a subshell: a subshell has no children yet
+	times >"$BUILD/.times"
+	tail -n 1 "$BUILD/.times" | awk '{ s = 0; for (i = 1; i <= 2; i++) {
+		split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.2f\n", s }'
+}
+
 # Print the benchmark's progress lines while QEMU runs.
 follow() {
 	local cfg=$1 con=$2 seen=0 n
@@ -79,14 +92,22 @@ for cfg in $CONFIGS; do
 	follow "$cfg" "$con" &
 	fpid=$!
 	t=$(date +%s)
+	children_cpu >"$BUILD/.own0"
+	t0=$(date +%s.%N) busy0=$(host_busy)
 	timeout "$BOOT_TIMEOUT" "${qemu[@]}" \
 		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params" \
 		</dev/null >"$con" 2>&1
 	status=$?
 	kill "$fpid" 2>/dev/null
 	wait "$fpid" 2>/dev/null
-	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $con"
-	args+=("$cfg=$con:$status")
+	children_cpu >"$BUILD/.own1"
+	other=$(awk -v t0="$t0" -v t1="$(date +%s.%N)" -v b0="$busy0" \
+		-v b1="$(host_busy)" -v o0="$(cat "$BUILD/.own0")" \
+		-v o1="$(cat "$BUILD/.own1")" \
+		'BEGIN { x = ((b1 - b0) - (o1 - o0)) / (t1 - t0);
+			 printf "%.2f\n", x < 0 ? 0 : x }')
+	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), other processes used $other CPUs, log $con"
+	args+=("$cfg=$con:$status:$other")
 done
 
 mkdir -p "$top/bench/results"
