@@ -675,9 +675,64 @@ static void alloc_post(struct kprobe *p, struct pt_regs *regs,
 {
 }
 
+/*
+ * Copies the DMA layer makes itself (swiotlb), counted in calls and bytes
+ * for the benchmark thread, to tell dmacmd's copies from the platform's.
+ */
+struct bench_call {
+	const char *sym;
+	struct kprobe kp;
+	bool on;
+	atomic_long_t calls;
+	atomic_long_t bytes;
+};
+
+static struct bench_call bench_calls[] = {
+	{ .sym = "__swiotlb_sync_single_for_device" },
+	{ .sym = "__swiotlb_sync_single_for_cpu" },
+};
+
+static int call_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct bench_call *bc = container_of(p, struct bench_call, kp);
+
+	if (READ_ONCE(count_task) != current)
+		return 0;
+	atomic_long_inc(&bc->calls);
+	/* (dev, tlb_addr, size, dir): the third argument is the size. */
+	atomic_long_add(regs_get_kernel_argument(regs, 2), &bc->bytes);
+	return 0;
+}
+
+static void calls_arm(bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
+		if (!bench_calls[i].on)
+			continue;
+		atomic_long_set(&bench_calls[i].calls, 0);
+		atomic_long_set(&bench_calls[i].bytes, 0);
+		if (on)
+			enable_kprobe(&bench_calls[i].kp);
+		else
+			disable_kprobe(&bench_calls[i].kp);
+	}
+}
+
 static void probes_register(void)
 {
 	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
+		struct bench_call *bc = &bench_calls[i];
+
+		memset(&bc->kp, 0, sizeof(bc->kp));
+		bc->kp.symbol_name = bc->sym;
+		bc->kp.pre_handler = call_pre;
+		bc->kp.flags = KPROBE_FLAG_DISABLED;
+		bc->on = !register_kprobe(&bc->kp);
+	}
 
 	for (i = 0; i < ARRAY_SIZE(alloc_syms); i++) {
 		alloc_kp[i].symbol_name = alloc_syms[i];
@@ -694,6 +749,12 @@ static void probes_register(void)
 static void probes_unregister(void)
 {
 	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
+		if (bench_calls[i].on)
+			unregister_kprobe(&bench_calls[i].kp);
+		bench_calls[i].on = false;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(alloc_syms); i++) {
 		if (alloc_kp_on[i])
@@ -1042,6 +1103,7 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 	for (dir = 0; dir < 2; dir++) {
 		bench_fn a = dir ? memcpy_in : memcpy_out;
 		bench_fn b = dir ? cmd_sync_in : cmd_sync_out;
+		unsigned int i;
 
 		ret = calibrate(a, b, &c, &k);
 		if (!ret)
@@ -1050,7 +1112,20 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 			bench_error("bounce", "contig", c.len, ret);
 			break;
 		}
+		/* The platform's own copies in one synchronize. */
+		calls_arm(true);
+		count_begin(false);
+		for (i = 0; i < 4; i++)
+			b(&c);
+		count_end();
 		jstr("t", "bounce");
+		for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
+			jnum(i ? "swiotlb_cpu_bytes" : "swiotlb_dev_bytes",
+			     atomic_long_read(&bench_calls[i].bytes) / 4);
+			jnum(i ? "swiotlb_cpu_calls" : "swiotlb_dev_calls",
+			     atomic_long_read(&bench_calls[i].calls) / 4);
+		}
+		calls_arm(false);
 		jstr("dir", dir ? "in" : "out");
 		jnum("size", c.len);
 		jnum("bounced", bounced);

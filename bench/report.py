@@ -349,7 +349,9 @@ def bounce_section(boots, V):
            '(DMACMD_FORCE_DOUBLE_BUFFER); "out" = dmacmd_synchronize(SYNC_OUT) '
            '(memory -> bounce), "in" = SYNC_IN (bounce -> memory), against a '
            'memcpy of the same bytes.  Ratio = dmacmd throughput / memcpy '
-           'throughput.', '']
+           'throughput.  "swiotlb copies": bytes swiotlb copied in the same '
+           'call, per byte synchronized (counted with kprobes on '
+           '__swiotlb_sync_single_for_{device,cpu}).', '']
     rows = []
     for b in boots:
         for r in b.of('bounce'):
@@ -359,12 +361,14 @@ def bounce_section(boots, V):
             v, mark = V.ratio(b.name, 'bounce %s %s' % (fmt_size(r['size']), r['dir']),
                               rm, rs, 0.9, 0.1, higher=True)
             gbs = lambda ns: r['size'] / ns if ns else float('nan')
+            extra = (r.get('swiotlb_dev_bytes', 0) + r.get('swiotlb_cpu_bytes', 0)) / r['size']
             rows.append([b.name, fmt_size(r['size']), r['dir'],
                          '%.2f %s' % (gbs(med(a)), pct(spread(a))),
                          '%.2f %s' % (gbs(med(c)), pct(spread(c))),
+                         '%.2f' % extra,
                          '**%.3f** %s%s' % (rm, pct(rs), mark), '>= 0.90', v])
     out += table(['config', 'size', 'dir', 'memcpy GB/s', 'dmacmd GB/s',
-                  'ratio', 'target', 'verdict'], rows)
+                  'swiotlb copies', 'ratio', 'target', 'verdict'], rows)
     return out
 
 
