@@ -860,9 +860,33 @@ static void alloc_test(struct bench_case *c)
 	jint("first", first);
 	jint("base", base);
 	jint("cmd", cmd);
+	if (!dmacmd_prepare(c->cmd, 0, 0, flush, sync)) {
+		jnum("bounced", dmacmd_bounced_bytes(c->cmd));
+		dmacmd_complete(c->cmd, flush, sync);
+	}
 	jprint(&jl);
 	if (cmd > base)
 		sites_print("cmd", c);
+}
+
+/*
+ * The same count for a command that bounces: a 32-bit spec over memory
+ * above 4 GiB (the direct boot's buffers) takes dmacmd's bounce pages.
+ */
+static void alloc_bounce_case(struct bench_mem *m, unsigned int npages)
+{
+	struct dmacmd_spec spec;
+	struct bench_case c;
+
+	if (npages > m->npages)
+		return;
+	bench_progress("alloc 32-bit spec %zu KiB", npages * PAGE_SIZE / SZ_1K);
+	spec_default(&spec);
+	spec.address_bits = 32;
+	if (case_init(&c, "contig, 32-bit spec", m->pages, npages, &spec))
+		return;
+	alloc_test(&c);
+	case_fini(&c);
 }
 
 /* ---- cycle cost --------------------------------------------------------- */
@@ -1434,6 +1458,8 @@ static int bench_run(void)
 		for (n = 1; n <= BENCH_CONTIG_PAGES; n *= 16)
 			cycle_case("frag", &frag, n);
 	}
+	if (tests & BENCH_T_ALLOC)
+		alloc_bounce_case(&contig, SZ_1M / PAGE_SIZE);
 	if (tests & BENCH_T_SCALE)
 		scale_test(&frag);
 	if (tests & BENCH_T_RESUME)

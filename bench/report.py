@@ -260,14 +260,15 @@ def alloc_section(boots, V):
             extra = (r['cmd'] - r['base']) / n
             v = V.add(b.name, 'alloc %s %s' % (fmt_size(r['size']), r['layout']),
                       extra <= 0, False, 'extra %.2f per cycle' % extra)
-            rows.append([b.name, fmt_size(r['size']), r['layout'], r['first'],
-                         '%.2f' % (r['base'] / n), '%.2f' % (r['cmd'] / n),
+            rows.append([b.name, fmt_size(r['size']), r['layout'],
+                         fmt_size(r['bounced']) if r.get('bounced') else '0',
+                         r['first'], '%.2f' % (r['base'] / n), '%.2f' % (r['cmd'] / n),
                          '%.2f' % extra, v])
         for s in b.of('allocsite'):
             sites.append('- %s %s %s: %d calls: `%s`' % (
                 b.name, fmt_size(s['size']), s['layout'], s['count'], s['stack']))
     probes = {b.name: b.env.get('probes', 0) for b in boots}
-    out += table(['config', 'size', 'memory', 'first', 'baseline/cycle',
+    out += table(['config', 'size', 'memory', 'bounced', 'first', 'baseline/cycle',
                   'dmacmd/cycle', 'extra/cycle', 'verdict'], rows)
     out += ['', 'Probes armed: ' + ', '.join('%s %s' % kv for kv in probes.items())]
     if sites:
