@@ -900,6 +900,112 @@ static void dmacmd_test_synchronize(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/* Mapping types: what Linux cannot honour is refused, the rest works. */
+static void dmacmd_test_mapping_types(struct kunit *test)
+{
+	struct device *dev = porting_dev(test);
+	size_t len = PAGE_SIZE + 300;
+	u8 *buf = porting_kbuf(test, len, 28);
+	IOMemoryDescriptor *md = porting_kmd(test, buf, len, kIODirectionInOut);
+	IODMACommand_Segment64 segs[4];
+	UInt64 offset = 0, covered = 0;
+	UInt32 n = ARRAY_SIZE(segs), i;
+	IODMACommand *cmd;
+
+	KUNIT_EXPECT_NULL(test,
+			  IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							 64, 0,
+							 IODMACommand_kUnmapped,
+							 0, 1, dev, NULL));
+	KUNIT_EXPECT_NULL(test,
+			  IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							 64, 0,
+							 IODMACommand_kMapped |
+							 IODMACommand_kNoCacheStore,
+							 0, 1, dev, NULL));
+	KUNIT_EXPECT_NULL(test,
+			  IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							 64, 0,
+							 IODMACommand_kMapped |
+							 IODMACommand_kOnChip,
+							 0, 1, dev, NULL));
+	KUNIT_EXPECT_NULL(test,
+			  IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							 64, 0,
+							 IODMACommand_kTypeMask,
+							 0, 1, dev, NULL));
+	cmd = porting_own_cmd(test, IODMACommand_withRefCon(dev, NULL));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_setMemoryDescriptor(cmd, md, false));
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_prepareWithSpecification(cmd,
+								      kIODMACommandOutputHost64,
+								      64, 0,
+								      IODMACommand_kUnmapped,
+								      0, 1, NULL,
+								      0, 0, true,
+								      true),
+				kIOReturnUnsupported);
+
+	/* A cursor cannot switch to a copy buffer. */
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_prepareWithSpecification(cmd,
+								     kIODMACommandOutputHost64,
+								     64, 0,
+								     IODMACommand_kMapped |
+								     IODMACommand_kIterateOnly,
+								     0, 1, NULL,
+								     0, 0, true,
+								     true));
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_synchronize(cmd,
+							 IODMACommand_kForceDoubleBuffer),
+				kIOReturnUnsupported);
+	PORTING_EXPECT_IORETURN(test, IODMACommand_complete(cmd, true, true),
+				kIOReturnSuccess);
+
+	/* kNonCoherent maps and syncs like kMapped. */
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_prepareWithSpecification(cmd,
+								     kIODMACommandOutputHost64,
+								     64, 0,
+								     IODMACommand_kNonCoherent,
+								     0, 1, NULL,
+								     0, 0, true,
+								     true));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_gen64IOVMSegments(cmd, &offset, segs,
+							      &n));
+	for (i = 0; i < n; i++) {
+		porting_expect_device_sees(test, segs[i].addr, segs[i].len,
+					   buf + covered);
+		covered += segs[i].len;
+	}
+	KUNIT_EXPECT_EQ(test, covered, (u64)len);
+	PORTING_EXPECT_IORETURN(test, IODMACommand_complete(cmd, true, true),
+				kIOReturnSuccess);
+
+	/* kBypassed, allowed here (no IOMMU): CPU physical addresses. */
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_prepareWithSpecification(cmd,
+								     kIODMACommandOutputHost64,
+								     64, 0,
+								     IODMACommand_kBypassed,
+								     0, 1, NULL,
+								     0, 0, true,
+								     true));
+	offset = 0;
+	n = 1;
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_gen64IOVMSegments(cmd, &offset, segs,
+							       &n),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_EQ(test, segs[0].addr, (u64)virt_to_phys(buf));
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+}
+
 /* genIOVMSegments() errors leave *offset and *numSegments alone. */
 static void dmacmd_test_gen_segments_errors(struct kunit *test)
 {
@@ -1982,10 +2088,13 @@ static void dmacmd_test_driverkit_prepare_for_dma_errors(struct kunit *test)
 {
 	IODMACommand *cmd = porting_dk_cmd(test);
 	u8 *buf = porting_kbuf(test, 2 * PAGE_SIZE, 27);
-	/* Two pages in swapped order: never one physical run. */
+	/*
+	 * Two short pieces in swapped order: never one physical run, and
+	 * swiotlb gives each its own slot, so never one DMA run either.
+	 */
 	IOAddressRange ranges[2] = {
-		{ .address = (uintptr_t)buf + PAGE_SIZE, .length = PAGE_SIZE },
-		{ .address = (uintptr_t)buf, .length = PAGE_SIZE },
+		{ .address = (uintptr_t)buf + PAGE_SIZE + 50, .length = 100 },
+		{ .address = (uintptr_t)buf + 10, .length = 100 },
 	};
 	IOAddressSegment segs[4];
 	IOMemoryDescriptor *md;
@@ -2045,6 +2154,7 @@ static struct kunit_case dmacmd_porting_cases[] = {
 	KUNIT_CASE(dmacmd_test_prepare_zero_length_from_offset),
 	KUNIT_CASE(dmacmd_test_with_refcon_prepare_with_specification),
 	KUNIT_CASE(dmacmd_test_synchronize),
+	KUNIT_CASE(dmacmd_test_mapping_types),
 	KUNIT_CASE(dmacmd_test_gen_segments_errors),
 	KUNIT_CASE_PARAM(dmacmd_test_gen_segments_loop,
 			 porting_loop_gen_params),
