@@ -16,12 +16,26 @@
 #define DMACMD_IMPORT_NS() MODULE_INFO(import_ns, "DMACMD")
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-/* pin_user_pages() lost its vmas argument in 6.5. */
+/* pin_user_pages{,_remote}() lost their vmas argument in 6.5. */
 #define dmacmd_pin_user_pages(start, nr, flags, pages) \
 	pin_user_pages(start, nr, flags, pages, NULL)
+#define dmacmd_pin_user_pages_remote(mm, start, nr, flags, pages) \
+	pin_user_pages_remote(mm, start, nr, flags, pages, NULL, NULL)
 #else
 #define dmacmd_pin_user_pages(start, nr, flags, pages) \
 	pin_user_pages(start, nr, flags, pages)
+#define dmacmd_pin_user_pages_remote(mm, start, nr, flags, pages) \
+	pin_user_pages_remote(mm, start, nr, flags, pages, NULL)
+#endif
+
+/*
+ * KUnit static stubs (fault injection in our own wrappers): the header
+ * appeared in 6.2; before it the redirect compiles to nothing.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <kunit/static_stub.h>
+#else
+#define KUNIT_STATIC_STUB_REDIRECT(...) do {} while (0)
 #endif
 
 /*
