@@ -1,2 +1,2061 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * dmacmd: memory descriptors (struct dmacmd_md), the IOMemoryDescriptor
+ * family of IOKit on Linux memory.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/refcount.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <kunit/visibility.h>
+
 #include "dmacmd_internal.h"
+
+/**
+ * DOC: Memory descriptors
+ *
+ * A descriptor is a byte range of memory with a DMA direction.  Whatever
+ * its constructor, it is held in one of a few shapes:
+ *
+ * - chunks: an array of physically contiguous chunks, built and coalesced
+ *   when the descriptor is created (kernel virtual ranges, linear map or
+ *   vmalloc; physical ranges; a physically contiguous allocated buffer);
+ * - pages: an array of struct page with the offset into the first one
+ *   (a caller's page array; a scattered allocated buffer);
+ * - user: a range of a process's address space whose pages are pinned by
+ *   the first prepare and unpinned by the last complete;
+ * - sgtable: a caller's struct sg_table, walked in place (CPU side);
+ * - sub: a window on another descriptor;
+ * - multi: a concatenation of other descriptors.
+ *
+ * Sub and multi descriptors hold a reference on what they cover and pass
+ * prepare and complete down to it, so descriptors form a tree at most
+ * %DMACMD_MD_ITER_DEPTH levels deep (a leaf is one level).
+ *
+ * The command layer reads a descriptor through dmacmd_md_iter_seg(), which
+ * returns the physically contiguous run at an offset and remembers where
+ * it was at every level of the tree, so that a walk with non-decreasing
+ * offsets costs O(1) per run, amortised.
+ *
+ * The prepare count of a descriptor and the pinned pages of a user
+ * descriptor are protected by the descriptor's mutex; a sub or multi
+ * descriptor takes the mutexes of what it covers while holding its own,
+ * always from the root down (a lockdep subclass per level).  Walking,
+ * reading and writing take no lock: the caller keeps the descriptor
+ * prepared while it does them, as in IOKit.
+ */
+
+enum dmacmd_md_kind {
+	DMACMD_MD_CHUNKS,
+	DMACMD_MD_PAGES,
+	DMACMD_MD_USER,
+	DMACMD_MD_SGT,
+	DMACMD_MD_SUB,
+	DMACMD_MD_MULTI,
+};
+
+/* A physically contiguous piece of a chunks descriptor. */
+struct dmacmd_md_chunk {
+	u64 start;		/* offset within the descriptor */
+	u64 len;
+	phys_addr_t phys;
+	bool has_page;		/* pfn_valid() throughout */
+};
+
+/* One descriptor of a concatenation. */
+struct dmacmd_md_child {
+	struct dmacmd_md *md;
+	u64 start;		/* offset of @md within the concatenation */
+};
+
+struct dmacmd_md {
+	refcount_t ref;
+	enum dmacmd_md_kind kind;
+	enum dma_data_direction dir;
+	unsigned int depth;		/* levels of the tree, this one included */
+	u64 len;
+	void *kaddr;			/* CPU address of byte 0, or NULL */
+	bool owns_memory;		/* an allocated buffer: always wired */
+	bool vmapped;			/* @kaddr comes from vmap() */
+	struct mutex lock;		/* protects @prepared and @user.pages */
+	unsigned int prepared;		/* prepare nesting count */
+	union {
+		struct {
+			struct dmacmd_md_chunk *chunk;
+			unsigned long count;
+			struct dmacmd_md_chunk one;	/* @chunk when count is 1 */
+		} chunks;
+		struct {
+			struct page **pages;
+			unsigned long count;
+			unsigned int first;		/* offset into pages[0] */
+		} pages;
+		struct {
+			unsigned long addr;
+			unsigned long npages;
+			struct mm_struct *mm;		/* mmgrab()ed */
+			struct page **pages;		/* NULL unless pinned */
+			bool ro;			/* pinned without FOLL_WRITE */
+		} user;
+		struct {
+			struct sg_table *sgt;		/* borrowed */
+		} sgt;
+		struct {
+			struct dmacmd_md *parent;
+			u64 offset;
+		} sub;
+		struct {
+			struct dmacmd_md_child *child;
+			unsigned int count;
+		} multi;
+	};
+};
+
+/* Pages pinned by user descriptors right now, for the tests. */
+static atomic_long_t dmacmd_md_pinned = ATOMIC_LONG_INIT(0);
+
+/*
+ * Every allocation and pin of this file goes through the wrappers below, so
+ * that the KUnit suite can make any of them fail (static stubs) and check
+ * that each unwind path leaves nothing behind.
+ */
+VISIBLE_IF_KUNIT void *dmacmd_md_kzalloc(size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kzalloc, size);
+	return kzalloc(size, GFP_KERNEL);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kzalloc);
+
+VISIBLE_IF_KUNIT void *dmacmd_md_kvcalloc(size_t n, size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kvcalloc, n, size);
+	return kvcalloc(n, size, GFP_KERNEL);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kvcalloc);
+
+VISIBLE_IF_KUNIT struct page *dmacmd_md_page_alloc(gfp_t gfp,
+						   unsigned int order)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_alloc, gfp, order);
+	return alloc_pages(gfp, order);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
+
+VISIBLE_IF_KUNIT void dmacmd_md_page_free(struct page *page,
+					  unsigned int order)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_free, page, order);
+	__free_pages(page, order);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_free);
+
+VISIBLE_IF_KUNIT void *dmacmd_md_vmap(struct page **pages, unsigned int count)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_vmap, pages, count);
+	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_vmap);
+
+/* Called with mmap_read_lock(@mm) held. */
+VISIBLE_IF_KUNIT long dmacmd_md_pin_user(struct mm_struct *mm,
+					 unsigned long start,
+					 unsigned long nr_pages,
+					 unsigned int gup_flags,
+					 struct page **pages)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_pin_user, mm, start, nr_pages,
+				   gup_flags, pages);
+	return dmacmd_pin_user_pages_remote(mm, start, nr_pages, gup_flags,
+					    pages);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_pin_user);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Live descriptors and pinned pages, for the tests to prove nothing leaks. */
+long dmacmd_md_live_count(void)
+{
+	return atomic_long_read(&dmacmd_live_mds);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_live_count);
+
+long dmacmd_md_pinned_count(void)
+{
+	return atomic_long_read(&dmacmd_md_pinned);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_pinned_count);
+#endif
+
+/* Why a user range could not be pinned, for the caller's log line. */
+struct dmacmd_md_fault {
+	const char *why;
+	unsigned long addr;
+};
+
+static bool md_bad(const struct dmacmd_md *md)
+{
+	return IS_ERR_OR_NULL(md);
+}
+
+/* DMA_NONE is IOKit's kIODirectionNone: unspecified, used both ways. */
+static bool md_dir_ok(enum dma_data_direction dir)
+{
+	return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE ||
+	       dir == DMA_FROM_DEVICE || dir == DMA_NONE;
+}
+
+/* May the device write the memory (IOKit's kIODirectionIn)? */
+static bool md_dir_dev_writes(enum dma_data_direction dir)
+{
+	return dir != DMA_TO_DEVICE;
+}
+
+static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
+				enum dma_data_direction dir,
+				unsigned int depth)
+{
+	struct dmacmd_md *md = dmacmd_md_kzalloc(sizeof(*md));
+
+	if (!md)
+		return NULL;
+	refcount_set(&md->ref, 1);
+	md->kind = kind;
+	md->dir = dir;
+	md->depth = depth;
+	md->len = len;
+	mutex_init(&md->lock);
+	atomic_long_inc(&dmacmd_live_mds);
+	return md;
+}
+
+static void md_release(struct dmacmd_md *md);
+
+/* Free @md and everything it owns; no reference is left on it. */
+static void md_destroy(struct dmacmd_md *md)
+{
+	unsigned long i;
+
+	/* Released while prepared: undo the preparation, as IOKit does. */
+	if (md->prepared)
+		md_release(md);
+
+	switch (md->kind) {
+	case DMACMD_MD_CHUNKS:
+		if (md->owns_memory) {
+			struct page *page = pfn_to_page(PHYS_PFN(md->chunks.one.phys));
+
+			for (i = 0; i < DIV_ROUND_UP(md->len, PAGE_SIZE); i++)
+				dmacmd_md_page_free(nth_page(page, i), 0);
+		}
+		if (md->chunks.chunk != &md->chunks.one)
+			kvfree(md->chunks.chunk);
+		break;
+	case DMACMD_MD_PAGES:
+		if (md->vmapped)
+			vunmap(md->kaddr);
+		if (md->owns_memory)
+			for (i = 0; i < md->pages.count; i++)
+				dmacmd_md_page_free(md->pages.pages[i], 0);
+		kvfree(md->pages.pages);
+		break;
+	case DMACMD_MD_USER:
+		if (md->user.mm)
+			mmdrop(md->user.mm);
+		break;
+	case DMACMD_MD_SGT:
+		break;
+	case DMACMD_MD_SUB:
+		if (md->sub.parent)
+			dmacmd_md_put(md->sub.parent);
+		break;
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++)
+			dmacmd_md_put(md->multi.child[i].md);
+		kvfree(md->multi.child);
+		break;
+	}
+	mutex_destroy(&md->lock);
+	kfree(md);
+	atomic_long_dec(&dmacmd_live_mds);
+}
+
+/* ---- Chunks: kernel virtual and physical ranges ---- */
+
+/*
+ * Builds the chunk array of a descriptor in two passes over its ranges:
+ * the first (@chunk NULL) counts the chunks, the second fills them.
+ * Physically adjacent pieces are merged as they come.
+ */
+struct md_chunker {
+	struct dmacmd_md_chunk *chunk;
+	unsigned long cap;
+	unsigned long count;
+	u64 pos;
+	phys_addr_t end;	/* physical end of the last chunk */
+	bool has_page;		/* of the last chunk */
+	bool overflow;		/* more chunks than the first pass found */
+};
+
+static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
+			 bool has_page)
+{
+	if (b->count && b->end == phys && b->has_page == has_page) {
+		if (b->chunk)
+			b->chunk[b->count - 1].len += len;
+	} else {
+		if (b->chunk && b->count >= b->cap) {
+			b->overflow = true;
+			return;
+		}
+		if (b->chunk) {
+			b->chunk[b->count].start = b->pos;
+			b->chunk[b->count].len = len;
+			b->chunk[b->count].phys = phys;
+			b->chunk[b->count].has_page = has_page;
+		}
+		b->count++;
+	}
+	b->end = phys + len;
+	b->has_page = has_page;
+	b->pos += len;
+}
+
+/*
+ * Linear map: virt_to_phys().  vmalloc: vmalloc_to_page() page by page.
+ * Anything else (module data, user addresses, holes) is refused.
+ */
+static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
+			  const char **why)
+{
+	while (len) {
+		void *p = (void *)addr;
+		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
+		phys_addr_t phys;
+
+		if (virt_addr_valid(p)) {
+			phys = virt_to_phys(p);
+		} else if (is_vmalloc_addr(p)) {
+			struct page *page = vmalloc_to_page(p);
+
+			if (!page) {
+				*why = "vmalloc range has an unmapped page";
+				return -EINVAL;
+			}
+			phys = page_to_phys(page) + offset_in_page(addr);
+		} else {
+			*why = "not a linear-map or vmalloc address";
+			return -EINVAL;
+		}
+		md_chunk_add(b, phys, n, true);
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Memory without a struct page (pfn_valid() false) gets chunks of its own. */
+static void md_walk_phys(struct md_chunker *b, phys_addr_t phys, u64 len)
+{
+	while (len) {
+		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(phys));
+
+		md_chunk_add(b, phys, n, pfn_valid(PHYS_PFN(phys)));
+		phys += n;
+		len -= n;
+	}
+}
+
+static int md_walk_ranges(struct md_chunker *b,
+			  const struct dmacmd_range *ranges,
+			  unsigned int count, bool kernel, const char **why)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		if (kernel) {
+			ret = md_walk_kernel(b, ranges[i].addr, ranges[i].len,
+					     why);
+			if (ret)
+				return ret;
+		} else {
+			md_walk_phys(b, ranges[i].addr, ranges[i].len);
+		}
+	}
+	return 0;
+}
+
+/* Checks every range and returns the total length, or 0 if one is bad. */
+static u64 md_ranges_len(const struct dmacmd_range *ranges,
+			 unsigned int count, bool kernel, const char **why)
+{
+	u64 total = 0, end;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		if (!ranges[i].len) {
+			*why = "zero-length range";
+			return 0;
+		}
+		if (check_add_overflow(ranges[i].addr, ranges[i].len, &end) ||
+		    (kernel && end - 1 > ULONG_MAX) ||
+		    (!kernel && end - 1 > (phys_addr_t)~0)) {
+			*why = "range wraps around the address space";
+			return 0;
+		}
+		if (check_add_overflow(total, ranges[i].len, &total)) {
+			*why = "total length overflows";
+			return 0;
+		}
+	}
+	return total;
+}
+
+static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
+				       unsigned int count,
+				       enum dma_data_direction dir, bool kernel,
+				       const char **why)
+{
+	struct md_chunker b = {};
+	struct dmacmd_md *md;
+	unsigned long n;
+	u64 len;
+	int ret;
+
+	if (!md_dir_ok(dir)) {
+		*why = "invalid direction";
+		return ERR_PTR(-EINVAL);
+	}
+	len = md_ranges_len(ranges, count, kernel, why);
+	if (!len)
+		return ERR_PTR(-EINVAL);
+	ret = md_walk_ranges(&b, ranges, count, kernel, why);
+	if (ret)
+		return ERR_PTR(ret);
+	n = b.count;
+
+	md = md_new(DMACMD_MD_CHUNKS, len, dir, 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	if (n == 1) {
+		md->chunks.chunk = &md->chunks.one;
+	} else {
+		md->chunks.chunk = dmacmd_md_kvcalloc(n, sizeof(*b.chunk));
+		if (!md->chunks.chunk) {
+			ret = -ENOMEM;
+			goto err_destroy;
+		}
+	}
+	b = (struct md_chunker){ .chunk = md->chunks.chunk, .cap = n };
+	ret = md_walk_ranges(&b, ranges, count, kernel, why);
+	if (!ret && (b.overflow || b.count != n)) {
+		*why = "vmalloc mapping changed while being described";
+		ret = -EINVAL;
+	}
+	if (ret)
+		goto err_destroy;
+	md->chunks.count = n;
+	if (kernel && count == 1)
+		md->kaddr = (void *)(unsigned long)ranges[0].addr;
+	return md;
+
+err_destroy:
+	md_destroy(md);
+	return ERR_PTR(ret);
+}
+
+/* ---- User ranges ---- */
+
+static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
+				     enum dma_data_direction dir,
+				     const char **why)
+{
+	struct dmacmd_md *md;
+	unsigned long end;
+
+	if (!md_dir_ok(dir)) {
+		*why = "invalid direction";
+		return ERR_PTR(-EINVAL);
+	}
+	if (!len || len > ULONG_MAX || check_add_overflow(addr, len, &end)) {
+		*why = "zero length or range wraps around";
+		return ERR_PTR(-EINVAL);
+	}
+	if (!current->mm) {
+		*why = "caller has no user address space";
+		return ERR_PTR(-EINVAL);
+	}
+	if (!access_ok((const void __user *)addr, len)) {
+		*why = "not a user address range";
+		return ERR_PTR(-EFAULT);
+	}
+
+	md = md_new(DMACMD_MD_USER, len, dir, 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->user.addr = addr;
+	md->user.npages = ((end - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
+	md->user.mm = current->mm;
+	mmgrab(md->user.mm);
+	return md;
+}
+
+/* Name the reason a pin failed at @addr.  Needs mmap_read_lock(@mm). */
+static const char *md_user_fault_why(struct mm_struct *mm, unsigned long addr,
+				     bool write)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	if (!vma)
+		return "not mapped";
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return "not writable, and the device writes it";
+	return "cannot be pinned";
+}
+
+/*
+ * First prepare of a user descriptor: pin every page for as long as it
+ * stays prepared (FOLL_LONGTERM), writable if the device may write it.
+ * The pin goes through the descriptor's own mm, so prepare and complete
+ * work from any process context, not only from the owner's.
+ */
+static int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
+{
+	unsigned long start = md->user.addr & PAGE_MASK;
+	unsigned long n = md->user.npages, done = 0;
+	struct mm_struct *mm = md->user.mm;
+	unsigned int gup = FOLL_LONGTERM;
+	struct page **pages;
+	int ret = 0;
+
+	if (md_dir_dev_writes(md->dir))
+		gup |= FOLL_WRITE;
+
+	pages = dmacmd_md_kvcalloc(n, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+
+	if (!mmget_not_zero(mm)) {
+		f->why = "its address space is gone";
+		f->addr = md->user.addr;
+		ret = -EFAULT;
+		goto err_free_pages;
+	}
+	mmap_read_lock(mm);
+	while (done < n) {
+		long got = dmacmd_md_pin_user(mm, start + done * PAGE_SIZE,
+					      n - done, gup, pages + done);
+
+		if (got <= 0) {
+			ret = got ? got : -EFAULT;
+			break;
+		}
+		done += min_t(unsigned long, got, n - done);
+	}
+	if (ret) {
+		f->addr = max(start + done * PAGE_SIZE, md->user.addr);
+		f->why = md_user_fault_why(mm, f->addr, gup & FOLL_WRITE);
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (ret) {
+		unpin_user_pages(pages, done);
+		/* -ENOMEM stays; every other failure is a bad user range. */
+		if (ret != -ENOMEM)
+			ret = -EFAULT;
+		goto err_free_pages;
+	}
+
+	atomic_long_add(n, &dmacmd_md_pinned);
+	md->user.ro = !(gup & FOLL_WRITE);
+	/* Pairs with smp_load_acquire() in md_seg(). */
+	smp_store_release(&md->user.pages, pages);
+	return 0;
+
+err_free_pages:
+	kvfree(pages);
+	return ret;
+}
+
+static void md_user_unpin(struct dmacmd_md *md)
+{
+	struct page **pages = md->user.pages;
+
+	WRITE_ONCE(md->user.pages, NULL);
+	/* What the device wrote must reach the page cache or swap. */
+	unpin_user_pages_dirty_lock(pages, md->user.npages, !md->user.ro);
+	atomic_long_sub(md->user.npages, &dmacmd_md_pinned);
+	kvfree(pages);
+}
+
+/* ---- Prepare and complete ---- */
+
+static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f);
+static int md_complete(struct dmacmd_md *md);
+
+/* What the first prepare does; undone by md_release(). */
+static int md_acquire(struct dmacmd_md *md, struct dmacmd_md_fault *f)
+{
+	unsigned int i;
+	int ret;
+
+	switch (md->kind) {
+	case DMACMD_MD_USER:
+		return md_user_pin(md, f);
+	case DMACMD_MD_SUB:
+		return md_prepare(md->sub.parent, f);
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++) {
+			ret = md_prepare(md->multi.child[i].md, f);
+			if (ret) {
+				while (i--)
+					md_complete(md->multi.child[i].md);
+				return ret;
+			}
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void md_release(struct dmacmd_md *md)
+{
+	unsigned int i;
+
+	switch (md->kind) {
+	case DMACMD_MD_USER:
+		md_user_unpin(md);
+		break;
+	case DMACMD_MD_SUB:
+		md_complete(md->sub.parent);
+		break;
+	case DMACMD_MD_MULTI:
+		for (i = md->multi.count; i--; )
+			md_complete(md->multi.child[i].md);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A parent's mutex is held while its children are prepared: the lockdep
+ * subclass is the level above the leaves, so the order is always from
+ * the root down.
+ */
+static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f)
+{
+	int ret = 0;
+
+	mutex_lock_nested(&md->lock, md->depth - 1);
+	if (md->prepared == UINT_MAX)
+		ret = -EBUSY;
+	else if (!md->prepared)
+		ret = md_acquire(md, f);
+	if (!ret)
+		WRITE_ONCE(md->prepared, md->prepared + 1);
+	mutex_unlock(&md->lock);
+	return ret;
+}
+
+static int md_complete(struct dmacmd_md *md)
+{
+	int ret = 0;
+
+	mutex_lock_nested(&md->lock, md->depth - 1);
+	if (!md->prepared) {
+		ret = -EBADFD;
+	} else {
+		if (md->prepared == 1)
+			md_release(md);
+		WRITE_ONCE(md->prepared, md->prepared - 1);
+	}
+	mutex_unlock(&md->lock);
+	return ret;
+}
+
+/* ---- The walk ---- */
+
+static void md_seg_set(struct dmacmd_md_seg *seg, phys_addr_t phys, u64 len,
+		       bool has_page)
+{
+	seg->page = has_page ? pfn_to_page(PHYS_PFN(phys)) : NULL;
+	seg->offset = offset_in_page(phys);
+	seg->phys = phys;
+	seg->len = len;
+}
+
+/* The chunk holding @off: the hint, the next one, or a binary search. */
+static unsigned long md_chunk_find(const struct dmacmd_md *md,
+				   unsigned long hint, u64 off)
+{
+	const struct dmacmd_md_chunk *c = md->chunks.chunk;
+	unsigned long lo = 0, hi = md->chunks.count - 1, mid;
+
+	if (hint <= hi && off >= c[hint].start) {
+		if (off - c[hint].start < c[hint].len)
+			return hint;
+		lo = hint + 1;
+		if (lo <= hi && off - c[lo].start < c[lo].len)
+			return lo;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (c[mid].start <= off)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* The child holding @off, found the same way. */
+static unsigned int md_child_find(const struct dmacmd_md *md,
+				  unsigned long hint, u64 off)
+{
+	const struct dmacmd_md_child *c = md->multi.child;
+	unsigned int lo = 0, hi = md->multi.count - 1, mid;
+
+	if (hint <= hi && off >= c[hint].start) {
+		if (off - c[hint].start < c[hint].md->len)
+			return hint;
+		lo = hint + 1;
+		if (lo <= hi && off - c[lo].start < c[lo].md->len)
+			return lo;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (c[mid].start <= off)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * A run of a page array: direct indexing, then physically adjacent pages
+ * up to @maxlen.  The scan is bounded by the run returned, so a walk
+ * visits each page about once.
+ */
+static void md_seg_pages(struct page **pages, unsigned long count,
+			 unsigned int first, u64 off, u64 maxlen,
+			 struct dmacmd_md_seg *seg)
+{
+	u64 pos = off + first;
+	unsigned long i = pos >> PAGE_SHIFT;
+	unsigned int pgoff = offset_in_page(pos);
+	unsigned long pfn = page_to_pfn(pages[i]);
+	u64 len = PAGE_SIZE - pgoff;
+
+	seg->page = pages[i];
+	seg->offset = pgoff;
+	seg->phys = page_to_phys(pages[i]) + pgoff;
+	while (len < maxlen && i + 1 < count &&
+	       page_to_pfn(pages[i + 1]) == pfn + 1) {
+		i++;
+		pfn++;
+		len += PAGE_SIZE;
+	}
+	seg->len = min(len, maxlen);
+}
+
+static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
+		  const struct dmacmd_md *md, u64 off, u64 maxlen,
+		  struct dmacmd_md_seg *seg, bool *ro);
+
+/*
+ * A run of a borrowed sg_table, entry by entry over orig_nents (the CPU
+ * side).  The hint is the entry holding the last offset asked for, so
+ * resuming at the end of the run returned rescans at most that run.
+ */
+static int md_seg_sgt(struct dmacmd_md_iter_lvl *h,
+		      const struct dmacmd_md *md, u64 off, u64 maxlen,
+		      struct dmacmd_md_seg *seg)
+{
+	const struct sg_table *sgt = md->sgt.sgt;
+	struct scatterlist *sg = (struct scatterlist *)h->pos;
+	unsigned long idx = h->idx;
+	u64 base = h->base, len;
+	phys_addr_t phys;
+
+	if (!sg || off < base) {
+		sg = sgt->sgl;
+		idx = 0;
+		base = 0;
+	}
+	while (off - base >= sg->length) {
+		base += sg->length;
+		if (++idx >= sgt->orig_nents)
+			return -EINVAL;	/* the table shrank under us */
+		sg = sg_next(sg);
+	}
+	h->pos = sg;
+	h->idx = idx;
+	h->base = base;
+
+	phys = sg_phys(sg) + (off - base);
+	len = sg->length - (off - base);
+	while (len < maxlen && ++idx < sgt->orig_nents) {
+		sg = sg_next(sg);
+		if (!sg->length)
+			continue;
+		if (sg_phys(sg) != phys + len)
+			break;
+		len += sg->length;
+	}
+	md_seg_set(seg, phys, min(len, maxlen), true);
+	return 0;
+}
+
+/*
+ * A run of a concatenation: the run of the child holding @off, extended
+ * into the following children while they continue it physically.
+ */
+static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
+			const struct dmacmd_md *md, u64 off, u64 maxlen,
+			struct dmacmd_md_seg *seg, bool *ro)
+{
+	struct dmacmd_md_iter_lvl *h = &it->lvl[lvl];
+	unsigned int i = md_child_find(md, h->idx, off);
+	const struct dmacmd_md *child = md->multi.child[i].md;
+	u64 coff = off - md->multi.child[i].start;
+	struct dmacmd_md_seg next;
+	bool next_ro;
+	int ret;
+
+	h->idx = i;
+	h->base = md->multi.child[i].start;
+	ret = md_seg(it, lvl + 1, child, coff, min(maxlen, child->len - coff),
+		     seg, ro);
+	if (ret)
+		return ret;
+
+	while (seg->len < maxlen && coff + seg->len == child->len &&
+	       ++i < md->multi.count) {
+		child = md->multi.child[i].md;
+		next_ro = false;
+		if (md_seg(it, lvl + 1, child, 0,
+			   min(maxlen - seg->len, child->len), &next, &next_ro))
+			break;	/* reported when the walk gets there */
+		if (next.phys != seg->phys + seg->len || !next.page != !seg->page)
+			break;
+		/* The next walk resumes where this run ends. */
+		h->idx = i;
+		h->base = md->multi.child[i].start;
+		coff = 0;
+		seg->len += next.len;
+		*ro |= next_ro;
+		if (next.len != child->len)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * The run at @off of @md, at most @maxlen bytes, with 0 < @maxlen <=
+ * @md->len - @off.  *@ro is set if the run is user memory pinned
+ * read-only (the CPU must not write it).
+ */
+static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
+		  const struct dmacmd_md *md, u64 off, u64 maxlen,
+		  struct dmacmd_md_seg *seg, bool *ro)
+{
+	struct dmacmd_md_iter_lvl *h;
+	struct page **pages;
+	unsigned long i;
+	u64 d;
+
+	if (lvl >= DMACMD_MD_ITER_DEPTH)
+		return -EINVAL;
+	h = &it->lvl[lvl];
+	if (h->md != md) {
+		h->md = md;
+		h->base = 0;
+		h->idx = 0;
+		h->pos = NULL;
+	}
+
+	switch (md->kind) {
+	case DMACMD_MD_CHUNKS:
+		i = md_chunk_find(md, h->idx, off);
+		h->idx = i;
+		h->base = md->chunks.chunk[i].start;
+		d = off - md->chunks.chunk[i].start;
+		md_seg_set(seg, md->chunks.chunk[i].phys + d,
+			   min(md->chunks.chunk[i].len - d, maxlen),
+			   md->chunks.chunk[i].has_page);
+		return 0;
+	case DMACMD_MD_PAGES:
+		md_seg_pages(md->pages.pages, md->pages.count, md->pages.first,
+			     off, maxlen, seg);
+		return 0;
+	case DMACMD_MD_USER:
+		/* Pairs with smp_store_release() in md_user_pin(). */
+		pages = smp_load_acquire(&md->user.pages);
+		if (!pages)
+			return -EBADFD;
+		md_seg_pages(pages, md->user.npages,
+			     offset_in_page(md->user.addr), off, maxlen, seg);
+		*ro |= md->user.ro;
+		return 0;
+	case DMACMD_MD_SGT:
+		return md_seg_sgt(h, md, off, maxlen, seg);
+	case DMACMD_MD_SUB:
+		return md_seg(it, lvl + 1, md->sub.parent, md->sub.offset + off,
+			      maxlen, seg, ro);
+	case DMACMD_MD_MULTI:
+		return md_seg_multi(it, lvl, md, off, maxlen, seg, ro);
+	}
+	return -EINVAL;
+}
+
+/**
+ * dmacmd_md_iter_init() - start a walk over a descriptor
+ * @it: iterator to initialise
+ * @md: descriptor to walk; the caller holds a reference for the walk
+ *
+ * Context: Any context.
+ */
+void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md)
+{
+	memset(it, 0, sizeof(*it));
+	it->md = md;
+}
+
+/**
+ * dmacmd_md_iter_seg() - the physically contiguous run at an offset
+ * @it: iterator from dmacmd_md_iter_init()
+ * @offset: byte offset within the descriptor
+ * @maxlen: longest run wanted; 0 means up to the end of the descriptor
+ * @seg: filled with the run on success, untouched on error
+ *
+ * Physically adjacent pages, chunks, scatterlist entries and children of
+ * a concatenation are merged, so @seg->len may cross pages (and exceed
+ * 4 GiB); it never exceeds @maxlen or the end of the descriptor, and a
+ * run never mixes memory with and without a struct page.  @seg->page is
+ * the page holding @seg->phys; for a run crossing pages use nth_page()
+ * or pfn_to_page(), not pointer arithmetic.
+ *
+ * Calls with non-decreasing offsets (the usual walk: next offset = this
+ * offset + @seg->len) cost O(1) amortised: every level of a nested
+ * descriptor remembers where it was.  Any offset is allowed; going
+ * backwards costs a binary search (a rescan for a borrowed sg_table).
+ *
+ * Context: Any context.  Does not sleep; takes no lock (the descriptor
+ * must stay prepared, and user memory pinned, during the walk).
+ * Return:
+ * * %0 - @seg holds the run
+ * * %-ERANGE - @offset is at or past the end of the descriptor
+ * * %-EBADFD - the run is user memory that is not prepared (not pinned)
+ * * %-EINVAL - bad iterator, or a borrowed sg_table changed under us
+ */
+int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
+		       struct dmacmd_md_seg *seg)
+{
+	struct dmacmd_md *md = it->md;
+	bool ro = false;
+
+	if (md_bad(md))
+		return -EINVAL;
+	if (offset >= md->len)
+		return -ERANGE;
+	if (!maxlen || maxlen > md->len - offset)
+		maxlen = md->len - offset;
+	return md_seg(it, 0, md, offset, maxlen, seg, &ro);
+}
+
+/* ---- Copies ---- */
+
+static void md_copy_run(phys_addr_t phys, void *buf, u64 len, bool to_md)
+{
+	while (len) {
+		struct page *page = pfn_to_page(PHYS_PFN(phys));
+		unsigned int off = offset_in_page(phys);
+		size_t n = min_t(u64, len, PAGE_SIZE - off);
+		void *va = kmap_local_page(page);
+
+		if (to_md) {
+			memcpy(va + off, buf, n);
+			flush_dcache_page(page);
+		} else {
+			memcpy(buf, va + off, n);
+		}
+		kunmap_local(va);
+		phys += n;
+		buf += n;
+		len -= n;
+	}
+}
+
+/* Copy until done or until memory the CPU cannot (or must not) touch. */
+static u64 md_copy(struct dmacmd_md *md, u64 offset, void *buf, u64 len,
+		   bool to_md, int *err)
+{
+	struct dmacmd_md_iter it;
+	struct dmacmd_md_seg seg;
+	u64 done = 0;
+	bool ro;
+
+	*err = 0;
+	dmacmd_md_iter_init(&it, md);
+	while (done < len) {
+		ro = false;
+		*err = md_seg(&it, 0, md, offset + done, len - done, &seg, &ro);
+		if (*err)
+			break;
+		if (!seg.page) {
+			*err = -EOPNOTSUPP;
+			break;
+		}
+		if (to_md && ro) {
+			*err = -EPERM;
+			break;
+		}
+		md_copy_run(seg.phys, buf + done, seg.len, to_md);
+		done += seg.len;
+	}
+	return done;
+}
+
+static const char *md_copy_why(int err)
+{
+	switch (err) {
+	case -EBADFD:
+		return "user memory not prepared";
+	case -EOPNOTSUPP:
+		return "memory without a struct page";
+	case -EPERM:
+		return "user memory pinned read-only (direction DMA_TO_DEVICE)";
+	default:
+		return "descriptor changed under the copy";
+	}
+}
+
+/* ---- Constructors ---- */
+
+/**
+ * dmacmd_md_from_kva() - describe a kernel virtual range
+ * @addr: start: linear-map memory (kmalloc(), page_address()) or vmalloc()
+ *	memory
+ * @len: length in bytes
+ * @dir: direction of the transfers: %DMA_TO_DEVICE (IOKit's Out, the device
+ *	reads), %DMA_FROM_DEVICE (In, the device writes), %DMA_BIDIRECTIONAL
+ *	(InOut) or %DMA_NONE (None: unspecified, treated as both ways)
+ *
+ * IOKit's withAddressRange() in kernel_task.  The physical layout is read
+ * now (vmalloc_to_page() page by page for vmalloc memory) and merged into
+ * physically contiguous chunks; the memory must stay allocated, and
+ * vmalloc memory mapped, for the life of the descriptor.  Memory of other
+ * kernel mappings (module data, fixmaps, ioremap) is refused.  Kernel
+ * memory is always resident, but as in IOKit the descriptor should still
+ * be prepared before DMA.  dmacmd_md_kaddr() returns @addr.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @addr NULL or not linear-map/vmalloc memory throughout, @len
+ *   0, range wraps, or invalid @dir
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
+				     enum dma_data_direction dir)
+{
+	struct dmacmd_range range = { .addr = (unsigned long)addr, .len = len };
+	const char *why = NULL;
+	struct dmacmd_md *md;
+
+	if (!addr)
+		md = ERR_PTR(-EINVAL);
+	else
+		md = md_chunks_new(&range, 1, dir, true, &why);
+	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+		dmacmd_misuse(NULL, "bad kernel range %p+%#zx: %s\n", addr,
+			      len, why ?: "NULL address");
+	return md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_kva);
+
+/**
+ * dmacmd_md_from_phys() - describe a physical range
+ * @phys: CPU physical address of the first byte
+ * @len: length in bytes
+ * @dir: direction of the transfers
+ *
+ * IOKit's withPhysicalAddress().  Pages with a struct page (pfn_valid())
+ * can be mapped through a scatterlist and copied by dmacmd_md_read() and
+ * dmacmd_md_write(); other physical memory (device memory) is only
+ * handed out as physical segments.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @len 0, range wraps, or invalid @dir
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
+				      enum dma_data_direction dir)
+{
+	struct dmacmd_range range = { .addr = phys, .len = len };
+	const char *why = NULL;
+	struct dmacmd_md *md;
+
+	md = md_chunks_new(&range, 1, dir, false, &why);
+	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+		dmacmd_misuse(NULL, "bad physical range %pa+%#zx: %s\n", &phys,
+			      len, why);
+	return md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_phys);
+
+/**
+ * dmacmd_md_from_pages() - describe part of an array of pages
+ * @pages: the pages; the array is copied, the pages are not referenced
+ * @npages: number of entries in @pages
+ * @offset: offset of the first byte from the start of @pages[0] (may be
+ *	a page or more)
+ * @len: length in bytes
+ * @dir: direction of the transfers
+ *
+ * The pages must stay allocated for the life of the descriptor.  Highmem
+ * pages are fine.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @pages NULL, a NULL page in the range, @npages or @len 0,
+ *   @offset + @len overflows or runs past the last page, or invalid @dir
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_pages(struct page **pages,
+				       unsigned int npages, size_t offset,
+				       size_t len, enum dma_data_direction dir)
+{
+	unsigned long first, count, i;
+	const char *why = NULL;
+	struct dmacmd_md *md;
+	u64 end;
+
+	if (IS_ERR_OR_NULL(pages) || !npages || !len) {
+		why = "no pages or zero length";
+		goto err_inval;
+	}
+	if (!md_dir_ok(dir)) {
+		why = "invalid direction";
+		goto err_inval;
+	}
+	if (check_add_overflow((u64)offset, (u64)len, &end) ||
+	    end > (u64)npages << PAGE_SHIFT) {
+		why = "range runs past the last page";
+		goto err_inval;
+	}
+	first = offset >> PAGE_SHIFT;
+	count = ((end - 1) >> PAGE_SHIFT) - first + 1;
+	for (i = first; i < first + count; i++) {
+		if (IS_ERR_OR_NULL(pages[i])) {
+			why = "NULL page in the range";
+			goto err_inval;
+		}
+	}
+
+	md = md_new(DMACMD_MD_PAGES, len, dir, 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->pages.pages = dmacmd_md_kvcalloc(count, sizeof(*pages));
+	if (!md->pages.pages) {
+		md_destroy(md);
+		return ERR_PTR(-ENOMEM);
+	}
+	memcpy(md->pages.pages, pages + first, count * sizeof(*pages));
+	md->pages.count = count;
+	md->pages.first = offset_in_page(offset);
+	return md;
+
+err_inval:
+	dmacmd_misuse(NULL, "bad page array %p[%u] +%#zx len %#zx: %s\n",
+		      pages, npages, offset, len, why);
+	return ERR_PTR(-EINVAL);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_pages);
+
+/**
+ * dmacmd_md_from_sgtable() - describe the memory of a scatterlist table
+ * @sgt: the table, borrowed: not copied, not freed by the descriptor
+ * @dir: direction of the transfers
+ *
+ * Describes the CPU side of @sgt (sg_page(), offset and length of its
+ * orig_nents entries, in order; zero-length entries are skipped), not any
+ * DMA mapping it may hold.  @sgt and its pages must stay unchanged for the
+ * life of the descriptor.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @sgt NULL, no entries, total length 0, an entry without a
+ *   page, or invalid @dir
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_sgtable(struct sg_table *sgt,
+					 enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	const char *why;
+	struct dmacmd_md *md;
+	u64 len = 0;
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(sgt) || !sgt->sgl || !sgt->orig_nents) {
+		why = "no table or no entries";
+		goto err_inval;
+	}
+	if (!md_dir_ok(dir)) {
+		why = "invalid direction";
+		goto err_inval;
+	}
+	for_each_sg(sgt->sgl, sg, sgt->orig_nents, i) {
+		if (sg->length && !sg_page(sg)) {
+			why = "entry without a page";
+			goto err_inval;
+		}
+		len += sg->length;
+	}
+	if (!len) {
+		why = "zero total length";
+		goto err_inval;
+	}
+
+	md = md_new(DMACMD_MD_SGT, len, dir, 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->sgt.sgt = sgt;
+	return md;
+
+err_inval:
+	dmacmd_misuse(NULL, "bad sg_table %p: %s\n", sgt, why);
+	return ERR_PTR(-EINVAL);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_sgtable);
+
+/**
+ * dmacmd_md_from_user() - describe a user range of the calling process
+ * @uaddr: user virtual address of the first byte
+ * @len: length in bytes
+ * @dir: direction of the transfers; unless %DMA_TO_DEVICE the device
+ *	writes the memory, so it must be writable
+ *
+ * IOKit's withAddressRange() in a user task.  The descriptor records the
+ * caller's mm (current->mm, kept with mmgrab()); nothing is pinned until
+ * dmacmd_md_prepare(), which pins every page (pin_user_pages_remote()
+ * with FOLL_LONGTERM, plus FOLL_WRITE when the device writes) and may run
+ * in any process context.  The last dmacmd_md_complete(), from any
+ * context that may sleep, unpins them, marking them dirty when the device
+ * could have written them.  Until prepared, walking, reading and writing
+ * the descriptor fail (IOKit panics "not wired").  A range that is not
+ * mapped or not writable is not checked here: dmacmd_md_prepare() reports
+ * it.
+ *
+ * Context: Process context of the task whose memory it is.  May sleep.
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @len 0, range wraps, invalid @dir, or the caller is a
+ *   kernel thread without an mm
+ * * %-EFAULT - the range is not user memory (access_ok() fails, e.g. a
+ *   kernel address)
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
+				      enum dma_data_direction dir)
+{
+	const char *why = NULL;
+	struct dmacmd_md *md;
+
+	md = md_user_new(uaddr, len, dir, &why);
+	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
+			      len, why);
+	return md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_user);
+
+static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
+				      unsigned int count,
+				      enum dma_data_direction dir,
+				      const char **why);
+
+/* Several ranges of the calling process: one user child per range. */
+static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
+					    unsigned int count,
+					    enum dma_data_direction dir,
+					    const char **why)
+{
+	struct dmacmd_md **mds, *md;
+	unsigned int i, made;
+
+	if (count == 1)
+		return md_user_new(ranges[0].addr, ranges[0].len, dir, why);
+	if (!md_ranges_len(ranges, count, true, why))
+		return ERR_PTR(-EINVAL);
+
+	mds = dmacmd_md_kvcalloc(count, sizeof(*mds));
+	if (!mds)
+		return ERR_PTR(-ENOMEM);
+	for (made = 0; made < count; made++) {
+		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why);
+		if (IS_ERR(md))
+			goto out_put;
+		mds[made] = md;
+	}
+	md = md_multi_new(mds, count, dir, why);
+out_put:
+	/* The concatenation holds its own references. */
+	for (i = 0; i < made; i++)
+		dmacmd_md_put(mds[i]);
+	kvfree(mds);
+	return md;
+}
+
+/**
+ * dmacmd_md_from_ranges() - describe several address ranges as one
+ * @ranges: the ranges, in order (copied)
+ * @count: number of ranges
+ * @dir: direction of the transfers
+ * @task: what the addresses are: NULL for physical addresses (IOKit's
+ *	task NULL), %DMACMD_KERNEL_TASK for kernel virtual addresses (IOKit's
+ *	kernel_task), current for user addresses of the caller
+ *
+ * IOKit's withAddressRanges().  Physical and kernel ranges behave as in
+ * dmacmd_md_from_phys() and dmacmd_md_from_kva() and give one flat
+ * descriptor; user ranges behave as in dmacmd_md_from_user() and give a
+ * concatenation of one user descriptor per range (two levels deep when
+ * @count > 1), prepared and completed as a whole.
+ *
+ * Context: Process context (of @task for user ranges).  May sleep.
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @ranges NULL, @count 0, a range of length 0 or that wraps,
+ *   total length overflows, an address that is not of the kind @task
+ *   says, another process as @task, or invalid @dir
+ * * %-EFAULT - user ranges that are not user memory (access_ok() fails)
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
+					unsigned int count,
+					enum dma_data_direction dir,
+					struct task_struct *task)
+{
+	const char *why = NULL;
+	struct dmacmd_md *md;
+
+	if (IS_ERR_OR_NULL(ranges) || !count) {
+		md = ERR_PTR(-EINVAL);
+		why = "no ranges";
+	} else if (!task) {
+		md = md_chunks_new(ranges, count, dir, false, &why);
+	} else if (task == DMACMD_KERNEL_TASK) {
+		md = md_chunks_new(ranges, count, dir, true, &why);
+	} else if (task == current) {
+		md = md_user_ranges_new(ranges, count, dir, &why);
+	} else {
+		md = ERR_PTR(-EINVAL);
+		why = "ranges of another process";
+	}
+	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+		dmacmd_misuse(NULL, "bad ranges %p[%u]: %s\n", ranges, count,
+			      why);
+	return md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_from_ranges);
+
+/* A child the device may not write cannot be part of one it may write. */
+static bool md_dir_covers(enum dma_data_direction child,
+			  enum dma_data_direction dir)
+{
+	return !md_dir_dev_writes(dir) || md_dir_dev_writes(child);
+}
+
+/**
+ * dmacmd_md_sub() - describe a sub-range of another descriptor
+ * @parent: the descriptor; the new one holds a reference on it
+ * @offset: offset of the sub-range within @parent
+ * @len: length of the sub-range
+ * @dir: direction of the transfers; if the device may write (anything but
+ *	%DMA_TO_DEVICE), @parent must allow it too
+ *
+ * IOKit's IOSubMemoryDescriptor::withSubRange().  Preparing the
+ * sub-range prepares @parent (all of it, as IOKit does); completing it
+ * completes @parent.  dmacmd_md_kaddr() gives @parent's address plus
+ * @offset when @parent has one.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @parent NULL, @len 0, @offset + @len overflows or runs past
+ *   the end of @parent, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
+ *   @dir or one @parent does not allow
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
+				u64 len, enum dma_data_direction dir)
+{
+	struct dmacmd_md *md;
+	const char *why;
+	u64 end;
+
+	if (md_bad(parent)) {
+		why = "no parent";
+		goto err_inval;
+	}
+	if (!md_dir_ok(dir) || !md_dir_covers(parent->dir, dir)) {
+		why = "invalid direction, or the device writes a read-only parent";
+		goto err_inval;
+	}
+	if (!len || check_add_overflow(offset, len, &end) ||
+	    end > parent->len) {
+		why = "sub-range empty or outside its parent";
+		goto err_inval;
+	}
+	if (parent->depth >= DMACMD_MD_ITER_DEPTH) {
+		why = "descriptors nested too deeply";
+		goto err_inval;
+	}
+
+	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	dmacmd_md_get(parent);
+	md->sub.parent = parent;
+	md->sub.offset = offset;
+	return md;
+
+err_inval:
+	dmacmd_misuse(NULL, "bad sub-range %#llx+%#llx of %p: %s\n", offset,
+		      len, parent, why);
+	return ERR_PTR(-EINVAL);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_sub);
+
+static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
+				      unsigned int count,
+				      enum dma_data_direction dir,
+				      const char **why)
+{
+	unsigned int i, depth = 0;
+	struct dmacmd_md *md;
+	u64 len = 0;
+
+	if (IS_ERR_OR_NULL(mds) || !count) {
+		*why = "no descriptors";
+		return ERR_PTR(-EINVAL);
+	}
+	if (!md_dir_ok(dir)) {
+		*why = "invalid direction";
+		return ERR_PTR(-EINVAL);
+	}
+	for (i = 0; i < count; i++) {
+		if (md_bad(mds[i])) {
+			*why = "NULL descriptor in the array";
+			return ERR_PTR(-EINVAL);
+		}
+		if (!md_dir_covers(mds[i]->dir, dir)) {
+			*why = "the device writes a read-only descriptor";
+			return ERR_PTR(-EINVAL);
+		}
+		if (check_add_overflow(len, mds[i]->len, &len)) {
+			*why = "total length overflows";
+			return ERR_PTR(-EINVAL);
+		}
+		depth = max(depth, mds[i]->depth);
+	}
+	if (depth >= DMACMD_MD_ITER_DEPTH) {
+		*why = "descriptors nested too deeply";
+		return ERR_PTR(-EINVAL);
+	}
+
+	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->multi.child = dmacmd_md_kvcalloc(count, sizeof(*md->multi.child));
+	if (!md->multi.child) {
+		md_destroy(md);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0, len = 0; i < count; i++) {
+		dmacmd_md_get(mds[i]);
+		md->multi.child[i].md = mds[i];
+		md->multi.child[i].start = len;
+		len += mds[i]->len;
+	}
+	md->multi.count = count;
+	return md;
+}
+
+/**
+ * dmacmd_md_multi() - describe the concatenation of descriptors
+ * @mds: the descriptors, in order; the new one holds a reference on each
+ *	(the array itself is copied)
+ * @count: number of descriptors
+ * @dir: direction of the transfers; if the device may write (anything but
+ *	%DMA_TO_DEVICE), every descriptor must allow it too
+ *
+ * IOKit's IOMultiMemoryDescriptor::withDescriptors().  Descriptors may be
+ * of any kind, sub-ranges and concatenations included, and may appear
+ * more than once.  Preparing the concatenation prepares each of them, in
+ * order, undoing those already done if one fails; completing it completes
+ * each.  Physically adjacent ends of consecutive descriptors are merged
+ * into one run.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @mds NULL, @count 0, a NULL descriptor, total length
+ *   overflows, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid @dir or
+ *   one a descriptor does not allow
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
+				  enum dma_data_direction dir)
+{
+	const char *why = NULL;
+	struct dmacmd_md *md;
+
+	md = md_multi_new(mds, count, dir, &why);
+	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+		dmacmd_misuse(NULL, "bad concatenation %p[%u]: %s\n", mds,
+			      count, why);
+	return md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_multi);
+
+/* ---- Allocated buffers ---- */
+
+/* Zones from the widest to the narrowest; a buffer may only move down. */
+enum { MD_ZONE_NORMAL, MD_ZONE_DMA32, MD_ZONE_DMA, MD_NR_ZONES };
+
+#define MD_BUF_GFP	(__GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+
+static unsigned int md_first_zone(u64 limit)
+{
+	if (limit <= DMA_BIT_MASK(24))
+		return MD_ZONE_DMA;
+	if (limit <= DMA_BIT_MASK(32))
+		return MD_ZONE_DMA32;
+	return MD_ZONE_NORMAL;
+}
+
+static gfp_t md_zone_gfp(unsigned int zone, bool contig)
+{
+	switch (zone) {
+	case MD_ZONE_DMA:
+		return GFP_KERNEL | GFP_DMA | MD_BUF_GFP;
+	case MD_ZONE_DMA32:
+		return GFP_KERNEL | GFP_DMA32 | MD_BUF_GFP;
+	default:
+		/* A contiguous buffer's CPU address is page_address(). */
+		return (contig ? GFP_KERNEL : GFP_HIGHUSER) | MD_BUF_GFP;
+	}
+}
+
+/*
+ * 2^@order pages whose first @npages end at or below @limit.  A zone is
+ * only a hint (ZONE_DMA32 reaches 4 GiB, not a 28-bit limit; some
+ * architectures have no ZONE_DMA), so every block is checked, and a
+ * block over the limit moves the whole buffer to the next narrower zone.
+ */
+static struct page *md_buf_block(unsigned int *zone, unsigned int order,
+				 unsigned long npages, u64 limit, bool contig)
+{
+	struct page *page;
+
+	for (; *zone < MD_NR_ZONES; (*zone)++) {
+		page = dmacmd_md_page_alloc(md_zone_gfp(*zone, contig), order);
+		if (!page)
+			continue;
+		if (page_to_phys(page) + ((u64)npages << PAGE_SHIFT) - 1 <= limit)
+			return page;
+		dmacmd_md_page_free(page, order);
+	}
+	return NULL;
+}
+
+static int md_buf_contig(struct dmacmd_md *md, unsigned long npages,
+			 u64 align, u64 limit)
+{
+	unsigned int zone = md_first_zone(limit);
+	unsigned int order = get_order(max((u64)npages << PAGE_SHIFT, align));
+	struct page *page;
+	unsigned long i;
+
+	/* The buddy allocator aligns a block to its size. */
+	page = md_buf_block(&zone, order, npages, limit, true);
+	if (!page)
+		return -ENOMEM;
+	if (order) {
+		split_page(page, order);
+		for (i = npages; i < 1UL << order; i++)
+			dmacmd_md_page_free(nth_page(page, i), 0);
+	}
+	md->chunks.chunk = &md->chunks.one;
+	md->chunks.count = 1;
+	md->chunks.one.len = md->len;
+	md->chunks.one.phys = page_to_phys(page);
+	md->chunks.one.has_page = true;
+	md->kaddr = page_address(page);
+	md->owns_memory = true;
+	return 0;
+}
+
+static int md_buf_pages(struct dmacmd_md *md, unsigned long npages,
+			u64 limit)
+{
+	unsigned int zone = md_first_zone(limit);
+	struct page **pages;
+	unsigned long i;
+	void *kaddr;
+
+	if (npages > UINT_MAX)	/* vmap() takes an unsigned int */
+		return -ENOMEM;
+	pages = dmacmd_md_kvcalloc(npages, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++) {
+		pages[i] = md_buf_block(&zone, 0, 1, limit, false);
+		if (!pages[i])
+			goto err_free_pages;
+	}
+	kaddr = dmacmd_md_vmap(pages, npages);
+	if (!kaddr)
+		goto err_free_pages;
+
+	md->pages.pages = pages;
+	md->pages.count = npages;
+	md->kaddr = kaddr;
+	md->vmapped = true;
+	md->owns_memory = true;
+	return 0;
+
+err_free_pages:
+	while (i--)
+		dmacmd_md_page_free(pages[i], 0);
+	kvfree(pages);
+	return -ENOMEM;
+}
+
+/**
+ * dmacmd_md_alloc() - allocate a buffer within a physical mask
+ * @capacity: size in bytes
+ * @phys_mask: physical addresses the buffer may use: its lowest set bit is
+ *	the alignment of the buffer's start, its highest set bit the highest
+ *	address bit any byte may have (e.g. 0xFFFFF000: page aligned, below
+ *	4 GiB); 0 means no restriction.  Bits in between are not honoured
+ *	separately.
+ * @flags: 0 or %DMACMD_MD_CONTIGUOUS (one physically contiguous block)
+ * @dir: direction of the transfers
+ *
+ * IOKit's IOBufferMemoryDescriptor::inTaskWithPhysicalMask() in
+ * kernel_task.  The memory is zeroed and comes from the zone that fits
+ * the limit (ZONE_DMA up to 24 bits, ZONE_DMA32 up to 32 bits); every
+ * page is checked against the limit, and a narrower zone is tried when a
+ * page falls above it.  An alignment above a page implies
+ * %DMACMD_MD_CONTIGUOUS.  A contiguous buffer is at most what the page
+ * allocator gives in one block (4 MiB on x86-64).  dmacmd_md_kaddr()
+ * returns the CPU address (page_address() when contiguous, a vmap() of
+ * the pages otherwise).  The buffer is always wired: it can be walked
+ * without dmacmd_md_prepare(), and dmacmd_md_is_prepared() is true; its
+ * prepare and complete still nest and must pair.  The memory is freed
+ * with the descriptor.
+ *
+ * Context: Process context.  May sleep (GFP_KERNEL allocation).
+ * Return: a new descriptor holding one reference, or an ERR_PTR():
+ *
+ * * %-EINVAL - @capacity 0, unknown @flags, invalid @dir, or a mask that
+ *   can never hold @capacity bytes
+ * * %-ENOMEM - no memory within the mask (logged) or out of memory
+ */
+struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
+				  enum dma_data_direction dir)
+{
+	unsigned long npages;
+	struct dmacmd_md *md;
+	u64 align, limit, need;
+	const char *why;
+	bool contig;
+	int ret;
+
+	if (!capacity || capacity > ULONG_MAX - PAGE_SIZE) {
+		why = "zero or huge capacity";
+		goto err_inval;
+	}
+	if (flags & ~DMACMD_MD_CONTIGUOUS) {
+		why = "unknown flags";
+		goto err_inval;
+	}
+	if (!md_dir_ok(dir)) {
+		why = "invalid direction";
+		goto err_inval;
+	}
+	if (!phys_mask)
+		phys_mask = U64_MAX;
+	align = max_t(u64, phys_mask & -phys_mask, PAGE_SIZE);
+	limit = fls64(phys_mask) == 64 ? U64_MAX :
+		(1ULL << fls64(phys_mask)) - 1;
+	npages = DIV_ROUND_UP(capacity, PAGE_SIZE);
+	contig = (flags & DMACMD_MD_CONTIGUOUS) || align > PAGE_SIZE;
+	/*
+	 * The limit is a power of two minus one, so a contiguous buffer's
+	 * block (the smallest power of two holding it) fits when it does.
+	 */
+	need = (u64)npages << PAGE_SHIFT;
+	if (need - 1 > limit) {
+		why = "mask cannot hold the capacity";
+		goto err_inval;
+	}
+
+	md = md_new(contig ? DMACMD_MD_CHUNKS : DMACMD_MD_PAGES, capacity, dir,
+		    1);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	if (contig)
+		ret = md_buf_contig(md, npages, align, limit);
+	else
+		ret = md_buf_pages(md, npages, limit);
+	if (ret) {
+		pr_err_ratelimited("%pS: no memory for %zu%s bytes within physical mask %#llx (below %#llx, aligned to %#llx)\n",
+				   (void *)_RET_IP_, capacity,
+				   contig ? " contiguous" : "", phys_mask,
+				   limit, align);
+		md_destroy(md);
+		return ERR_PTR(ret);
+	}
+	return md;
+
+err_inval:
+	dmacmd_misuse(NULL, "bad buffer of %zu bytes, mask %#llx, flags %#x: %s\n",
+		      capacity, phys_mask, flags, why);
+	return ERR_PTR(-EINVAL);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_alloc);
+
+/* ---- Operations ---- */
+
+/**
+ * dmacmd_md_get() - take a reference on a descriptor
+ * @md: the descriptor
+ *
+ * IOKit's retain().
+ *
+ * Context: Any context.
+ */
+void dmacmd_md_get(struct dmacmd_md *md)
+{
+	if (md_bad(md)) {
+		dmacmd_misuse(NULL, "get of a NULL or error descriptor %p\n",
+			      md);
+		return;
+	}
+	refcount_inc(&md->ref);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_get);
+
+/**
+ * dmacmd_md_put() - drop a reference on a descriptor
+ * @md: the descriptor; NULL and ERR_PTR() values are ignored
+ *
+ * IOKit's release().  The last reference frees the descriptor: what it
+ * allocated is freed, what it references is released, and a descriptor
+ * still prepared is completed first as often as it was prepared (user
+ * pages are unpinned), as IOKit does.
+ *
+ * Context: Process context for the last reference (may sleep: unpinning,
+ * vunmap()); any context otherwise.
+ */
+void dmacmd_md_put(struct dmacmd_md *md)
+{
+	if (md_bad(md))
+		return;
+	if (refcount_dec_and_test(&md->ref))
+		md_destroy(md);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_put);
+
+/**
+ * dmacmd_md_length() - length of a descriptor
+ * @md: the descriptor
+ *
+ * IOKit's getLength().
+ *
+ * Context: Any context.
+ * Return: the length in bytes, 0 if @md is NULL or an ERR_PTR().
+ */
+u64 dmacmd_md_length(const struct dmacmd_md *md)
+{
+	return md_bad(md) ? 0 : md->len;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_length);
+
+/**
+ * dmacmd_md_direction() - direction of a descriptor
+ * @md: the descriptor
+ *
+ * IOKit's getDirection().
+ *
+ * Context: Any context.
+ * Return: the direction given at creation, %DMA_NONE if @md is NULL or an
+ * ERR_PTR().
+ */
+enum dma_data_direction dmacmd_md_direction(const struct dmacmd_md *md)
+{
+	return md_bad(md) ? DMA_NONE : md->dir;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_direction);
+
+static void *md_kaddr(const struct dmacmd_md *md)
+{
+	void *p;
+
+	if (md->kind == DMACMD_MD_SUB) {
+		p = md_kaddr(md->sub.parent);
+		return p ? p + md->sub.offset : NULL;
+	}
+	return md->kaddr;
+}
+
+/**
+ * dmacmd_md_kaddr() - kernel virtual address of a descriptor's memory
+ * @md: the descriptor
+ *
+ * IOKit's getBytesNoCopy().  Only descriptors whose whole range has one
+ * kernel mapping have one: allocated buffers, single kernel virtual
+ * ranges, and sub-ranges of those.
+ *
+ * Context: Any context.
+ * Return: the address of byte 0, or NULL.
+ */
+void *dmacmd_md_kaddr(struct dmacmd_md *md)
+{
+	return md_bad(md) ? NULL : md_kaddr(md);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_kaddr);
+
+/**
+ * dmacmd_md_prepare() - make a descriptor's memory resident for DMA
+ * @md: the descriptor
+ *
+ * IOKit's prepare().  Prepares nest: only the first one does work (a user
+ * descriptor pins its pages; a sub-range or concatenation prepares what it
+ * covers), and each needs its own dmacmd_md_complete().  Every descriptor
+ * should be prepared before a command maps it.  A failed prepare changes
+ * nothing: no page stays pinned, no covered descriptor stays prepared.
+ *
+ * Context: Process context.  May sleep (allocation, page pinning, the
+ * descriptor's mutex).
+ * Return:
+ *
+ * * %0 - prepared
+ * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EFAULT - user memory not mapped, not writable while the device
+ *   writes it, not pinnable, or its process has exited (logged)
+ * * %-ENOMEM - out of memory
+ * * %-EBUSY - the prepare count is saturated
+ */
+int dmacmd_md_prepare(struct dmacmd_md *md)
+{
+	struct dmacmd_md_fault f = {};
+	int ret;
+
+	if (md_bad(md)) {
+		dmacmd_misuse(NULL, "prepare of a NULL or error descriptor %p\n",
+			      md);
+		return -EINVAL;
+	}
+	ret = md_prepare(md, &f);
+	if (ret == -EFAULT)
+		dmacmd_misuse(NULL, "cannot pin user memory at %#lx: %s\n",
+			      f.addr, f.why);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
+
+/**
+ * dmacmd_md_complete() - undo one dmacmd_md_prepare()
+ * @md: the descriptor
+ *
+ * IOKit's complete().  The last one undoes the preparation (user pages
+ * are unpinned, covered descriptors completed), whatever context or
+ * process it runs in.  Unlike IOKit, an unbalanced complete is refused
+ * and logged; the count never underflows.
+ *
+ * Context: Process context.  May sleep (unpinning, the descriptor's
+ * mutex).
+ * Return:
+ *
+ * * %0 - completed
+ * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EBADFD - @md is not prepared (logged, nothing changes)
+ */
+int dmacmd_md_complete(struct dmacmd_md *md)
+{
+	int ret;
+
+	if (md_bad(md)) {
+		dmacmd_misuse(NULL, "complete of a NULL or error descriptor %p\n",
+			      md);
+		return -EINVAL;
+	}
+	ret = md_complete(md);
+	if (ret == -EBADFD)
+		dmacmd_misuse(NULL, "complete without prepare of descriptor %p\n",
+			      md);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_complete);
+
+/**
+ * dmacmd_md_is_prepared() - whether a descriptor is prepared
+ * @md: the descriptor
+ *
+ * Context: Any context.
+ * Return: true if @md has been prepared more often than completed, or is
+ * an allocated buffer (always wired); false otherwise or if @md is NULL or
+ * an ERR_PTR().
+ */
+bool dmacmd_md_is_prepared(const struct dmacmd_md *md)
+{
+	if (md_bad(md))
+		return false;
+	return md->owns_memory || READ_ONCE(md->prepared);
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_is_prepared);
+
+/**
+ * dmacmd_md_read() - copy bytes out of a descriptor's memory
+ * @md: the descriptor
+ * @offset: offset of the first byte to copy
+ * @buf: destination (kernel memory)
+ * @len: bytes wanted
+ *
+ * IOKit's readBytes().  The copy is clipped to the end of the descriptor
+ * and stops early at memory the CPU cannot copy: user memory that is not
+ * prepared, or physical memory without a struct page (each logged).
+ *
+ * Context: Any context that may use kmap_local_page(); does not sleep.
+ * The caller keeps user memory prepared during the copy.
+ * Return: the number of bytes copied: 0 if @offset is at or past the end,
+ * @md or @buf is NULL, or nothing could be copied.
+ */
+u64 dmacmd_md_read(struct dmacmd_md *md, u64 offset, void *buf, u64 len)
+{
+	u64 done;
+	int err;
+
+	if (md_bad(md) || !buf) {
+		dmacmd_misuse(NULL, "read with descriptor %p, buffer %p\n", md,
+			      buf);
+		return 0;
+	}
+	if (offset >= md->len || !len)
+		return 0;
+	done = md_copy(md, offset, buf, min(len, md->len - offset), false,
+		       &err);
+	if (err)
+		dmacmd_misuse(NULL, "read of descriptor %p stopped at %#llx: %s\n",
+			      md, offset + done, md_copy_why(err));
+	return done;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_read);
+
+/**
+ * dmacmd_md_write() - copy bytes into a descriptor's memory
+ * @md: the descriptor
+ * @offset: offset of the first byte to write
+ * @buf: source (kernel memory)
+ * @len: bytes to write
+ *
+ * IOKit's writeBytes().  The copy is clipped to the end of the descriptor
+ * and stops early at memory the CPU cannot or must not write: user memory
+ * that is not prepared or was pinned read-only (a %DMA_TO_DEVICE user
+ * descriptor: its pages may be shared copy-on-write), or physical memory
+ * without a struct page (each logged).
+ *
+ * Context: Any context that may use kmap_local_page(); does not sleep.
+ * The caller keeps user memory prepared during the copy.
+ * Return: the number of bytes copied: 0 if @offset is at or past the end,
+ * @md or @buf is NULL, or nothing could be copied.
+ */
+u64 dmacmd_md_write(struct dmacmd_md *md, u64 offset, const void *buf,
+		    u64 len)
+{
+	u64 done;
+	int err;
+
+	if (md_bad(md) || !buf) {
+		dmacmd_misuse(NULL, "write with descriptor %p, buffer %p\n", md,
+			      buf);
+		return 0;
+	}
+	if (offset >= md->len || !len)
+		return 0;
+	done = md_copy(md, offset, (void *)buf, min(len, md->len - offset),
+		       true, &err);
+	if (err)
+		dmacmd_misuse(NULL, "write of descriptor %p stopped at %#llx: %s\n",
+			      md, offset + done, md_copy_why(err));
+	return done;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_write);
+
+/**
+ * dmacmd_md_phys_segment() - the physical segment at an offset
+ * @md: the descriptor
+ * @offset: offset within the descriptor
+ * @len: set to the length of the segment, 0 on error; may be NULL
+ *
+ * IOKit's getPhysicalSegment() with kIOMemoryMapperNone: the CPU
+ * physical address of the byte at @offset and how many bytes are
+ * physically contiguous from there (to the end of the descriptor at
+ * most).  These are not DMA addresses: a device behind an IOMMU or with
+ * bounce buffering needs a command (struct dmacmd) to map the memory.
+ *
+ * Context: Any context.  Does not sleep.
+ * Return: the physical address, or 0 with *@len 0 if @md is NULL, @offset
+ * is at or past the end, or the memory is user memory not prepared
+ * (logged).
+ */
+phys_addr_t dmacmd_md_phys_segment(struct dmacmd_md *md, u64 offset,
+				   u64 *len)
+{
+	struct dmacmd_md_iter it;
+	struct dmacmd_md_seg seg;
+	int ret;
+
+	if (len)
+		*len = 0;
+	if (md_bad(md)) {
+		dmacmd_misuse(NULL, "physical segment of a NULL or error descriptor %p\n",
+			      md);
+		return 0;
+	}
+	dmacmd_md_iter_init(&it, md);
+	ret = dmacmd_md_iter_seg(&it, offset, 0, &seg);
+	if (ret) {
+		if (ret == -EBADFD)
+			dmacmd_misuse(NULL, "segment of descriptor %p: user memory not prepared\n",
+				      md);
+		return 0;
+	}
+	if (len)
+		*len = seg.len;
+	return seg.phys;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_phys_segment);

@@ -26,25 +26,63 @@ struct dmacmd_md_seg {
 	u64 len;
 };
 
+/* Deepest nesting of sub-range and concatenation descriptors, leaf included. */
 #define DMACMD_MD_ITER_DEPTH	8
+
+/**
+ * struct dmacmd_md_iter_lvl - resume hint of one nesting level (private)
+ * @md: descriptor the hint belongs to; a hint for another descriptor than
+ *	the one met at its level is ignored and rebuilt, so a stale hint costs
+ *	time, never correctness
+ * @base: offset, within @md, of the element @idx starts at
+ * @idx: index of the chunk, scatterlist entry or child last used
+ * @pos: the scatterlist entry @idx names (borrowed sg_tables only)
+ */
+struct dmacmd_md_iter_lvl {
+	const struct dmacmd_md *md;
+	u64 base;
+	unsigned long idx;
+	const void *pos;
+};
 
 /**
  * struct dmacmd_md_iter - resumable walk over a descriptor's runs
  * @md: the descriptor walked
  * @lvl: private resume hints of dmacmd_md.c, one per nesting level
  *	(sub-range and concatenation descriptors nest)
+ *
+ * Lives on the caller's stack or in its object; dmacmd_md_iter_init()
+ * sets it up, and nothing needs freeing.
  */
 struct dmacmd_md_iter {
 	struct dmacmd_md *md;
-	struct {
-		const struct dmacmd_md *md;
-		u64 base;
-		unsigned long idx;
-	} lvl[DMACMD_MD_ITER_DEPTH];
+	struct dmacmd_md_iter_lvl lvl[DMACMD_MD_ITER_DEPTH];
 };
 
 void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_seg *seg);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Fault-injection hooks and counters of dmacmd_md.c, exported with
+ * EXPORT_SYMBOL_IF_KUNIT for kunit/md_kunit.c only: every allocation and
+ * every page pin of a descriptor goes through one of these wrappers, and
+ * the tests replace them with kunit_activate_static_stub().  Nothing else
+ * may call them.
+ */
+struct mm_struct;
+
+void *dmacmd_md_kzalloc(size_t size);
+void *dmacmd_md_kvcalloc(size_t n, size_t size);
+struct page *dmacmd_md_page_alloc(gfp_t gfp, unsigned int order);
+void dmacmd_md_page_free(struct page *page, unsigned int order);
+void *dmacmd_md_vmap(struct page **pages, unsigned int count);
+long dmacmd_md_pin_user(struct mm_struct *mm, unsigned long start,
+			unsigned long nr_pages, unsigned int gup_flags,
+			struct page **pages);
+long dmacmd_md_live_count(void);
+long dmacmd_md_pinned_count(void);
+#endif
 
 #endif /* _DMACMD_MD_H */
