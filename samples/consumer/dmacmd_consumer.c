@@ -53,7 +53,7 @@ static int consumer_map_once(struct device *dev)
 	}
 	dmacmd_clear_memory(cmd, true);
 	if (!ret)
-		dev_info(dev, "mapped %u bytes in %u segments\n",
+		dev_info(dev, "mapped %lu bytes in %u segments\n",
 			 CONSUMER_LEN, nsegs);
 out_put_cmd:
 	dmacmd_put(cmd);
