@@ -323,24 +323,29 @@ def resume_section(boots, V):
         recs = b.of('resume')
         if not recs:
             continue
-        rows, xs, ys = [], [], []
+        rows, xs, ys, ya = [], [], [], []
         for r in recs:
             a, c = per_iter(r, 'all'), per_iter(r, 'one')
             n = r['n']
             xs.append(n)
             ys.append(med(c))
+            ya.append(med(a))
             rows.append([n, '%s %s' % (us(med(a)), pct(spread(a))),
                          '%s %s' % (us(med(c)), pct(spread(c))),
                          '%.0f' % (med(a) / n), '%.0f' % (med(c) / n),
                          '%.2f' % (med(c) / med(a))])
-        e = slope(xs, ys)
-        v = V.add(b.name, 'resume', e <= 1.15, False,
-                  'growth exponent %.3f' % e)
+        e, ea = slope(xs, ys), slope(xs, ya)
+        # Judged against the one-call walk of the same segments, which is
+        # O(N) by construction: cache effects of a large N hit both alike.
+        v = V.add(b.name, 'resume', e - ea <= 0.15, False,
+                  'growth exponent %.3f, one call for all %.3f' % (e, ea))
         out += ['### %s' % b.name, '']
         out += table(['N', 'all us', 'one-by-one us', 'all ns/seg',
                       'one-by-one ns/seg', 'one/all'], rows)
-        out += ['', 'Fitted growth of one-by-one total (log-log slope): **%.3f** '
-                '(1.0 = O(N), 2.0 = O(N^2)); target O(N) (<= 1.15): %s.' % (e, v), '']
+        out += ['', 'Fitted growth (log-log slope) of the one-by-one total: **%.3f**; '
+                'of one call for all: %.3f (1.0 = O(N), 2.0 = O(N^2)).  Target: '
+                'resuming is O(1), i.e. one-by-one grows like one call for all '
+                '(difference <= 0.15): %s.' % (e, ea, v), '']
     return out
 
 
