@@ -25,7 +25,7 @@ check:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/check.sh
 
 demo:
-	@if [ -x scripts/demo.sh ]; then ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
+	@if [ -x scripts/demo.sh ]; then BUILD="$(or $(BUILD),$(CURDIR)/build)/demo" ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
 
 .PHONY: all modules modules_install clean check demo
 

@@ -71,6 +71,24 @@ build_consumer() {
 build_consumer 6.12 "$kdir"
 build_consumer 6.1 "$stock"
 
+# build_edu NAME KDIR: the edu sample driver and its static test program,
+# which scripts/vm-tests/edu.sh runs in every boot (make demo runs the same
+# against Debian's stock 6.1 kernel).
+build_edu() {
+	local name=$1 kdir=$2 out="$BUILD/edu-$1" log="$logs/build-edu-$1.log"
+	step "build: samples/edu against $name"
+	mkdir -p "$out"
+	rsync -a --delete "$top/samples/edu/" "$out/"
+	if ! make -C "$out" KDIR="$kdir" DMACMD="$top" W=1 \
+		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" >"$log" 2>&1 ||
+	   grep -E 'warning:|error:' "$log"; then
+		tail -n 20 "$log"
+		abort "samples/edu does not build cleanly against $name (log: $log)"
+	fi
+}
+build_edu 6.12 "$kdir"
+build_edu 6.1 "$stock"
+
 # Quality gates that do not stop the boots but fail the run: lint, and the
 # DKMS install of the core module against Debian's stock headers.
 gates=$BUILD/gates.txt
@@ -93,7 +111,8 @@ for m in "${mods[@]}"; do
 done
 initrd=$BUILD/initramfs-check.cpio.gz
 "$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) \
-	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" ||
+	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" \
+	"$BUILD/edu-6.12/dmacmd_edu.ko" "$BUILD/edu-6.12/edu-test" ||
 	abort "initramfs build failed"
 
 append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
