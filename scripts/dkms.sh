@@ -33,7 +33,7 @@ fi
 step "dkms: staging sources in $srcdir"
 rm -rf "$srcdir"
 mkdir -p "$srcdir"
-(cd "$top" && cp --parents -t "$srcdir" Kbuild Makefile flags.mk dkms.conf \
+(cd "$top" && cp -r --parents -t "$srcdir" Kbuild Makefile flags.mk dkms.conf \
 	dmacmd_*.[ch] include/linux/dmacmd.h include/trace)
 dkms remove "${args[@]}" >/dev/null 2>&1 || true
 step "dkms: add, build, install for $KVER"
