@@ -54,40 +54,29 @@ stock=$(stock_kdir) || abort "Debian's 6.1 headers are not installed"
 build_tree 6.1 "$stock"
 [ -f "$BUILD/kbuild-6.1/dmacmd.ko" ] || abort "dmacmd.ko was not built against 6.1"
 
-# build_consumer NAME KDIR: the native consumer sample, built the way an
-# out-of-tree driver builds against dmacmd (KBUILD_EXTRA_SYMBOLS).
-build_consumer() {
-	local name=$1 kdir=$2 out="$BUILD/consumer-$1" log="$logs/build-consumer-$1.log"
-	step "build: samples/consumer against $name"
+# build_sample SAMPLE NAME KDIR: a sample module built the way an
+# out-of-tree driver builds against dmacmd (its own Makefile, dmacmd's
+# Module.symvers in KBUILD_EXTRA_SYMBOLS), W=1, warnings fail.
+build_sample() {
+	local sample=$1 name=$2 kdir=$3
+	local out="$BUILD/$sample-$name" log="$logs/build-$sample-$name.log"
+	step "build: samples/$sample against $name"
 	mkdir -p "$out"
-	rsync -a --delete "$top/samples/consumer/" "$out/"
+	rsync -a --delete "$top/samples/$sample/" "$out/"
 	if ! make -C "$out" KDIR="$kdir" DMACMD="$top" W=1 \
 		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" >"$log" 2>&1 ||
 	   grep -E 'warning:|error:' "$log"; then
 		tail -n 20 "$log"
-		abort "samples/consumer does not build cleanly against $name (log: $log)"
+		abort "samples/$sample does not build cleanly against $name (log: $log)"
 	fi
 }
-build_consumer 6.12 "$kdir"
-build_consumer 6.1 "$stock"
-
-# build_edu NAME KDIR: the edu sample driver and its static test program,
-# which scripts/vm-tests/edu.sh runs in every boot (make demo runs the same
-# against Debian's stock 6.1 kernel).
-build_edu() {
-	local name=$1 kdir=$2 out="$BUILD/edu-$1" log="$logs/build-edu-$1.log"
-	step "build: samples/edu against $name"
-	mkdir -p "$out"
-	rsync -a --delete "$top/samples/edu/" "$out/"
-	if ! make -C "$out" KDIR="$kdir" DMACMD="$top" W=1 \
-		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" >"$log" 2>&1 ||
-	   grep -E 'warning:|error:' "$log"; then
-		tail -n 20 "$log"
-		abort "samples/edu does not build cleanly against $name (log: $log)"
-	fi
-}
-build_edu 6.12 "$kdir"
-build_edu 6.1 "$stock"
+# consumer: the native API; edu: the PCI sample driver and its static test
+# program, run by scripts/vm-tests/edu.sh in every boot (make demo runs the
+# same against Debian's stock 6.1 kernel).
+for sample in consumer edu; do
+	build_sample $sample 6.12 "$kdir"
+	build_sample $sample 6.1 "$stock"
+done
 
 # Quality gates that do not stop the boots but fail the run: lint, and the
 # DKMS install of the core module against Debian's stock headers.
