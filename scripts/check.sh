@@ -70,10 +70,11 @@ build_sample() {
 		abort "samples/$sample does not build cleanly against $name (log: $log)"
 	fi
 }
-# consumer: the native API; edu: the PCI sample driver and its static test
+# consumer: the native API; iokit_consumer: every porting wrapper (a
+# compile test); edu: the PCI sample driver and its static test
 # program, run by scripts/vm-tests/edu.sh in every boot (make demo runs the
 # same against Debian's stock 6.1 kernel).
-for sample in consumer edu; do
+for sample in consumer iokit_consumer edu; do
 	build_sample $sample 6.12 "$kdir"
 	build_sample $sample 6.1 "$stock"
 done
