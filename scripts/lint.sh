@@ -29,17 +29,19 @@ gate() {	# gate NAME LOG: count a gate's result from its log
 }
 
 cd "$top"
-# checkpatch: CamelCase is allowed only where Apple's spelling is the point
-# (the porting headers and samples written in IOKit style).
-camel=$(git ls-files 'include/dmacmd/*' 'samples/*' | grep -E '\.[ch]$')
-plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|include/trace/|samples/|dmacmd_compat.h)')
+# checkpatch: CamelCase (and the typedefs IOKit's names are) is allowed
+# only where Apple's spelling is the point: the porting headers, the samples
+# written in IOKit style and the suite that tests the porting spelling.
+camel=$(git ls-files 'include/dmacmd/*' 'samples/iokit_consumer/*' 'samples/edu/*' \
+	kunit/porting_kunit.c | grep -E '\.[ch]$')
+plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|include/trace/|samples/(iokit_consumer|edu)/|kunit/porting_kunit.c|dmacmd_compat.h)')
 log=$BUILD/checkpatch.log
 {
 	# shellcheck disable=SC2086
 	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $plain
 	[ -z "$camel" ] || "$src/scripts/checkpatch.pl" --no-tree --strict --terse \
-		--show-types --ignore CAMELCASE,FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $camel
+		--show-types --ignore CAMELCASE,NEW_TYPEDEFS,FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $camel
 	# Trace event headers follow the TRACE_EVENT() layout of the kernel's
 	# own include/trace/events/, which --strict's alignment checks reject.
 	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \

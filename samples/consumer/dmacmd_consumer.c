@@ -70,9 +70,8 @@ static int __init consumer_init(void)
 {
 	int ret;
 
-	consumer_pdev = platform_device_register_simple("dmacmd_consumer",
-							 PLATFORM_DEVID_NONE,
-							 NULL, 0);
+	consumer_pdev = platform_device_register_simple("dmacmd_consumer", -1,
+							NULL, 0);
 	if (IS_ERR(consumer_pdev))
 		return PTR_ERR(consumer_pdev);
 	ret = dma_coerce_mask_and_coherent(&consumer_pdev->dev,
