@@ -25,26 +25,45 @@ struct dmacmd;
 /**
  * struct dmacmd_seg32 - a device-visible segment with 32-bit fields
  * @addr: DMA address the device uses
+ * @fIOVMAddr: the same field under IOKit's name
  * @len: length in bytes
+ * @fLength: the same field under IOKit's name
  *
- * Same layout as IOKit's IODMACommand::Segment32.
+ * Same layout as IOKit's IODMACommand::Segment32.  The IOKit field names
+ * are aliases so that ported code reading ``seg.fIOVMAddr`` compiles
+ * unchanged while both faces of the API share one type (and so one
+ * &dmacmd_seg_fn signature).
  */
 struct dmacmd_seg32 {
-	u32 addr;
-	u32 len;
+	union {
+		u32 addr;
+		u32 fIOVMAddr;
+	};
+	union {
+		u32 len;
+		u32 fLength;
+	};
 };
 
 /**
  * struct dmacmd_seg64 - a device-visible segment with 64-bit fields
  * @addr: DMA address the device uses
+ * @fIOVMAddr: the same field under IOKit's name
  * @len: length in bytes
+ * @fLength: the same field under IOKit's name
  *
  * Same layout as IOKit's IODMACommand::Segment64 and DriverKit's
  * IOAddressSegment.
  */
 struct dmacmd_seg64 {
-	u64 addr;
-	u64 len;
+	union {
+		u64 addr;
+		u64 fIOVMAddr;
+	};
+	union {
+		u64 len;
+		u64 fLength;
+	};
 };
 
 /**

@@ -28,6 +28,14 @@ struct device;
 typedef struct dmacmd_seg32 IODMACommand_Segment32;
 typedef struct dmacmd_seg64 IODMACommand_Segment64;
 
+/* IOKit's layout, with IOKit's field names (aliases in <linux/dmacmd.h>). */
+static_assert(sizeof(IODMACommand_Segment32) == 8);
+static_assert(offsetof(IODMACommand_Segment32, fIOVMAddr) == 0);
+static_assert(offsetof(IODMACommand_Segment32, fLength) == 4);
+static_assert(sizeof(IODMACommand_Segment64) == 16);
+static_assert(offsetof(IODMACommand_Segment64, fIOVMAddr) == 0);
+static_assert(offsetof(IODMACommand_Segment64, fLength) == 8);
+
 /* Writes one segment into the caller's array (or context); false stops. */
 typedef dmacmd_seg_fn IODMACommand_SegmentFunction;
 
