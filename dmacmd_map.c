@@ -945,7 +945,8 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			   struct dmacmd_run *r, struct dmacmd_seg64 *seg,
 			   bool *ok)
 {
-	u64 s = r->addr, cap = cmd->spec.max_segment_size, ext, q, bmask;
+	u64 s = r->addr, cap = cmd->spec.max_segment_size, ext, end, q, bmask;
+	u64 left = cmd->prep_len - r->pos;
 	struct dmacmd_run cur = *r, nxt;
 	bool have_next = false;
 	int ret;
@@ -957,8 +958,12 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	if (s <= cmd->max_addr && cmd->max_addr - s < cap)
 		cap = cmd->max_addr - s + 1;
 
+	/*
+	 * The last DMA segment of a copy buffer may run past the prepared
+	 * length (see dmacmd_build_copy()): @left ends the walk.
+	 */
 	ext = cur.len;
-	while (ext <= cap && r->pos + ext < cmd->prep_len) {
+	while (ext <= cap && ext < left) {
 		nxt = cur;
 		ret = dmacmd_run_next(cmd, m, &nxt);
 		if (ret)
@@ -974,8 +979,9 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	}
 
 	*ok = true;
+	end = min(ext, left);
 	seg->addr = s;
-	seg->len = ext > cap ? dmacmd_cut(&cmd->spec, s, cap, ok) : ext;
+	seg->len = end > cap ? dmacmd_cut(&cmd->spec, s, cap, ok) : end;
 
 	q = r->pos + seg->len;
 	if (q >= cmd->prep_len) {
@@ -1037,6 +1043,35 @@ static int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			ret = dmacmd_seg_check(cmd, bad, pos, ok);
 	}
 	return ret;
+}
+
+/*
+ * Does the memory itself, as the CPU addresses it, break the spec's
+ * alignments?  Then it goes into a copy buffer before anything is mapped,
+ * whatever the platform would do to it (swiotlb slots happen to be
+ * aligned, which is no promise).  Behind an IOMMU only the offset within
+ * a page carries over to the IOVA, so larger alignments are left to the
+ * check after mapping, as IOKit leaves them to its mapper.
+ */
+static bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	struct dmacmd_spec saved = cmd->spec;
+	u64 saved_max = cmd->max_addr;
+	struct dmacmd_seg64 bad;
+	int ret;
+
+	if (cmd->translated) {
+		cmd->spec.alignment = min_t(u32, cmd->spec.alignment,
+					    PAGE_SIZE);
+		cmd->spec.alignment_internal =
+			min_t(u32, cmd->spec.alignment_internal, PAGE_SIZE);
+	}
+	cmd->max_addr = U64_MAX;
+	dmacmd_md_iter_init(&cmd->iter, cmd->md);
+	ret = dmacmd_verify(cmd, m, &bad);
+	cmd->spec = saved;
+	cmd->max_addr = saved_max;
+	return ret == -EDOM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1205,7 +1240,7 @@ static int dmacmd_build_copy(struct dmacmd_build *b)
 	int ret;
 
 	for (done = 0; done < cmd->prep_len; done += bsz) {
-		u64 blen = min(bsz, cmd->prep_len - done), o;
+		u64 blen = min(bsz, cmd->prep_len - done), o, mlen;
 
 		ret = dmacmd_pool_take(cmd, &cmd->pool[DMACMD_POOL_COPY], order,
 				       b->bounce_max, &blk);
@@ -1215,8 +1250,14 @@ static int dmacmd_build_copy(struct dmacmd_build *b)
 					0);
 		if (ret)
 			return ret;
-		for (o = 0; o < blen; o += e) {
-			e = min_t(u64, blen - o, b->max_ent);
+		/*
+		 * Map the last block up to a page boundary: a platform that
+		 * bounces (swiotlb) keeps page alignment only for mappings of
+		 * a page or more.  Segments still end at the prepared length.
+		 */
+		mlen = min_t(u64, round_up(blen, PAGE_SIZE), bsz);
+		for (o = 0; o < mlen; o += e) {
+			e = min_t(u64, mlen - o, b->max_ent);
 			sg = dmacmd_sg_add(b->m, &b->n);
 			if (!sg)
 				return -ENOMEM;
@@ -1373,6 +1414,9 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		verify = !aligned || cmd->spec_max < dev_max;
 	else
 		verify = !aligned || cmd->max_addr < dev_max;
+
+	if (api && !full && !aligned && dmacmd_mem_misaligned(cmd, m))
+		full = true;
 
 retry:
 	memset(&b, 0, sizeof(b));

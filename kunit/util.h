@@ -1,5 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the dmacmd KUnit suites: devices to map for, memory
+ * where the tests need it, the device's view of a mapping, test patterns.
+ * Everything a helper creates is released when the test ends.
+ */
 #ifndef _DMACMD_KUNIT_UTIL_H
 #define _DMACMD_KUNIT_UTIL_H
+
+#include <kunit/test.h>
+#include <linux/dma-direction.h>
+#include <linux/types.h>
+#include <linux/dmacmd.h>
+
+struct device;
+struct page;
+
+/* Devices. */
+struct device *dmacmd_kt_fake_dev(struct kunit *test, unsigned int mask_bits);
+struct device *dmacmd_kt_edu_dev(struct kunit *test);
+void dmacmd_kt_set_mask(struct kunit *test, struct device *dev,
+			unsigned int mask_bits);
+bool dmacmd_kt_translated(struct device *dev);
+bool dmacmd_kt_swiotlb_forced(struct device *dev);
+
+/*
+ * The device's view: copy between @buf and the memory a device reaches at
+ * DMA address @dma (through the IOMMU's page table where there is one).
+ * Return: 0, or -EFAULT if some address reaches no RAM.
+ */
+int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
+			 bool dev_writes);
+
+/* Memory. */
+struct page *dmacmd_kt_alloc_pages(struct kunit *test, unsigned int order,
+				   u64 min_phys, u64 max_phys);
+
+/* Test patterns: a byte stream keyed by a seed and the offset. */
+u8 dmacmd_kt_pat(u32 seed, u64 off);
+void dmacmd_kt_fill(void *buf, u64 len, u32 seed, u64 off);
+u64 dmacmd_kt_mismatch(const void *buf, u64 len, u32 seed, u64 off);
+
+/* Objects released when the test ends. */
+struct dmacmd_md *dmacmd_kt_md(struct kunit *test, struct dmacmd_md *md);
+struct dmacmd *dmacmd_kt_cmd(struct kunit *test, struct device *dev,
+			     const struct dmacmd_spec *spec);
+
+/* The segments of a prepared command, generated in one go. */
+struct dmacmd_kt_segs {
+	struct dmacmd_seg64 *seg;
+	u32 n;
+	u32 cap;
+	u64 len;
+};
+
+void dmacmd_kt_gen_all(struct kunit *test, struct dmacmd *cmd,
+		       struct dmacmd_kt_segs *s, u32 per_call);
+bool dmacmd_kt_segs_ok(struct kunit *test, struct dmacmd *cmd,
+		       const struct dmacmd_kt_segs *s);
+int dmacmd_kt_dev_segs(struct device *dev, const struct dmacmd_kt_segs *s,
+		       u64 from, u64 len, u32 seed, bool dev_writes,
+		       u64 *bad);
+int dmacmd_kt_dev_copy(struct device *dev, const struct dmacmd_kt_segs *s,
+		       u64 from, void *buf, u64 len, bool dev_writes);
 
 #endif /* _DMACMD_KUNIT_UTIL_H */
