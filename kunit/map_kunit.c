@@ -781,6 +781,54 @@ static void dmacmd_test_map_prepare_fault_unwinds(struct kunit *test)
 	KUNIT_EXPECT_LT(test, nth, 64);
 }
 
+/*
+ * Once a command has been prepared with a shape, prepare/complete cycles
+ * of that shape allocate nothing: no state, no bounce memory.  dmacmd's
+ * allocation sites count their calls while armed with a fault that never
+ * fires.
+ */
+static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
+{
+	struct dmacmd_spec aligned = { dmacmd_out_host64, 64, 0, 0, 64 };
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	struct dmacmd_kt_segs s = {};
+	struct dmacmd *plain, *copy, *cmd;
+	unsigned int calls, cycle, i;
+	struct mp_mem m;
+	u64 bad;
+
+	mp_mem_init(test, &m, MP_VMALLOC, 8, 5 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	plain = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	copy = dmacmd_kt_cmd(test, dev, &aligned);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(plain, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(copy, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mp_fault_off,
+							NULL), 0);
+	for (cycle = 0; cycle < 9; cycle++) {
+		if (cycle == 1)
+			dmacmd_fault_arm(BIT(DMACMD_FAULT_ALLOC) |
+					 BIT(DMACMD_FAULT_BOUNCE), INT_MAX);
+		for (i = 0; i < 2; i++) {
+			cmd = i ? copy : plain;
+			mp_cpu(&m, 0, m.len, cycle, true);
+			KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true,
+							     true), 0);
+			KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd),
+					i ? m.len : 0);
+			dmacmd_kt_gen_all(test, cmd, &s, 2);
+			KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0,
+								 m.len, cycle,
+								 false, &bad),
+					0);
+			KUNIT_ASSERT_EQ(test, dmacmd_complete(cmd, true, true),
+					0);
+		}
+	}
+	dmacmd_fault_disarm(&calls);
+	KUNIT_EXPECT_EQ_MSG(test, calls, 0,
+			    "allocations in 8 cycles of a shape seen before");
+}
+
 /* ---- the edu PCI device behind an IOMMU ---- */
 
 static struct device *mp_iommu_dev(struct kunit *test)
@@ -1005,6 +1053,7 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE(dmacmd_test_map_force_double_buffer),
 	KUNIT_CASE_PARAM(dmacmd_test_map_prepare_fault_unwinds,
 			 mp_fault_gen_params),
+	KUNIT_CASE(dmacmd_test_map_cycles_do_not_allocate),
 	KUNIT_CASE(dmacmd_test_map_iommu_one_segment),
 	KUNIT_CASE(dmacmd_test_map_iommu_spec_below_mask),
 	KUNIT_CASE(dmacmd_test_map_driverkit_prepare_for_dma),
