@@ -151,6 +151,114 @@ int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
 	return 0;
 }
 
+/*
+ * A coherent block within @max_addr.  dma_alloc_coherent() honours the
+ * device's coherent mask, not a narrower spec, so a block beyond the spec
+ * is held and another tried, a few times.
+ */
+static int dmacmd_cpool_alloc(struct device *dev, size_t size, u64 max_addr,
+			      struct dmacmd_cblock *b)
+{
+	struct dmacmd_cblock rej[DMACMD_ZONE_TRIES];
+	unsigned int n = 0;
+	int ret = -EADDRNOTAVAIL;
+
+	while (n < ARRAY_SIZE(rej)) {
+		if (dmacmd_should_fail(DMACMD_FAULT_BOUNCE)) {
+			ret = -ENOMEM;
+			break;
+		}
+		b->cpu = dma_alloc_coherent(dev, size, &b->dma,
+					    GFP_KERNEL | __GFP_NOWARN);
+		if (!b->cpu) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (b->dma <= max_addr && max_addr - b->dma >= size - 1) {
+			ret = 0;
+			break;
+		}
+		rej[n++] = *b;
+	}
+	while (n--)
+		dma_free_coherent(dev, size, rej[n].cpu, rej[n].dma);
+	return ret;
+}
+
+/**
+ * dmacmd_cpool_take() - hand a coherent block to the live mapping
+ * @cmd: the command
+ * @size: bytes per block, a power of two
+ * @blk: set to the block
+ *
+ * Reuses a cached block when there is one; cached blocks of another size,
+ * or beyond the current address limit, are freed first (only when the
+ * pool is idle).
+ *
+ * Return: 0, -EBUSY (blocks of another size in use), -ENOMEM, or
+ * -EADDRNOTAVAIL when no block within the address limit came.
+ */
+int dmacmd_cpool_take(struct dmacmd *cmd, size_t size,
+		      struct dmacmd_cblock **blk)
+{
+	struct dmacmd_cpool *cp = &cmd->cpool;
+	int ret;
+
+	if (cp->nr && (cp->size != size || cp->max_addr > cmd->max_addr)) {
+		if (cp->used)
+			return -EBUSY;
+		dmacmd_cpool_free(cmd);
+	}
+	if (!cp->nr) {
+		cp->size = size;
+		cp->max_addr = cmd->max_addr;
+	}
+	if (cp->used < cp->nr) {
+		*blk = &cp->blk[cp->used++];
+		return 0;
+	}
+	if (cp->nr == cp->cap) {
+		unsigned int cap = cp->cap ? 2 * cp->cap : 8;
+		struct dmacmd_cblock *arr;
+
+		arr = dmacmd_map_kvcalloc(cap, sizeof(*arr));
+		if (!arr)
+			return -ENOMEM;
+		if (cp->nr)
+			memcpy(arr, cp->blk, cp->nr * sizeof(*arr));
+		kvfree(cp->blk);
+		cp->blk = arr;
+		cp->cap = cap;
+	}
+	ret = dmacmd_cpool_alloc(cmd->dev, size, cmd->max_addr,
+				 &cp->blk[cp->nr]);
+	if (ret == -EADDRNOTAVAIL)
+		dev_err_ratelimited(cmd->dev,
+				    "dmacmd: no coherent memory at or below %#llx for a copy buffer (spec of %u address bits)\n",
+				    cmd->max_addr, cmd->spec.address_bits);
+	if (ret)
+		return ret;
+	*blk = &cp->blk[cp->nr++];
+	cp->used++;
+	return 0;
+}
+
+/**
+ * dmacmd_cpool_free() - free a command's coherent blocks
+ * @cmd: the command; its coherent pool must be idle
+ */
+void dmacmd_cpool_free(struct dmacmd *cmd)
+{
+	struct dmacmd_cpool *cp = &cmd->cpool;
+	unsigned int i;
+
+	for (i = 0; i < cp->nr; i++)
+		dma_free_coherent(cmd->dev, cp->size, cp->blk[i].cpu,
+				  cp->blk[i].dma);
+	kvfree(cp->blk);
+	memset(cp, 0, sizeof(*cp));
+}
+
 /**
  * dmacmd_pool_release() - return every block of a pool to its cache
  * @pool: the pool
@@ -179,13 +287,12 @@ void dmacmd_pool_free(struct dmacmd_pool *pool)
  * @m: the mapping being built
  * @md_off: offset of the piece within the attached descriptor
  * @len: bytes
- * @page: the bounce memory
- * @page_off: offset of the piece within @page's memory
+ * @cpu: the CPU's address of the bounce copy
  *
  * Return: 0 or -ENOMEM.
  */
-int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u32 len,
-		      struct page *page, u32 page_off)
+int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
+		      void *cpu)
 {
 	struct dmacmd_bounce_ref *r;
 
@@ -207,8 +314,7 @@ int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u32 len,
 	r = &m->bref[m->nbref++];
 	r->md_off = md_off;
 	r->len = len;
-	r->page = page;
-	r->page_off = page_off;
+	r->cpu = cpu;
 	m->bounced += len;
 	return 0;
 }
@@ -280,9 +386,7 @@ int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	for (i = 0; i < m->nbref; i++) {
 		struct dmacmd_bounce_ref *r = &m->bref[i];
 
-		ret = dmacmd_copy_md(&it, r->md_off,
-				     (u8 *)page_address(r->page) + r->page_off,
-				     r->len, to_bounce);
+		ret = dmacmd_copy_md(&it, r->md_off, r->cpu, r->len, to_bounce);
 		if (ret)
 			return ret;
 	}

@@ -101,15 +101,12 @@ extern atomic_long_t dmacmd_live_mds;
  * struct dmacmd_bounce_ref - a piece of the prepared range in bounce memory
  * @md_off: offset of the piece in the attached descriptor
  * @len: bytes
- * @page: bounce memory holding the piece (a page, or the head page of a
- *	naturally aligned block of the copy buffer)
- * @page_off: offset of the piece's first byte from @page's address
+ * @cpu: the CPU's address of the piece's bounce copy
  */
 struct dmacmd_bounce_ref {
 	u64 md_off;
-	u32 len;
-	u32 page_off;
-	struct page *page;
+	u64 len;
+	void *cpu;
 };
 
 /**
@@ -135,6 +132,39 @@ struct dmacmd_pool {
 	u64 max_addr;
 };
 
+/**
+ * struct dmacmd_cblock - one block of coherent DMA memory
+ * @cpu: its CPU address
+ * @dma: its DMA address
+ */
+struct dmacmd_cblock {
+	void *cpu;
+	dma_addr_t dma;
+};
+
+/**
+ * struct dmacmd_cpool - coherent copy-buffer blocks cached by one command
+ * @blk: blocks allocated so far, all of @size bytes
+ * @nr: blocks in @blk
+ * @cap: capacity of @blk
+ * @used: blocks handed to the live mapping
+ * @size: bytes per block (a power of two: dma_alloc_coherent() aligns such
+ *	a block to its size)
+ * @max_addr: highest DMA address a block may reach
+ *
+ * The last resort for a copy buffer when the platform's streaming mapping
+ * cannot meet the spec (swiotlb keeps page alignment at most, and its
+ * slots may lie beyond a narrow spec).
+ */
+struct dmacmd_cpool {
+	struct dmacmd_cblock *blk;
+	unsigned int nr;
+	unsigned int cap;
+	unsigned int used;
+	size_t size;
+	u64 max_addr;
+};
+
 /* Which of a command's two pools a mapping draws from. */
 enum {
 	DMACMD_POOL_PAGES,	/* order-0 pages replacing unreachable pages */
@@ -155,6 +185,9 @@ enum {
  * @bounced: bytes in bounce memory
  * @dir: direction the range is mapped with
  * @full: the whole range is in the copy buffer
+ * @coherent: ...a copy buffer of coherent DMA memory (&struct
+ *	dmacmd_cpool): @sgl entries carry only DMA addresses, nothing is
+ *	mapped or synced
  * @sg_walk: segments come from @sgt's DMA side; otherwise from the
  *	descriptor's physical runs (kIterateOnly, or kBypassed memory that
  *	needs no bouncing)
@@ -173,6 +206,7 @@ struct dmacmd_mapping {
 	u64 bounced;
 	enum dma_data_direction dir;
 	bool full;
+	bool coherent;
 	bool sg_walk;
 	bool dma_mapped;
 	bool sync_known;
@@ -222,6 +256,7 @@ struct dmacmd_dev_stats;
  *	a window where the command has none
  * @cur: index of the live mapping
  * @pool: cached bounce memory, see &struct dmacmd_pool
+ * @cpool: cached coherent copy-buffer memory, see &struct dmacmd_cpool
  * @iter: descriptor walk used by descriptor-run segment generation
  * @gen_valid: @gen_run and @gen_start describe the current preparation
  * @gen_run: where the last dmacmd_gen_segments() call stopped
@@ -250,6 +285,7 @@ struct dmacmd {
 	struct dmacmd_mapping map[2];
 	unsigned int cur;
 	struct dmacmd_pool pool[DMACMD_NR_POOLS];
+	struct dmacmd_cpool cpool;
 	struct dmacmd_md_iter iter;
 	bool gen_valid;
 	struct dmacmd_run gen_run;
@@ -267,8 +303,11 @@ void dmacmd_pool_release(struct dmacmd_pool *pool);
 void dmacmd_pool_free(struct dmacmd_pool *pool);
 int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
 		     unsigned int order, u64 max_addr, struct page **blk);
-int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u32 len,
-		      struct page *page, u32 page_off);
+int dmacmd_cpool_take(struct dmacmd *cmd, size_t size,
+		      struct dmacmd_cblock **blk);
+void dmacmd_cpool_free(struct dmacmd *cmd);
+int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
+		      void *cpu);
 int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		       bool to_bounce);
 unsigned int dmacmd_copy_block_size(const struct dmacmd_spec *spec);

@@ -61,10 +61,13 @@
  * (swiotlb) or translates (IOMMU) places the device's view where it likes.
  * When the spec asks for alignments or for fewer address bits than the
  * mask, prepare walks the mapped segments once and checks each against
- * the spec; a layout the spec refuses is tried once more as a copy
- * buffer, and one that still fails is unmapped and refused with
- * -EADDRNOTAVAIL and a log line that says why (for a device behind an
- * IOMMU: set its DMA mask to the spec's address bits).
+ * the spec.  A layout the spec refuses is tried again as a copy buffer,
+ * then as a copy buffer of coherent DMA memory (dma_alloc_coherent(), which
+ * the platform does not bounce and which is aligned to its size); one that
+ * still fails is refused with -EADDRNOTAVAIL and a log line that says why
+ * (for a device behind an IOMMU: set its DMA mask to the spec's address
+ * bits).  Under swiotlb=force with bounce slots beyond the device's own
+ * mask, the coherent copy buffer is the only way and is used directly.
  *
  * kBypassed commands hand out CPU physical addresses without the DMA API
  * (refused for a device behind a translating IOMMU); kIterateOnly commands
@@ -107,8 +110,11 @@
  *
  * Bounce memory comes from the zones that can hold it (normal, DMA32, DMA;
  * each block's physical address is checked) and stays cached in the
- * command until it is released or a spec needs other blocks.  No memory
- * within the limit: prepare fails with -EADDRNOTAVAIL.
+ * command until it is released or a spec needs other blocks.  Where the
+ * platform bounces streaming mappings itself (swiotlb=force: page
+ * alignment at most, slots maybe beyond a narrow spec) the copy buffer is
+ * made of coherent DMA memory instead, also cached.  No memory within the
+ * limit: prepare fails with -EADDRNOTAVAIL.
  *
  * Copies: on prepare, memory is copied into bounce memory the device will
  * read when @synchronize asks (directions Out and None); bounce memory the

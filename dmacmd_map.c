@@ -509,6 +509,7 @@ static void dmacmd_release(struct kref *ref)
 		dmacmd_mapping_free(&cmd->map[i]);
 	for (i = 0; i < DMACMD_NR_POOLS; i++)
 		dmacmd_pool_free(&cmd->pool[i]);
+	dmacmd_cpool_free(cmd);
 	if (cmd->stats) {
 		atomic_long_dec(&cmd->stats->live_cmds);
 		dmacmd_stats_put(cmd->stats);
@@ -1163,7 +1164,8 @@ static int dmacmd_build_bounce(struct dmacmd_build *b, u64 md_off,
 			       b->bounce_max, &page);
 	if (ret)
 		return ret;
-	ret = dmacmd_bounce_add(b->m, md_off, len, page, offset_in_page(phys));
+	ret = dmacmd_bounce_add(b->m, md_off, len,
+				page_address(page) + offset_in_page(phys));
 	if (ret)
 		return ret;
 	sg = dmacmd_sg_add(b->m, &b->n);
@@ -1246,8 +1248,8 @@ static int dmacmd_build_copy(struct dmacmd_build *b)
 				       b->bounce_max, &blk);
 		if (ret)
 			return ret;
-		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen, blk,
-					0);
+		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen,
+					page_address(blk));
 		if (ret)
 			return ret;
 		/*
@@ -1268,16 +1270,53 @@ static int dmacmd_build_copy(struct dmacmd_build *b)
 	return 0;
 }
 
+/*
+ * Scatterlist of a copy buffer of coherent DMA memory: the entries carry
+ * the blocks' DMA addresses only; nothing is mapped.  Each block is as
+ * large as the largest alignment, and dma_alloc_coherent() aligns a block
+ * to its size, so the alignments hold whatever the platform is.
+ */
+static int dmacmd_build_coherent(struct dmacmd_build *b)
+{
+	struct dmacmd *cmd = b->cmd;
+	u64 bsz = dmacmd_copy_block_size(&cmd->spec), done;
+	struct dmacmd_cblock *blk;
+	struct scatterlist *sg;
+	int ret;
+
+	for (done = 0; done < cmd->prep_len; done += bsz) {
+		u64 blen = min(bsz, cmd->prep_len - done);
+
+		ret = dmacmd_cpool_take(cmd, bsz, &blk);
+		if (ret)
+			return ret;
+		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen,
+					blk->cpu);
+		if (ret)
+			return ret;
+		sg = dmacmd_sg_add(b->m, &b->n);
+		if (!sg)
+			return -ENOMEM;
+		sg_dma_address(sg) = blk->dma;
+		sg_dma_len(sg) = blen;
+	}
+	return 0;
+}
+
 static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
-	dmacmd_pool_release(&cmd->pool[m->full ? DMACMD_POOL_COPY :
-					       DMACMD_POOL_PAGES]);
+	if (m->coherent)
+		cmd->cpool.used = 0;
+	else
+		dmacmd_pool_release(&cmd->pool[m->full ? DMACMD_POOL_COPY :
+						       DMACMD_POOL_PAGES]);
 	m->nbref = 0;
 	m->bounced = 0;
 	m->sg_walk = false;
 	m->dma_mapped = false;
 	m->sync_known = false;
 	m->full = false;
+	m->coherent = false;
 }
 
 static bool dmacmd_need_sync(struct dmacmd *cmd, struct dmacmd_mapping *m)
@@ -1320,7 +1359,7 @@ static bool dmacmd_swiotlb_unreachable(struct device *dev,
 }
 
 static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
-			     const struct dmacmd_seg64 *bad, bool full)
+			     const struct dmacmd_seg64 *bad, bool coherent)
 {
 	struct device *dev = cmd->dev;
 	u32 bits = cmd->spec.address_bits;
@@ -1333,9 +1372,9 @@ static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
 		dev_err_ratelimited(dev,
 				    "dmacmd: DMA address %#llx+%#llx is outside the spec's %u address bits (the platform bounced it out of reach)\n",
 				    bad->addr, bad->len, bits);
-	else if (full)
+	else if (coherent)
 		dev_err_ratelimited(dev,
-				    "dmacmd: segment %#llx+%#llx breaks the spec's alignments (%u, %u, length %u) even in a copy buffer: the platform's bounce buffers do not keep them\n",
+				    "dmacmd: segment %#llx+%#llx breaks the spec's alignments (%u, %u, length %u) even in a coherent copy buffer\n",
 				    bad->addr, bad->len, cmd->spec.alignment,
 				    cmd->spec.alignment_internal,
 				    cmd->spec.alignment_length);
@@ -1351,8 +1390,11 @@ static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
  * Map the prepared range into @m: build the scatterlist (bouncing what the
  * device cannot reach, or everything into a copy buffer when @full), copy
  * memory into bounce memory, map through the DMA API and check the result
- * against the spec.  A misaligned layout is retried once as a copy buffer.
- * On failure nothing stays mapped or taken from the pools.
+ * against the spec.  What the spec refuses is tried again as a copy buffer
+ * (misaligned layouts), then as a copy buffer of coherent DMA memory
+ * (what the platform's streaming mappings cannot meet: swiotlb keeps page
+ * alignment at most, and its slots may lie beyond a narrow spec).  On
+ * failure nothing stays mapped or taken from the pools.
  */
 static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			    bool full, bool flush, bool sync)
@@ -1363,7 +1405,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	enum dma_data_direction dir;
 	struct dmacmd_seg64 bad;
 	struct dmacmd_build b;
-	bool verify, aligned;
+	bool verify, aligned, coherent = false;
 	phys_addr_t end;
 	u64 dev_max;
 	int ret;
@@ -1375,6 +1417,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	m->nbref = 0;
 	m->bounced = 0;
 	m->full = false;
+	m->coherent = false;
 	m->sg_walk = false;
 	m->dma_mapped = false;
 	m->sync_known = false;
@@ -1399,10 +1442,13 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		full = ret == -EDOM;
 	}
 	if (api && !cmd->translated && dmacmd_swiotlb_unreachable(dev, &end)) {
-		dev_err_ratelimited(dev,
-				    "dmacmd: swiotlb=force bounce buffers end at %pa, beyond the device's DMA mask\n",
-				    &end);
-		return -EADDRNOTAVAIL;
+		/*
+		 * swiotlb=force would bounce every streaming mapping to slots
+		 * beyond the device's mask (and WARN): only coherent memory
+		 * can reach the device.
+		 */
+		full = true;
+		coherent = true;
 	}
 	/*
 	 * The DMA API never hands out an address beyond the device's mask, so
@@ -1433,7 +1479,13 @@ retry:
 		b.bmask = dma_get_seg_boundary(dev);
 	}
 	m->full = full;
-	ret = full ? dmacmd_build_copy(&b) : dmacmd_build_runs(&b);
+	m->coherent = coherent;
+	if (coherent)
+		ret = dmacmd_build_coherent(&b);
+	else if (full)
+		ret = dmacmd_build_copy(&b);
+	else
+		ret = dmacmd_build_runs(&b);
 	if (ret)
 		goto err_reset;
 	sg_mark_end(&m->sgl[b.n - 1]);
@@ -1453,7 +1505,9 @@ retry:
 			goto err_reset;
 	}
 
-	if (api) {
+	if (coherent) {
+		verify = true;
+	} else if (api) {
 		ret = dmacmd_map_dma_sgtable(dev, &m->sgt, dir,
 					     dmacmd_sync_attrs(cmd, flush));
 		if (ret) {
@@ -1481,15 +1535,20 @@ retry:
 				dma_unmap_sgtable(dev, &m->sgt, dir,
 						  DMA_ATTR_SKIP_CPU_SYNC);
 			dmacmd_mapping_reset(cmd, m);
+			if (ret != -EMSGSIZE && ret != -EDOM)
+				return ret;
 			if (ret == -EDOM && !full) {
 				full = true;
 				goto retry;
 			}
-			if (ret == -EMSGSIZE || ret == -EDOM) {
-				dmacmd_log_unmet(cmd, ret, &bad, full);
-				ret = -EADDRNOTAVAIL;
+			if (api && !coherent &&
+			    (ret == -EDOM || !cmd->translated)) {
+				full = true;
+				coherent = true;
+				goto retry;
 			}
-			return ret;
+			dmacmd_log_unmet(cmd, ret, &bad, coherent);
+			return -EADDRNOTAVAIL;
 		}
 	}
 	return 0;
@@ -2115,6 +2174,29 @@ EXPORT_SYMBOL_GPL(dmacmd_gen64);
 /* ------------------------------------------------------------------ */
 /* Reading and writing what the device sees                            */
 
+/* dmacmd_xfer() for a coherent copy buffer: the blocks hold it all. */
+static u64 dmacmd_xfer_coherent(struct dmacmd *cmd, struct dmacmd_mapping *m,
+				u64 off, u8 *buf, u64 len, bool to_dev)
+{
+	u64 done = 0, pos, c;
+	unsigned int i;
+
+	for (i = 0; i < m->nbref && done < len; i++) {
+		struct dmacmd_bounce_ref *r = &m->bref[i];
+
+		pos = r->md_off - cmd->prep_off;
+		if (off + done >= pos + r->len)
+			continue;
+		c = min(r->len - (off + done - pos), len - done);
+		if (to_dev)
+			memcpy(r->cpu + (off + done - pos), buf + done, c);
+		else
+			memcpy(buf + done, r->cpu + (off + done - pos), c);
+		done += c;
+	}
+	return done;
+}
+
 /*
  * Copy between @buf and the device's view of the prepared range at @off.
  * The caller has clipped @len and owns the mapping for the CPU.
@@ -2124,6 +2206,8 @@ static u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
 {
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
 
+	if (m->coherent)
+		return dmacmd_xfer_coherent(cmd, m, off, buf, len, to_dev);
 	if (!m->sg_walk)
 		return to_dev ?
 		       dmacmd_md_write(cmd->md, cmd->prep_off + off, buf, len) :
