@@ -1124,7 +1124,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_phys);
  * dmacmd_md_from_pages() - describe part of an array of pages
  * @pages: the pages; the array is copied, the pages are not referenced
  * @npages: number of entries in @pages
- * @offset: offset of the first byte from the start of @pages[0] (may be
+ * @offset: offset of the first byte from the start of the first page (may be
  *	a page or more)
  * @len: length in bytes
  * @dir: direction of the transfers

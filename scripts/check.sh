@@ -88,6 +88,10 @@ if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
 	grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$gates"
 	grep -q . "$gates" || echo "make lint failed (log: $logs/lint.log)" >>"$gates"
 fi
+step "gate: make docs (Sphinx, kernel-doc, zero warnings)"
+if ! BUILD=$BUILD "$here/docs.sh" >"$logs/docs.log" 2>&1; then
+	echo "make docs has warnings or errors (log: $logs/docs.log)" >>"$gates"
+fi
 step "gate: DKMS install against $(basename "$stock") into a staging tree"
 if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
 	echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
