@@ -569,8 +569,10 @@ static const void *sg_prop_gen_params(const void *prev, char *desc)
 }
 
 /*
- * One random case: a device with a random mask, a random spec, a
- * concatenation of random pieces of memory, a random range of it.  Every
+ * One random case: a device with a random mask (or, behind an IOMMU, the
+ * edu PCI device with its mask set to the spec's address bits, as a driver
+ * would), a random spec, a concatenation of random pieces of memory,
+ * perhaps a sub-range of it, a random range of that.  Every
  * segment must meet the spec and the mask, the segments must cover the
  * range in order (the device reads the caller's bytes through them), a
  * driver-owned cursor that re-seeds anywhere must get the same addresses,
@@ -586,7 +588,8 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	struct dmacmd_md *md;
 	struct dmacmd *cmd;
 	struct sg_prop *t;
-	u64 off, len, cur, seg_align;
+	struct device *edu;
+	u64 off, len, cur, seg_align, base = 0, avail;
 	u8 *buf;
 	int ret;
 
@@ -595,9 +598,16 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	t->seed = SG_PROP_SEED + (u32)idx;
 	prandom_seed_state(&t->rnd, t->seed);
 
-	t->dev = dmacmd_kt_fake_dev(test, masks[sg_rnd(t, ARRAY_SIZE(masks))]);
 	spec.out_fn = dmacmd_out_host64;
 	spec.address_bits = bits[sg_rnd(t, ARRAY_SIZE(bits))];
+	edu = sg_rnd(t, 3) ? NULL : dmacmd_kt_edu_dev(test);
+	if (edu && dmacmd_kt_translated(edu)) {
+		t->dev = edu;
+		dmacmd_kt_set_mask(test, edu, spec.address_bits);
+	} else {
+		t->dev = dmacmd_kt_fake_dev(test,
+					    masks[sg_rnd(t, ARRAY_SIZE(masks))]);
+	}
 	spec.alignment = sg_rnd_pow2(t, 16);
 	spec.alignment_length = sg_rnd(t, 2) ? 1 : sg_rnd_pow2(t, 12);
 	spec.alignment_internal = sg_rnd(t, 2) ? 0 : sg_rnd_pow2(t, 16);
@@ -615,13 +625,27 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	md = t->npieces == 1 ? t->pieces[0] :
 	     dmacmd_kt_md(test, dmacmd_md_multi(t->pieces, t->npieces,
 						DMA_TO_DEVICE));
+	avail = t->total;
+	if (!sg_rnd(t, 4) && t->total > 2) {
+		/* An IOSubMemoryDescriptor of the concatenation. */
+		base = sg_rnd(t, t->total / 2);
+		avail = 1 + sg_rnd(t, t->total - base);
+		md = dmacmd_kt_md(test, dmacmd_md_sub(md, base, avail,
+						      DMA_TO_DEVICE));
+	}
 
-	off = sg_rnd(t, t->total / 2);
-	len = sg_rnd(t, 4) ? 1 + sg_rnd(t, t->total - off) : t->total - off;
+	off = sg_rnd(t, avail / 2);
+	len = sg_rnd(t, 4) ? 1 + sg_rnd(t, avail - off) : avail - off;
 	len = round_down(len, spec.alignment_length);
-	if (!len)
-		kunit_skip(test, "range shorter than the length alignment %u",
-			   spec.alignment_length);
+	if (!len) {
+		/* Too short for the length alignment: widen the range. */
+		off = 0;
+		len = round_down(avail, spec.alignment_length);
+	}
+	if (!len) {
+		spec.alignment_length = 1;
+		len = avail;
+	}
 
 	cmd = dmacmd_kt_cmd(test, t->dev, &spec);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
@@ -633,11 +657,11 @@ static void dmacmd_test_segments_property(struct kunit *test)
 			   spec.address_bits, spec.alignment,
 			   spec.alignment_internal, spec.alignment_length);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0,
-			    "seed %#x: bits %u mask %llu align %u/%u/%u max %llu, %#llx+%#llx of %#llx",
-			    t->seed, spec.address_bits,
+			    "seed %#x: %s bits %u mask %llu align %u/%u/%u max %llu, %#llx+%#llx of %#llx",
+			    t->seed, dev_name(t->dev), spec.address_bits,
 			    dma_get_mask(t->dev), spec.alignment,
 			    spec.alignment_internal, spec.alignment_length,
-			    spec.max_segment_size, off, len, t->total);
+			    spec.max_segment_size, off, len, avail);
 
 	dmacmd_kt_gen_all(test, cmd, &s, 1 + sg_rnd(t, 8));
 	KUNIT_EXPECT_TRUE_MSG(test, dmacmd_kt_segs_ok(test, cmd, &s),
@@ -648,7 +672,8 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_copy(t->dev, &s, 0, buf, len,
 						 false), 0);
-	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(buf, len, t->seed, off),
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(buf, len, t->seed,
+						     base + off),
 			    U64_MAX, "seed %#x", t->seed);
 
 	/* A cursor that consumes part of each segment and re-seeds. */
