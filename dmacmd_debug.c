@@ -19,6 +19,13 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/dmacmd.h>
 
+/* For modules that attach probes (the KUnit suite checks every field). */
+EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_prepare);
+EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_complete);
+EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_synchronize);
+EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_bounce_copy);
+EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_gen_segments);
+
 /**
  * DOC: Statistics
  *
@@ -281,6 +288,18 @@ VISIBLE_IF_KUNIT unsigned int dmacmd_fault_disarm(unsigned int *calls)
 	return fired;
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_fault_disarm);
+
+/**
+ * dmacmd_cmd_live_count() - commands alive in the whole module
+ *
+ * Context: Any context.
+ * Return: the number of commands created and not yet freed.
+ */
+VISIBLE_IF_KUNIT long dmacmd_cmd_live_count(void)
+{
+	return atomic_long_read(&dmacmd_live_cmds);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
 #endif /* CONFIG_KUNIT */
 
 static int dmacmd_fault_enable_get(void *data, u64 *val)

@@ -82,6 +82,7 @@ static inline bool dmacmd_should_fail(enum dmacmd_fault site)
 /* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
 void dmacmd_fault_arm(unsigned int sites, unsigned int nth);
 unsigned int dmacmd_fault_disarm(unsigned int *calls);
+long dmacmd_cmd_live_count(void);
 #endif
 
 int dmacmd_debug_init(void);

@@ -128,12 +128,16 @@ static atomic_long_t dmacmd_md_pinned = ATOMIC_LONG_INIT(0);
 
 /*
  * Every allocation and pin of this file goes through the wrappers below, so
- * that the KUnit suite can make any of them fail (static stubs) and check
- * that each unwind path leaves nothing behind.
+ * that the KUnit suite can make any of them fail (static stubs, or the
+ * module-wide failure sites of dmacmd_debug.c that the debugfs knobs and
+ * the reliability suite arm) and check that each unwind path leaves
+ * nothing behind.
  */
 VISIBLE_IF_KUNIT void *dmacmd_md_kzalloc(size_t size)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kzalloc, size);
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
 	return kzalloc(size, GFP_KERNEL);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kzalloc);
@@ -141,6 +145,8 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kzalloc);
 VISIBLE_IF_KUNIT void *dmacmd_md_kvcalloc(size_t n, size_t size)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kvcalloc, n, size);
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
 	return kvcalloc(n, size, GFP_KERNEL);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kvcalloc);
@@ -149,6 +155,8 @@ VISIBLE_IF_KUNIT struct page *dmacmd_md_page_alloc(gfp_t gfp,
 						   unsigned int order)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_alloc, gfp, order);
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
 	return alloc_pages(gfp, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
@@ -164,6 +172,8 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_free);
 VISIBLE_IF_KUNIT void *dmacmd_md_vmap(struct page **pages, unsigned int count)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_vmap, pages, count);
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
 	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_vmap);
@@ -177,6 +187,8 @@ VISIBLE_IF_KUNIT long dmacmd_md_pin_user(struct mm_struct *mm,
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_pin_user, mm, start, nr_pages,
 				   gup_flags, pages);
+	if (dmacmd_should_fail(DMACMD_FAULT_PIN))
+		return -ENOMEM;
 	return dmacmd_pin_user_pages_remote(mm, start, nr_pages, gup_flags,
 					    pages);
 }
