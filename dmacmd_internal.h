@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/dmacmd.h>
@@ -36,6 +37,7 @@
  *   -EIO           DMA mapping failed          kIOReturnDMAError
  *   -EFAULT        user range not mapped       kIOReturnVMError
  *   -EADDRNOTAVAIL spec cannot be met here     kIOReturnNoResources
+ *   -EWOULDBLOCK   may not sleep here          kIOReturnCannotLock
  */
 
 extern bool dmacmd_strict;
@@ -80,6 +82,27 @@ extern bool dmacmd_strict;
 			       ##__VA_ARGS__);				\
 		WARN_ON_ONCE(dmacmd_strict);				\
 	} while (0)
+
+/*
+ * dmacmd_atomic_misuse() - refuse a sleeping entry point in atomic context
+ *
+ * Prepares pin pages and allocate; called with a spinlock held, with
+ * interrupts off or from an interrupt they would sleep where they must not
+ * (IOKit: "never call while gated").  Such a call is misuse: report it,
+ * naming the caller at @ip, and let the caller return -EWOULDBLOCK
+ * (kIOReturnCannotLock) before anything sleeps.  Kernels without a
+ * preemption count cannot see a held spinlock; there only interrupts are
+ * caught.
+ */
+#define dmacmd_atomic_misuse(ip, dev, what)				\
+	({								\
+		bool _atomic = in_atomic() || irqs_disabled();		\
+									\
+		if (_atomic)						\
+			dmacmd_misuse_at(ip, dev,			\
+					 "%s from atomic context\n", what); \
+		_atomic;						\
+	})
 
 /* Live object counters, reported at module unload. */
 extern atomic_long_t dmacmd_live_cmds;
@@ -263,6 +286,8 @@ struct dmacmd_dev_stats;
  * @gen_start: where the last dmacmd_gen_segments() call started (seek hint
  *	for drivers that re-seed the offset inside the last segment)
  * @stats: the device's statistics entry (dmacmd_debug.c), or NULL
+ * @map_size: dma_max_mapping_size() of @dev for the mask @map_size_mask
+ * @map_size_mask: the DMA mask @map_size was read with (0: not yet)
  *
  * Not serialised internally: callers do not call into one command from two
  * threads at once (as IOKit).  Distinct commands share nothing.
@@ -291,6 +316,8 @@ struct dmacmd {
 	struct dmacmd_run gen_run;
 	struct dmacmd_run gen_start;
 	struct dmacmd_dev_stats *stats;
+	size_t map_size;
+	u64 map_size_mask;
 };
 
 static inline struct dmacmd_mapping *dmacmd_cur_map(struct dmacmd *cmd)

@@ -425,10 +425,13 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
  * * %-EOPNOTSUPP - kUnmapped, kNoCacheStore or kOnChip, or kBypassed for a
  *   device behind a translating IOMMU
  * * %-ENOMEM - out of memory
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 struct dmacmd *dmacmd_create(struct device *dev,
 			     const struct dmacmd_spec *spec, void *refcon)
 {
+	if (dmacmd_atomic_misuse(_RET_IP_, dev, "create"))
+		return ERR_PTR(-EWOULDBLOCK);
 	return __dmacmd_create(dev, spec, refcon, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_create);
@@ -1099,9 +1102,9 @@ static struct scatterlist *dmacmd_sg_add(struct dmacmd_mapping *m,
 		m->sgl = new;
 		m->sg_cap = cap;
 	}
+	/* sg_init_table() of one entry, without its end mark. */
 	sg = &m->sgl[(*n)++];
-	sg_init_table(sg, 1);
-	sg_unmark_end(sg);
+	memset(sg, 0, sizeof(*sg));
 	return sg;
 }
 
@@ -1472,8 +1475,13 @@ retry:
 	b.bmask = ~0UL;
 	b.bounce_max = cmd->translated ? U64_MAX : cmd->max_addr;
 	if (api) {
+		/* dma_max_mapping_size() only changes with the mask. */
+		if (!cmd->map_size_mask || cmd->map_size_mask != dma_get_mask(dev)) {
+			cmd->map_size = dma_max_mapping_size(dev);
+			cmd->map_size_mask = dma_get_mask(dev);
+		}
 		b.max_ent = min_t(u64, b.max_ent, dma_get_max_seg_size(dev));
-		b.max_ent = min_t(u64, b.max_ent, dma_max_mapping_size(dev));
+		b.max_ent = min_t(u64, b.max_ent, cmd->map_size);
 		if (b.max_ent >= PAGE_SIZE)
 			b.max_ent &= PAGE_MASK;
 		b.bmask = dma_get_seg_boundary(dev);
@@ -1592,6 +1600,8 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		dmacmd_misuse_at(ip, NULL, "prepare of an invalid command\n");
 		return -EINVAL;
 	}
+	if (dmacmd_atomic_misuse(ip, cmd->dev, "prepare"))
+		return -EWOULDBLOCK;
 	if (!cmd->specified) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of a command without a spec\n");
@@ -1653,7 +1663,10 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	}
 	cmd->active = 1;
 	cmd->force_full = false;
-	cmd->gen_valid = false;
+	/* The usual first generate starts at 0: be there already. */
+	cmd->gen_valid = dmacmd_cur_map(cmd)->sg_walk &&
+			 !dmacmd_run_sg(dmacmd_cur_map(cmd), 0, 0, &cmd->gen_run);
+	cmd->gen_start = cmd->gen_run;
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
 			dmacmd_cur_map(cmd)->bounced);
@@ -1699,6 +1712,7 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  *   the address limit, IOVAs or platform bounce buffers outside it,
  *   alignments the platform's bounce buffers break); the log says why
  * * %-EIO - the DMA API failed to map
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		   bool flush_cache, bool synchronize)
