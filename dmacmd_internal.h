@@ -91,12 +91,13 @@ extern bool dmacmd_strict;
  * (IOKit: "never call while gated").  Such a call is misuse: report it,
  * naming the caller at @ip, and let the caller return -EWOULDBLOCK
  * (kIOReturnCannotLock) before anything sleeps.  Kernels without a
- * preemption count cannot see a held spinlock; there only interrupts are
- * caught.
+ * preemption count cannot see a held spinlock; there only interrupt
+ * context and disabled interrupts are caught.
  */
 #define dmacmd_atomic_misuse(ip, dev, what)				\
 	({								\
-		bool _atomic = in_atomic() || irqs_disabled();		\
+		bool _atomic = !in_task() || irqs_disabled() ||	\
+			(IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible()); \
 									\
 		if (_atomic)						\
 			dmacmd_misuse_at(ip, dev,			\

@@ -1787,7 +1787,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_get);
  * IOKit's release().  The last reference frees the descriptor: what it
  * allocated is freed, what it references is released, and a descriptor
  * still prepared is completed first as often as it was prepared (user
- * pages are unpinned), as IOKit does.
+ * pages are unpinned), as IOKit does, and the caller is told: releasing
+ * memory that may still be under DMA is a bug in the caller.
  *
  * Context: Process context for the last reference (may sleep: unpinning,
  * vunmap()); any context otherwise.
@@ -1796,8 +1797,13 @@ void dmacmd_md_put(struct dmacmd_md *md)
 {
 	if (md_bad(md))
 		return;
-	if (refcount_dec_and_test(&md->ref))
+	if (refcount_dec_and_test(&md->ref)) {
+		if (READ_ONCE(md->prepared))
+			dmacmd_misuse(NULL,
+				      "descriptor released while prepared %u times: completing it\n",
+				      md->prepared);
 		md_destroy(md);
+	}
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_put);
 
@@ -1880,6 +1886,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_kaddr);
  *   writes it, not pinnable, or its process has exited (logged)
  * * %-ENOMEM - out of memory
  * * %-EBUSY - the prepare count is saturated
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_md_prepare(struct dmacmd_md *md)
 {
@@ -1891,6 +1898,8 @@ int dmacmd_md_prepare(struct dmacmd_md *md)
 			      md);
 		return -EINVAL;
 	}
+	if (dmacmd_atomic_misuse(_RET_IP_, NULL, "descriptor prepare"))
+		return -EWOULDBLOCK;
 	ret = md_prepare(md, &f);
 	if (ret == -EFAULT)
 		dmacmd_misuse(NULL, "cannot pin user memory at %#lx: %s\n",

@@ -754,10 +754,54 @@ static void dmacmd_test_tracepoints_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->gen_segs, n);
 }
 
+/*
+ * The sleeping entry points called with a spinlock held or interrupts off:
+ * refused with -EWOULDBLOCK before anything sleeps (a sleep there would be
+ * a "BUG: sleeping function called from invalid context", which fails the
+ * harness), nothing changed, and the same calls work afterwards.
+ */
+static void dmacmd_test_misuse_atomic_context(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
+	struct dmacmd_md *md;
+	struct dmacmd *cmd, *made;
+	DEFINE_SPINLOCK(lock);
+	int prep_locked, prep_irqoff, md_prep;
+	unsigned long flags;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, REL_LEN, DMA_TO_DEVICE));
+	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
+
+	spin_lock(&lock);
+	made = dmacmd_create(dev, &rel_spec64, NULL);
+	prep_locked = dmacmd_prepare(cmd, 0, 0, true, true);
+	md_prep = dmacmd_md_prepare(md);
+	spin_unlock(&lock);
+	local_irq_save(flags);
+	prep_irqoff = dmacmd_prepare(cmd, 0, 0, true, true);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(made), -EWOULDBLOCK);
+	if (!IS_ERR_OR_NULL(made))
+		dmacmd_put(made);
+	KUNIT_EXPECT_EQ(test, prep_locked, -EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, prep_irqoff, -EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, md_prep, -EWOULDBLOCK);
+	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(md));
+
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+}
+
 static struct kunit_case dmacmd_reliability_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_fault_sweep, rel_op_gen_params),
 	KUNIT_CASE_SLOW(dmacmd_test_stress_two_cpus),
 	KUNIT_CASE(dmacmd_test_tracepoints_fields),
+	KUNIT_CASE(dmacmd_test_misuse_atomic_context),
 	{}
 };
 

@@ -96,6 +96,8 @@ typedef kern_return_t IOReturn;
  * * %-EFAULT - %kIOReturnVMError (user range not mapped)
  * * %-EADDRNOTAVAIL - %kIOReturnNoResources (the specification cannot be
  *   met on this device, or no bounce memory within it)
+ * * %-EWOULDBLOCK - %kIOReturnCannotLock (called where it may not sleep,
+ *   e.g. with a spinlock held or in an interrupt)
  * * anything else - %kIOReturnError
  *
  * Context: Any context.
@@ -134,6 +136,8 @@ static inline IOReturn dmacmd_errno_to_ioreturn(int err)
 		return kIOReturnVMError;
 	case -EADDRNOTAVAIL:
 		return kIOReturnNoResources;
+	case -EWOULDBLOCK:
+		return kIOReturnCannotLock;
 	default:
 		return kIOReturnError;
 	}
