@@ -73,6 +73,9 @@ struct rel_ctx {
 	struct dmacmd *made_cmd;
 	struct dmacmd_spec spec;
 	u64 bounced;
+	struct page *pages[3];
+	struct sg_table sgt;
+	bool sgt_alloced;
 };
 
 struct rel_op {
@@ -178,6 +181,11 @@ static void rel_teardown(struct rel_ctx *c)
 			dmacmd_md_complete(c->md);
 		dmacmd_md_put(c->md);
 	}
+	if (c->sgt_alloced)
+		sg_free_table(&c->sgt);
+	for (int i = 0; i < ARRAY_SIZE(c->pages); i++)
+		if (c->pages[i])
+			__free_page(c->pages[i]);
 	vfree(c->vbuf);
 	kfree(c->buf);
 	memset(&c->buf, 0, sizeof(*c) - offsetof(struct rel_ctx, buf));
@@ -205,6 +213,102 @@ static int rel_run_vmalloc(struct rel_ctx *c)
 {
 	c->made = dmacmd_md_from_kva(c->vbuf, REL_LEN, DMA_FROM_DEVICE);
 	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_setup_pages(struct rel_ctx *c)
+{
+	for (int i = 0; i < ARRAY_SIZE(c->pages); i++) {
+		c->pages[i] = alloc_page(GFP_KERNEL);
+		if (!c->pages[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int rel_run_pages(struct rel_ctx *c)
+{
+	c->made = dmacmd_md_from_pages(c->pages, ARRAY_SIZE(c->pages), 100,
+				       2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_setup_sgtable(struct rel_ctx *c)
+{
+	int ret = rel_setup_pages(c);
+
+	if (ret)
+		return ret;
+	ret = sg_alloc_table_from_pages(&c->sgt, c->pages, ARRAY_SIZE(c->pages),
+					0, ARRAY_SIZE(c->pages) * PAGE_SIZE,
+					GFP_KERNEL);
+	c->sgt_alloced = !ret;
+	return ret;
+}
+
+static int rel_run_sgtable(struct rel_ctx *c)
+{
+	c->made = dmacmd_md_from_sgtable(&c->sgt, DMA_TO_DEVICE);
+	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_run_phys(struct rel_ctx *c)
+{
+	c->made = dmacmd_md_from_phys(page_to_phys(c->pages[0]) + 8,
+				      PAGE_SIZE - 8, DMA_FROM_DEVICE);
+	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_run_phys_ranges(struct rel_ctx *c)
+{
+	const struct dmacmd_range r[] = {
+		{ page_to_phys(c->pages[2]), PAGE_SIZE },
+		{ page_to_phys(c->pages[0]) + 16, 100 },
+	};
+
+	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_BIDIRECTIONAL,
+					NULL);
+	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_run_kva_ranges(struct rel_ctx *c)
+{
+	const struct dmacmd_range r[] = {
+		{ (unsigned long)c->buf + 3, PAGE_SIZE },
+		{ (unsigned long)c->buf + 2 * PAGE_SIZE, 300 },
+	};
+
+	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_TO_DEVICE,
+					DMACMD_KERNEL_TASK);
+	return PTR_ERR_OR_ZERO(c->made);
+}
+
+static int rel_setup_uaddr(struct rel_ctx *c)
+{
+	c->uaddr = kunit_vm_mmap(c->test, NULL, 0, REL_LEN,
+				 PROT_READ | PROT_WRITE,
+				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	return IS_ERR_VALUE(c->uaddr) ? -ENOMEM : 0;
+}
+
+/* Several user ranges: one descriptor per range, prepared together. */
+static int rel_run_user_ranges(struct rel_ctx *c)
+{
+	const struct dmacmd_range r[] = {
+		{ c->uaddr + 5, PAGE_SIZE },
+		{ c->uaddr + 3 * PAGE_SIZE, 2 * PAGE_SIZE },
+	};
+	int ret;
+
+	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_FROM_DEVICE,
+					current);
+	if (IS_ERR(c->made))
+		return PTR_ERR(c->made);
+	ret = dmacmd_md_prepare(c->made);
+	if (!ret)
+		return dmacmd_md_complete(c->made);
+	dmacmd_md_put(c->made);
+	c->made = ERR_PTR(ret);
+	return ret;
 }
 
 static int rel_run_alloc(struct rel_ctx *c)
@@ -362,6 +466,18 @@ static const struct rel_op rel_ops[] = {
 	  rel_nothing_made, rel_teardown },
 	{ "md_from_kva vmalloc", true, rel_setup_vbuf, rel_run_vmalloc,
 	  rel_nothing_made, rel_teardown },
+	{ "md_from_pages", true, rel_setup_pages, rel_run_pages,
+	  rel_nothing_made, rel_teardown },
+	{ "md_from_sgtable", true, rel_setup_sgtable, rel_run_sgtable,
+	  rel_nothing_made, rel_teardown },
+	{ "md_from_phys", true, rel_setup_pages, rel_run_phys,
+	  rel_nothing_made, rel_teardown },
+	{ "md_from_ranges physical", true, rel_setup_pages, rel_run_phys_ranges,
+	  rel_nothing_made, rel_teardown },
+	{ "md_from_ranges kernel", true, rel_setup_buf, rel_run_kva_ranges,
+	  rel_nothing_made, rel_teardown },
+	{ "md_from_ranges user, prepared", true, rel_setup_uaddr,
+	  rel_run_user_ranges, rel_nothing_made, rel_teardown },
 	{ "md_alloc contiguous 32-bit", true, NULL, rel_run_alloc,
 	  rel_nothing_made, rel_teardown },
 	{ "md_alloc scattered 32-bit", true, NULL, rel_run_alloc_scattered,
