@@ -125,8 +125,9 @@ static int rel_setup_cmd(struct rel_ctx *c)
 	return PTR_ERR_OR_ZERO(c->cmd);
 }
 
-/* A command whose memory is misaligned for its spec: prepare bounces. */
-static int rel_setup_bounce_cmd(struct rel_ctx *c)
+/* A command with misaligned memory attached (not prepared) under @spec. */
+static int rel_setup_misaligned(struct rel_ctx *c,
+				const struct dmacmd_spec *spec)
 {
 	int ret = rel_setup_buf(c);
 
@@ -135,10 +136,16 @@ static int rel_setup_bounce_cmd(struct rel_ctx *c)
 	c->md = dmacmd_md_from_kva(c->buf + 1, REL_LEN, DMA_BIDIRECTIONAL);
 	if (IS_ERR(c->md))
 		return PTR_ERR(c->md);
-	c->cmd = dmacmd_create(c->dev, &rel_spec_aligned, NULL);
+	c->cmd = dmacmd_create(c->dev, spec, NULL);
 	if (IS_ERR(c->cmd))
 		return PTR_ERR(c->cmd);
 	return dmacmd_set_memory(c->cmd, c->md, false);
+}
+
+/* The spec wants 64-byte alignment: prepare bounces. */
+static int rel_setup_bounce_cmd(struct rel_ctx *c)
+{
+	return rel_setup_misaligned(c, &rel_spec_aligned);
 }
 
 static int rel_setup_prepared_cmd(struct rel_ctx *c)
@@ -152,13 +159,20 @@ static int rel_setup_prepared_cmd(struct rel_ctx *c)
 	return ret;
 }
 
-static int rel_setup_user(struct rel_ctx *c)
+static int rel_setup_uaddr(struct rel_ctx *c)
 {
 	c->uaddr = kunit_vm_mmap(c->test, NULL, 0, REL_LEN,
 				 PROT_READ | PROT_WRITE,
 				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	if (IS_ERR_VALUE(c->uaddr))
-		return -ENOMEM;
+	return IS_ERR_VALUE(c->uaddr) ? -ENOMEM : 0;
+}
+
+static int rel_setup_user(struct rel_ctx *c)
+{
+	int ret = rel_setup_uaddr(c);
+
+	if (ret)
+		return ret;
 	c->md = dmacmd_md_from_user(c->uaddr, REL_LEN, DMA_FROM_DEVICE);
 	return PTR_ERR_OR_ZERO(c->md);
 }
@@ -282,14 +296,6 @@ static int rel_run_kva_ranges(struct rel_ctx *c)
 	return PTR_ERR_OR_ZERO(c->made);
 }
 
-static int rel_setup_uaddr(struct rel_ctx *c)
-{
-	c->uaddr = kunit_vm_mmap(c->test, NULL, 0, REL_LEN,
-				 PROT_READ | PROT_WRITE,
-				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	return IS_ERR_VALUE(c->uaddr) ? -ENOMEM : 0;
-}
-
 /* Several user ranges: one descriptor per range, prepared together. */
 static int rel_run_user_ranges(struct rel_ctx *c)
 {
@@ -407,20 +413,10 @@ static bool rel_still_prepared(struct rel_ctx *c)
 	       dmacmd_bounced_bytes(c->cmd) == c->bounced;
 }
 
-/* A command with misaligned memory attached, under a spec that allows it. */
+/* A spec that allows the misalignment, until prepare_with_spec. */
 static int rel_setup_attached(struct rel_ctx *c)
 {
-	int ret = rel_setup_buf(c);
-
-	if (ret)
-		return ret;
-	c->md = dmacmd_md_from_kva(c->buf + 1, REL_LEN, DMA_BIDIRECTIONAL);
-	if (IS_ERR(c->md))
-		return PTR_ERR(c->md);
-	c->cmd = dmacmd_create(c->dev, &rel_spec64, NULL);
-	if (IS_ERR(c->cmd))
-		return PTR_ERR(c->cmd);
-	return dmacmd_set_memory(c->cmd, c->md, false);
+	return rel_setup_misaligned(c, &rel_spec64);
 }
 
 static int rel_run_prepare_with_spec(struct rel_ctx *c)
