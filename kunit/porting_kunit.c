@@ -226,6 +226,7 @@ static void dmacmd_test_errno_to_ioreturn_table(struct kunit *test)
 		{ -EIO, kIOReturnDMAError },
 		{ -EFAULT, kIOReturnVMError },
 		{ -EADDRNOTAVAIL, kIOReturnNoResources },
+		{ -EWOULDBLOCK, kIOReturnCannotLock },
 		{ -ENOTTY, kIOReturnError },
 		{ 1, kIOReturnError },
 	};
