@@ -25,6 +25,8 @@
 
 /* Largest scatterlist entry dmacmd builds (sg lengths are unsigned int). */
 #define DMACMD_SG_MAX		(UINT_MAX & PAGE_MASK)
+/* Copy-buffer blocks grow to this for long ranges: fewer, longer copies. */
+#define DMACMD_COPY_BLOCK	SZ_64K
 
 /* ------------------------------------------------------------------ */
 /* Failure sites (see "DOC: Fault injection" in dmacmd_debug.c)         */
@@ -1235,20 +1237,57 @@ static int dmacmd_build_runs(struct dmacmd_build *b)
 }
 
 /* Scatterlist of a copy buffer holding the whole prepared range. */
+/*
+ * Block size of a copy buffer: the spec's (dmacmd_copy_block_size()), or
+ * larger for a long range, up to %DMACMD_COPY_BLOCK and the longest entry
+ * the device maps, so that copies are long memcpy()s.  A larger naturally
+ * aligned block meets every alignment a smaller one does.
+ */
+static u64 dmacmd_copy_bsz(const struct dmacmd_build *b, bool large)
+{
+	u64 min = dmacmd_copy_block_size(&b->cmd->spec), want;
+
+	if (!large)
+		return min;
+	want = min_t(u64, roundup_pow_of_two(b->cmd->prep_len),
+		     DMACMD_COPY_BLOCK);
+	if (b->max_ent >= min)
+		want = min_t(u64, want, rounddown_pow_of_two(b->max_ent));
+	return max(want, min);
+}
+
+/* Start a copy buffer over with the spec's own block size. */
+static bool dmacmd_copy_shrink(struct dmacmd_build *b, u64 *bsz, int ret)
+{
+	u64 min = dmacmd_copy_bsz(b, false);
+
+	if (ret != -ENOMEM || *bsz <= min)
+		return false;
+	*bsz = min;
+	b->n = 0;
+	b->m->nbref = 0;
+	b->m->bounced = 0;
+	return true;
+}
+
 static int dmacmd_build_copy(struct dmacmd_build *b)
 {
 	struct dmacmd *cmd = b->cmd;
-	u64 bsz = dmacmd_copy_block_size(&cmd->spec), done, e;
-	unsigned int order = get_order(bsz);
+	u64 bsz = dmacmd_copy_bsz(b, true), done, e;
 	struct scatterlist *sg;
 	struct page *blk;
 	int ret;
 
+restart:
 	for (done = 0; done < cmd->prep_len; done += bsz) {
 		u64 blen = min(bsz, cmd->prep_len - done), o, mlen;
 
-		ret = dmacmd_pool_take(cmd, &cmd->pool[DMACMD_POOL_COPY], order,
-				       b->bounce_max, &blk);
+		ret = dmacmd_pool_take(cmd, &cmd->pool[DMACMD_POOL_COPY],
+				       get_order(bsz), b->bounce_max, &blk);
+		if (ret && dmacmd_copy_shrink(b, &bsz, ret)) {
+			dmacmd_pool_release(&cmd->pool[DMACMD_POOL_COPY]);
+			goto restart;
+		}
 		if (ret)
 			return ret;
 		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen,
@@ -1282,15 +1321,20 @@ static int dmacmd_build_copy(struct dmacmd_build *b)
 static int dmacmd_build_coherent(struct dmacmd_build *b)
 {
 	struct dmacmd *cmd = b->cmd;
-	u64 bsz = dmacmd_copy_block_size(&cmd->spec), done;
+	u64 bsz = dmacmd_copy_bsz(b, true), done;
 	struct dmacmd_cblock *blk;
 	struct scatterlist *sg;
 	int ret;
 
+restart:
 	for (done = 0; done < cmd->prep_len; done += bsz) {
 		u64 blen = min(bsz, cmd->prep_len - done);
 
 		ret = dmacmd_cpool_take(cmd, bsz, &blk);
+		if (ret && dmacmd_copy_shrink(b, &bsz, ret)) {
+			cmd->cpool.used = 0;
+			goto restart;
+		}
 		if (ret)
 			return ret;
 		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen,
