@@ -208,6 +208,7 @@ enum {
  * @nbref: pieces in @bref
  * @bounced: bytes in bounce memory
  * @dir: direction the range is mapped with
+ * @bmask: the device's DMA segment boundary mask, for segment generation
  * @full: the whole range is in the copy buffer
  * @coherent: ...a copy buffer of coherent DMA memory (&struct
  *	dmacmd_cpool): @sgl entries carry only DMA addresses, nothing is
@@ -228,6 +229,7 @@ struct dmacmd_mapping {
 	unsigned int bref_cap;
 	unsigned int nbref;
 	u64 bounced;
+	unsigned long bmask;
 	enum dma_data_direction dir;
 	bool full;
 	bool coherent;

@@ -957,8 +957,7 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	bool have_next = false;
 	int ret;
 
-	bmask = cmd->dev && m->dma_mapped ? dma_get_seg_boundary(cmd->dev) :
-		~0UL;
+	bmask = m->dma_mapped ? m->bmask : ~0UL;
 	if (bmask != ~0UL)
 		cap = min(cap, (s | bmask) - s + 1);
 	if (s <= cmd->max_addr && cmd->max_addr - s < cap)
@@ -1560,6 +1559,7 @@ retry:
 	if (coherent) {
 		verify = true;
 	} else if (api) {
+		m->bmask = b.bmask;
 		ret = dmacmd_map_dma_sgtable(dev, &m->sgt, dir,
 					     dmacmd_sync_attrs(cmd, flush));
 		if (ret) {
@@ -2122,7 +2122,10 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		if (out32 && (seg.addr > U32_MAX || seg.len > U32_MAX ||
 			      U32_MAX - seg.addr < seg.len - 1))
 			return -EMSGSIZE;
-		if (!fn(cmd, seg, segs, n))
+		/* The usual output function, without an indirect call. */
+		if (fn == dmacmd_out_host64)
+			((struct dmacmd_seg64 *)segs)[n] = seg;
+		else if (!fn(cmd, seg, segs, n))
 			return -EMSGSIZE;
 	}
 	trace_dmacmd_gen_segments(cmd, cmd->dev, pos, r.pos, n, 0);
