@@ -75,17 +75,11 @@ follow() {
 
 args=()
 for cfg in $CONFIGS; do
-	qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2
-	      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd"
-	      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
-	case $cfg in
-	direct)  qemu+=(-m 6G -device edu); extra="" ;;
+	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
+		die "unknown configuration '$cfg' (direct, swiotlb, iommu)"
+	extra=$QEMU_APPEND
 	# A 512 MiB bounce pool, so that the 65536-page scaling point fits.
-	swiotlb) qemu+=(-m 2G -device edu); extra="swiotlb=262144,force" ;;
-	iommu)   qemu+=(-m 2G -device intel-iommu,intremap=off -device edu)
-		 extra="intel_iommu=on iommu.strict=1" ;;
-	*) die "unknown configuration '$cfg' (direct, swiotlb, iommu)" ;;
-	esac
+	[ "$cfg" = swiotlb ] && extra="swiotlb=262144,force"
 	con=$logs/$cfg.console
 	: >"$con"
 	step "boot $cfg: ${extra:-no options}"
@@ -94,7 +88,7 @@ for cfg in $CONFIGS; do
 	t=$(date +%s)
 	children_cpu >"$BUILD/.own0"
 	t0=$(date +%s.%N) busy0=$(host_busy)
-	timeout "$BOOT_TIMEOUT" "${qemu[@]}" \
+	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" \
 		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params" \
 		</dev/null >"$con" 2>&1
 	status=$?

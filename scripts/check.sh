@@ -114,19 +114,12 @@ append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
 
 args=()
 for cfg in $CONFIGS; do
-	qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
-	      -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd"
-	      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
-	case $cfg in
-	direct)  qemu+=(-m 6G -device edu); extra="" ;;
-	swiotlb) qemu+=(-m 2G -device edu); extra="swiotlb=force" ;;
-	iommu)   qemu+=(-m 2G -device intel-iommu,intremap=off -device edu)
-		 extra="intel_iommu=on iommu.strict=1" ;;
-	*) abort "unknown configuration '$cfg' (direct, swiotlb, iommu)" ;;
-	esac
+	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
+		abort "unknown configuration '$cfg' (direct, swiotlb, iommu)"
+	extra=$QEMU_APPEND
 	step "boot $cfg: ${extra:-no options}${SUITE:+, suites $SUITE}"
 	t=$(date +%s)
-	timeout "$BOOT_TIMEOUT" "${qemu[@]}" -append "$append $extra" \
+	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" -append "$append $extra" \
 		</dev/null >"$logs/$cfg.console" 2>&1
 	status=$?
 	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $logs/$cfg.console"

@@ -40,3 +40,21 @@ stock_kdir() {
 	d=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$d" ] && echo "$d"
 }
+
+# dmacmd_qemu CFG BZIMAGE INITRD LOGDIR: set QEMU (the command, an array)
+# and QEMU_APPEND (the configuration's kernel arguments) for one of the DMA
+# configurations every boot of the project uses.  TCG: KVM does not work
+# on these machines.
+dmacmd_qemu() {
+	local cfg=$1
+	QEMU=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2
+	      -kernel "$2" -initrd "$3"
+	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu")
+	case $cfg in
+	direct)  QEMU+=(-m 6G -device edu); QEMU_APPEND="" ;;
+	swiotlb) QEMU+=(-m 2G -device edu); QEMU_APPEND="swiotlb=force" ;;
+	iommu)   QEMU+=(-m 2G -device intel-iommu,intremap=off -device edu)
+		 QEMU_APPEND="intel_iommu=on iommu.strict=1" ;;
+	*) return 1 ;;
+	esac
+}
