@@ -237,6 +237,13 @@ struct dmacmd_mapping {
 	bool dma_mapped;
 	bool sync_known;
 	bool need_sync;
+	/* The list built last time, reused by a prepare of the same shape. */
+	const struct dmacmd_md *built_md;
+	u64 built_off;
+	u64 built_len;
+	u64 built_max;
+	unsigned int built_n;
+	bool built;
 };
 
 /**

@@ -351,8 +351,16 @@ static int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
 	return 0;
 }
 
+/* A new spec or new memory: no scatterlist built so far applies. */
+static void dmacmd_forget_built(struct dmacmd *cmd)
+{
+	cmd->map[0].built = false;
+	cmd->map[1].built = false;
+}
+
 static void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
 {
+	dmacmd_forget_built(cmd);
 	cmd->spec = *s;
 	cmd->specified = true;
 	cmd->spec_max = s->address_bits >= 64 ? U64_MAX :
@@ -784,6 +792,7 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 	dmacmd_md_get(md);
 	cmd->md = md;
 	cmd->gen_valid = false;
+	dmacmd_forget_built(cmd);
 	if (auto_prepare) {
 		ret = __dmacmd_prepare(cmd, 0, 0, true, true, _RET_IP_);
 		if (ret) {
@@ -1487,6 +1496,14 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			return ret;
 		full = ret == -EDOM;
 	}
+	if (api && full && !cmd->translated && is_swiotlb_force_bounce(dev)) {
+		/*
+		 * A copy buffer mapped for streaming DMA would be bounced by
+		 * swiotlb once more at every synchronize: use coherent memory,
+		 * which the device reaches as it is.
+		 */
+		coherent = true;
+	}
 	if (api && !cmd->translated && dmacmd_swiotlb_unreachable(dev, &end)) {
 		/*
 		 * swiotlb=force would bounce every streaming mapping to slots
@@ -1531,12 +1548,21 @@ retry:
 	}
 	m->full = full;
 	m->coherent = coherent;
-	if (coherent)
-		ret = dmacmd_build_coherent(&b);
-	else if (full)
-		ret = dmacmd_build_copy(&b);
-	else
-		ret = dmacmd_build_runs(&b);
+	if (!full && m->built && m->built_md == cmd->md &&
+	    m->built_off == cmd->prep_off && m->built_len == cmd->prep_len &&
+	    m->built_max == cmd->max_addr) {
+		/* Same memory, range and limits: the list is still right. */
+		b.n = m->built_n;
+		ret = 0;
+	} else {
+		m->built = false;
+		if (coherent)
+			ret = dmacmd_build_coherent(&b);
+		else if (full)
+			ret = dmacmd_build_copy(&b);
+		else
+			ret = dmacmd_build_runs(&b);
+	}
 	if (ret)
 		goto err_reset;
 	sg_mark_end(&m->sgl[b.n - 1]);
@@ -1602,6 +1628,19 @@ retry:
 			dmacmd_log_unmet(cmd, ret, &bad, coherent);
 			return -EADDRNOTAVAIL;
 		}
+	}
+	/*
+	 * Without bounce memory the list holds only the descriptor's own
+	 * pages: keep it for the next prepare of this shape, which then costs
+	 * what dma_map_sgtable() of a driver's own sg_table costs.
+	 */
+	if (!full && !m->nbref && dmacmd_md_layout_fixed(cmd->md)) {
+		m->built_md = cmd->md;
+		m->built_off = cmd->prep_off;
+		m->built_len = cmd->prep_len;
+		m->built_max = cmd->max_addr;
+		m->built_n = b.n;
+		m->built = true;
 	}
 	return 0;
 
@@ -2423,6 +2462,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	dmacmd_md_get(md);
 	cmd->md = md;
 	cmd->gen_valid = false;
+	dmacmd_forget_built(cmd);
 	ret = __dmacmd_prepare(cmd, offset, length, true, true, _RET_IP_);
 	if (ret)
 		goto err_restore;

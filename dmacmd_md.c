@@ -935,6 +935,38 @@ static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
 }
 
 /**
+ * dmacmd_md_layout_fixed() - whether a descriptor always walks the same
+ * @md: the descriptor
+ *
+ * True when every walk of @md returns the same physical runs for as long
+ * as it lives: pages, chunks and their subranges and concatenations.  User
+ * memory is pinned anew by each dmacmd_md_prepare() and a borrowed
+ * sg_table may be changed by its owner, so those are not.
+ *
+ * Context: Any context.
+ * Return: whether a scatterlist built from @md stays valid.
+ */
+bool dmacmd_md_layout_fixed(const struct dmacmd_md *md)
+{
+	unsigned int i;
+
+	switch (md->kind) {
+	case DMACMD_MD_CHUNKS:
+	case DMACMD_MD_PAGES:
+		return true;
+	case DMACMD_MD_SUB:
+		return dmacmd_md_layout_fixed(md->sub.parent);
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++)
+			if (!dmacmd_md_layout_fixed(md->multi.child[i].md))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
  * dmacmd_md_iter_init() - start a walk over a descriptor
  * @it: iterator to initialise
  * @md: descriptor to walk; the caller holds a reference for the walk

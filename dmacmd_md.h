@@ -60,6 +60,7 @@ struct dmacmd_md_iter {
 };
 
 void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
+bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_seg *seg);
 
