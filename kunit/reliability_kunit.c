@@ -692,7 +692,6 @@ out:
 
 static void dmacmd_test_stress_two_cpus(struct kunit *test)
 {
-	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct rel_worker *w;
 	struct rel_counts before, after;
 	struct dmacmd_md *shared;
@@ -713,7 +712,13 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		struct task_struct *t;
 
-		w[i].dev = dev;
+		/*
+		 * One device per CPU: dma-debug tracks a mapping by device and
+		 * address, so the same buffer mapped for one device by two CPUs
+		 * at once is ambiguous to it (an unmap may retire the other
+		 * CPU's entry while it is being added), though legal.
+		 */
+		w[i].dev = dmacmd_kt_fake_dev(test, 64);
 		w[i].shared = shared;
 		w[i].cpu = i;
 		w[i].deadline = jiffies + msecs_to_jiffies(1500);
