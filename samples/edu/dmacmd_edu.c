@@ -412,22 +412,25 @@ static int edu_check_len(u64 len)
 	return 0;
 }
 
-/* Round trip between two user buffers of the calling process. */
-static IOReturn edu_xfer_user(struct edu *edu, struct edu_dmacmd_xfer *x)
+/*
+ * Describe @src_addr and @dst_addr of @task as the driver's IOKit original
+ * does, prepare them (for a user task that pins the pages; the device may
+ * write the destination), run the round trip and undo it all.
+ */
+static IOReturn edu_xfer_range(struct edu *edu, mach_vm_address_t src_addr,
+			       mach_vm_address_t dst_addr, task_t task,
+			       struct edu_dmacmd_xfer *x)
 {
 	IOMemoryDescriptor *src, *dst;
 	IOReturn ret = kIOReturnNoMemory;
 
-	src = IOMemoryDescriptor_withAddressRange(x->src, x->len,
-						  kIODirectionOut,
-						  current_task());
-	dst = IOMemoryDescriptor_withAddressRange(x->dst, x->len,
-						  kIODirectionIn,
-						  current_task());
+	src = IOMemoryDescriptor_withAddressRange(src_addr, x->len,
+						  kIODirectionOut, task);
+	dst = IOMemoryDescriptor_withAddressRange(dst_addr, x->len,
+						  kIODirectionIn, task);
 	if (!src || !dst)
 		goto out_release;
 
-	/* Pins the pages; the device may write @dst. */
 	ret = IOMemoryDescriptor_prepare(src, kIODirectionOut);
 	if (ret != kIOReturnSuccess)
 		goto out_release;
@@ -444,6 +447,12 @@ out_release:
 	OSSafeReleaseNULL(dst);
 	OSSafeReleaseNULL(src);
 	return ret;
+}
+
+/* Round trip between two user buffers of the calling process. */
+static IOReturn edu_xfer_user(struct edu *edu, struct edu_dmacmd_xfer *x)
+{
+	return edu_xfer_range(edu, x->src, x->dst, current_task(), x);
 }
 
 /**
@@ -521,7 +530,6 @@ out_free_low:
 static IOReturn edu_xfer_high(struct edu *edu, struct edu_dmacmd_xfer *x)
 {
 	struct edu_high_buf sb = {}, db = {};
-	IOMemoryDescriptor *src = NULL, *dst = NULL;
 	u64 i, lowest = U64_MAX, dsize;
 	IOReturn ret = kIOReturnNoMemory;
 	u8 *s, *d;
@@ -544,27 +552,7 @@ static IOReturn edu_xfer_high(struct edu *edu, struct edu_dmacmd_xfer *x)
 		d[i] = ~s[i];
 	}
 
-	src = IOMemoryDescriptor_withAddressRange((uintptr_t)s, x->len,
-						  kIODirectionOut, kernel_task);
-	dst = IOMemoryDescriptor_withAddressRange((uintptr_t)d, x->len,
-						  kIODirectionIn, kernel_task);
-	if (!src || !dst)
-		goto out_release;
-	ret = IOMemoryDescriptor_prepare(src, kIODirectionOut);
-	if (ret != kIOReturnSuccess)
-		goto out_release;
-	ret = IOMemoryDescriptor_prepare(dst, kIODirectionIn);
-	if (ret != kIOReturnSuccess)
-		goto out_complete_src;
-
-	ret = edu_copy(edu, src, 0, dst, 0, x);
-
-	IOMemoryDescriptor_complete(dst, kIODirectionIn);
-out_complete_src:
-	IOMemoryDescriptor_complete(src, kIODirectionOut);
-out_release:
-	OSSafeReleaseNULL(dst);
-	OSSafeReleaseNULL(src);
+	ret = edu_xfer_range(edu, (uintptr_t)s, (uintptr_t)d, kernel_task, x);
 	if (ret == kIOReturnSuccess) {
 		for (i = 0; i < x->len; i++)
 			x->mismatches += d[i] != s[i];
