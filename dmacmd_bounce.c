@@ -260,15 +260,6 @@ void dmacmd_cpool_free(struct dmacmd *cmd)
 }
 
 /**
- * dmacmd_pool_release() - return every block of a pool to its cache
- * @pool: the pool
- */
-void dmacmd_pool_release(struct dmacmd_pool *pool)
-{
-	pool->used = 0;
-}
-
-/**
  * dmacmd_pool_free() - free a pool's blocks
  * @pool: an idle pool
  */

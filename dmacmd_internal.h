@@ -237,13 +237,24 @@ struct dmacmd_mapping {
 	bool dma_mapped;
 	bool sync_known;
 	bool need_sync;
-	/* The list built last time, reused by a prepare of the same shape. */
+	/*
+	 * The list built last time, reused by a prepare of the same shape:
+	 * the same memory and range, under the same device limits.
+	 */
 	const struct dmacmd_md *built_md;
 	u64 built_off;
 	u64 built_len;
 	u64 built_max;
+	u64 built_mask;
+	u64 built_limit;
+	unsigned int built_segsz;
+	unsigned long built_bmask;
 	unsigned int built_n;
 	bool built;
+	bool built_verify;
+	/* Each DMA entry is one segment as it is (see dmacmd_seg_fast()). */
+	bool seg_fast;
+	u64 seg_cap;
 };
 
 /**
@@ -276,6 +287,9 @@ struct dmacmd_dev_stats;
  * @spec: the normalized specification (defaults applied)
  * @spec_max: highest device address the spec allows
  * @md: attached descriptor (a reference is held), or NULL
+ * @md_len: length of @md (0 without), read once when it is attached
+ * @md_dir: direction of @md, likewise
+ * @md_fixed: dmacmd_md_layout_fixed() of @md, likewise
  * @active: prepare nesting count
  * @prep_off: prepared offset within @md
  * @prep_len: prepared length
@@ -313,6 +327,9 @@ struct dmacmd {
 	struct dmacmd_spec spec;
 	u64 spec_max;
 	struct dmacmd_md *md;
+	u64 md_len;
+	enum dma_data_direction md_dir;
+	bool md_fixed;
 	unsigned int active;
 	u64 prep_off;
 	u64 prep_len;
@@ -335,8 +352,13 @@ static inline struct dmacmd_mapping *dmacmd_cur_map(struct dmacmd *cmd)
 	return &cmd->map[cmd->cur];
 }
 
+/* Return every block of a pool to its cache (inline: every complete). */
+static inline void dmacmd_pool_release(struct dmacmd_pool *pool)
+{
+	pool->used = 0;
+}
+
 /* dmacmd_bounce.c */
-void dmacmd_pool_release(struct dmacmd_pool *pool);
 void dmacmd_pool_free(struct dmacmd_pool *pool);
 int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
 		     unsigned int order, u64 max_addr, struct page **blk);
@@ -350,13 +372,12 @@ int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
 unsigned int dmacmd_copy_block_size(const struct dmacmd_spec *spec);
 
 /*
- * Failure sites: every allocation and every DMA mapping of the command
- * layer goes through one of these, which asks dmacmd_should_fail() first
- * (see "DOC: Fault injection" in dmacmd_debug.c).
+ * Failure sites: every allocation of the command layer goes through one
+ * of these, which asks dmacmd_should_fail() first (see "DOC: Fault
+ * injection" in dmacmd_debug.c); DMA mappings through
+ * dmacmd_map_dma_sgtable() in dmacmd_map.c.
  */
 struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
 void *dmacmd_map_kvcalloc(size_t n, size_t size);
-int dmacmd_map_dma_sgtable(struct device *dev, struct sg_table *sgt,
-			   enum dma_data_direction dir, unsigned long attrs);
 
 #endif /* _DMACMD_INTERNAL_H */

@@ -55,6 +55,14 @@
  * and the record of bounced pieces are kept with their capacity across
  * prepares, and bounce memory returns to a pool of the command, so that a
  * stream of prepare/complete cycles of one shape allocates nothing.
+ * Without bounce memory the list itself is kept too: a prepare of the same
+ * descriptor and range, with the device's mask, bus limit, maximum DMA
+ * segment and segment boundary unchanged, maps it again at once, which
+ * costs what dma_map_sgtable() of a driver's own sg_table costs plus the
+ * argument checks (and the spec check, where one is needed).  Generating
+ * segments hands out each DMA segment as it is, in a tight loop, until one
+ * needs the general walk (contiguous segments to coalesce, a cut at the
+ * maximum segment size or at a boundary).
  *
  * The DMA API never returns an address beyond the device's DMA mask, but a
  * spec may be narrower than the mask, and a platform that bounces

@@ -38,10 +38,10 @@ void *dmacmd_map_kvcalloc(size_t n, size_t size)
 	return kvcalloc(n, size, GFP_KERNEL);
 }
 
-int dmacmd_map_dma_sgtable(struct device *dev,
-			   struct sg_table *sgt,
-			   enum dma_data_direction dir,
-			   unsigned long attrs)
+static inline int dmacmd_map_dma_sgtable(struct device *dev,
+					 struct sg_table *sgt,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
 {
 	if (dmacmd_should_fail(DMACMD_FAULT_MAP))
 		return -ENOMEM;
@@ -356,6 +356,21 @@ static void dmacmd_forget_built(struct dmacmd *cmd)
 {
 	cmd->map[0].built = false;
 	cmd->map[1].built = false;
+}
+
+/*
+ * Attach @md (the caller handles references) and read once what the hot
+ * path asks of it: descriptors never change length, direction or layout
+ * kind.
+ */
+static void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md)
+{
+	cmd->md = md;
+	cmd->md_len = md ? dmacmd_md_length(md) : 0;
+	cmd->md_dir = md ? dmacmd_md_direction(md) : DMA_NONE;
+	cmd->md_fixed = md && dmacmd_md_layout_fixed(md);
+	cmd->gen_valid = false;
+	dmacmd_forget_built(cmd);
 }
 
 static void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
@@ -790,13 +805,11 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 	}
 	old = cmd->md;
 	dmacmd_md_get(md);
-	cmd->md = md;
-	cmd->gen_valid = false;
-	dmacmd_forget_built(cmd);
+	dmacmd_use_md(cmd, md);
 	if (auto_prepare) {
 		ret = __dmacmd_prepare(cmd, 0, 0, true, true, _RET_IP_);
 		if (ret) {
-			cmd->md = old;
+			dmacmd_use_md(cmd, old);
 			dmacmd_md_put(md);
 			return ret;
 		}
@@ -842,8 +855,7 @@ int dmacmd_clear_memory(struct dmacmd *cmd, bool auto_complete)
 	while (cmd->active)
 		__dmacmd_complete(cmd, true, true, _RET_IP_);
 	dmacmd_md_put(cmd->md);
-	cmd->md = NULL;
-	cmd->gen_valid = false;
+	dmacmd_use_md(cmd, NULL);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dmacmd_clear_memory);
@@ -1451,6 +1463,65 @@ static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
  * alignment at most, and its slots may lie beyond a narrow spec).  On
  * failure nothing stays mapped or taken from the pools.
  */
+/* Is the list built last time still the list this prepare would build? */
+static bool dmacmd_built_fits(const struct dmacmd *cmd,
+			      const struct dmacmd_mapping *m)
+{
+	struct device *dev = cmd->dev;
+
+	return m->built && m->built_md == cmd->md &&
+	       m->built_off == cmd->prep_off && m->built_len == cmd->prep_len &&
+	       m->built_mask == dma_get_mask(dev) &&
+	       m->built_limit == dev->bus_dma_limit &&
+	       m->built_segsz == dma_get_max_seg_size(dev) &&
+	       m->built_bmask == dma_get_seg_boundary(dev);
+}
+
+/*
+ * A prepare of the shape prepared last time (dmacmd_built_fits()): map the
+ * list kept from then.  What dmacmd_map_range() would decide again is what
+ * it decided then, so this costs what dma_map_sgtable() of a driver's own
+ * sg_table costs, plus the spec check where that is needed.  1 when the
+ * check fails: the caller then goes the whole way.
+ */
+static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			    bool flush)
+{
+	struct dmacmd_seg64 bad;
+	int ret;
+
+	m->dir = cmd->md_dir != DMA_TO_DEVICE &&
+		 cmd->md_dir != DMA_FROM_DEVICE ? DMA_BIDIRECTIONAL :
+		 cmd->md_dir;
+	m->nbref = 0;
+	m->bounced = 0;
+	m->full = false;
+	m->coherent = false;
+	m->sync_known = false;
+	m->sgt.orig_nents = m->built_n;
+	m->sgt.nents = m->built_n;
+	m->sg_walk = true;
+	cmd->max_addr = m->built_max;
+	ret = dmacmd_map_dma_sgtable(cmd->dev, &m->sgt, m->dir,
+				     dmacmd_sync_attrs(cmd, flush));
+	if (ret) {
+		dev_err_ratelimited(cmd->dev,
+				    "dmacmd: DMA mapping of %u entries failed: %d\n",
+				    m->built_n, ret);
+		dmacmd_mapping_reset(cmd, m);
+		return -EIO;
+	}
+	m->dma_mapped = true;
+	if (m->built_verify && dmacmd_verify(cmd, m, &bad)) {
+		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+		dmacmd_mapping_reset(cmd, m);
+		m->built = false;
+		return 1;
+	}
+	return 0;
+}
+
 static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			    bool full, bool flush, bool sync)
 {
@@ -1465,7 +1536,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	u64 dev_max;
 	int ret;
 
-	dir = dmacmd_md_direction(cmd->md);
+	dir = cmd->md_dir;
 	if (dir != DMA_TO_DEVICE && dir != DMA_FROM_DEVICE)
 		dir = DMA_BIDIRECTIONAL;
 	m->dir = dir;
@@ -1548,21 +1619,13 @@ retry:
 	}
 	m->full = full;
 	m->coherent = coherent;
-	if (!full && m->built && m->built_md == cmd->md &&
-	    m->built_off == cmd->prep_off && m->built_len == cmd->prep_len &&
-	    m->built_max == cmd->max_addr) {
-		/* Same memory, range and limits: the list is still right. */
-		b.n = m->built_n;
-		ret = 0;
-	} else {
-		m->built = false;
-		if (coherent)
-			ret = dmacmd_build_coherent(&b);
-		else if (full)
-			ret = dmacmd_build_copy(&b);
-		else
-			ret = dmacmd_build_runs(&b);
-	}
+	m->built = false;
+	if (coherent)
+		ret = dmacmd_build_coherent(&b);
+	else if (full)
+		ret = dmacmd_build_copy(&b);
+	else
+		ret = dmacmd_build_runs(&b);
 	if (ret)
 		goto err_reset;
 	sg_mark_end(&m->sgl[b.n - 1]);
@@ -1634,12 +1697,17 @@ retry:
 	 * pages: keep it for the next prepare of this shape, which then costs
 	 * what dma_map_sgtable() of a driver's own sg_table costs.
 	 */
-	if (!full && !m->nbref && dmacmd_md_layout_fixed(cmd->md)) {
+	if (api && !full && !m->nbref && cmd->md_fixed) {
 		m->built_md = cmd->md;
 		m->built_off = cmd->prep_off;
 		m->built_len = cmd->prep_len;
 		m->built_max = cmd->max_addr;
+		m->built_mask = dma_get_mask(dev);
+		m->built_limit = dev->bus_dma_limit;
+		m->built_segsz = dma_get_max_seg_size(dev);
+		m->built_bmask = dma_get_seg_boundary(dev);
 		m->built_n = b.n;
+		m->built_verify = verify;
 		m->built = true;
 	}
 	return 0;
@@ -1695,7 +1763,7 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 				 "prepare of a command without memory\n");
 		return -EBADFD;
 	}
-	md_len = dmacmd_md_length(cmd->md);
+	md_len = cmd->md_len;
 	if (offset >= md_len || length > md_len - offset) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of %#llx+%#llx outside a descriptor of %#llx bytes\n",
@@ -1732,7 +1800,12 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
-	ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flush, sync);
+	ret = 1;
+	if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
+		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
+	if (ret > 0)
+		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flush,
+				       sync);
 	if (ret) {
 		trace_dmacmd_prepare(cmd, cmd->dev, offset, length, 0, 0, ret);
 		if (ret == -EIO)
@@ -1749,10 +1822,10 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	/* The usual first generate starts at 0: be there already. */
 	cmd->gen_valid = dmacmd_cur_map(cmd)->sg_walk &&
 			 !dmacmd_run_sg(dmacmd_cur_map(cmd), 0, 0, &cmd->gen_run);
-	cmd->gen_start = cmd->gen_run;
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
-	dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
-			dmacmd_cur_map(cmd)->bounced);
+	if (dmacmd_cur_map(cmd)->bounced)
+		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
+				dmacmd_cur_map(cmd)->bounced);
 	trace_dmacmd_prepare(cmd, cmd->dev, offset, length,
 			     dmacmd_cur_map(cmd)->sgt.nents,
 			     dmacmd_cur_map(cmd)->bounced, 0);
@@ -2093,13 +2166,105 @@ EXPORT_SYMBOL_GPL(dmacmd_synchronize);
 /* ------------------------------------------------------------------ */
 /* Segment generation                                                  */
 
+/*
+ * dmacmd_next_seg() for the usual case, in a few instructions: the run at
+ * @r fits in one segment (maximum segment size, segment boundary @bmask)
+ * and either ends the prepared range or is followed by a DMA entry that
+ * does not continue it.  Builds the same segment dmacmd_next_seg() would
+ * and moves @r the same way.  False, with nothing changed, for anything
+ * else (contiguous entries to coalesce, cuts), which the general walk
+ * handles.
+ */
+static __always_inline bool dmacmd_seg_fast(const struct dmacmd *cmd,
+					    const struct dmacmd_mapping *m,
+					    unsigned long bmask,
+					    struct dmacmd_run *r,
+					    struct dmacmd_seg64 *seg)
+{
+	u64 left = cmd->prep_len - r->pos;
+	u64 len = min(r->len, left);
+	const struct scatterlist *nsg;
+
+	if (len > cmd->spec.max_segment_size ||
+	    ((r->addr ^ (r->addr + len - 1)) & ~(u64)bmask))
+		return false;
+	if (len == left) {
+		seg->addr = r->addr;
+		seg->len = len;
+		r->pos = cmd->prep_len;
+		r->len = 0;
+		return true;
+	}
+	if (r->idx + 1 >= m->sgt.nents)
+		return false;
+	nsg = &m->sgl[r->idx + 1];
+	if (!sg_dma_len(nsg) || sg_dma_address(nsg) == r->addr + len)
+		return false;
+	seg->addr = r->addr;
+	seg->len = len;
+	r->pos += len;
+	r->addr = sg_dma_address(nsg);
+	r->len = sg_dma_len(nsg);
+	r->idx++;
+	return true;
+}
+
+/*
+ * Segments for the usual output function, as long as dmacmd_seg_fast()
+ * applies, with the walk held in registers: at most @max into @out.
+ * Returns how many; @r has moved past them.
+ */
+static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
+					     const struct dmacmd_mapping *m,
+					     unsigned long bmask,
+					     struct dmacmd_run *r,
+					     struct dmacmd_seg64 *out, u32 max)
+{
+	const struct scatterlist *sgl = m->sgl;
+	u64 pos = r->pos, addr = r->addr, len = r->len, end = cmd->prep_len;
+	u64 cap = cmd->spec.max_segment_size, outside = ~(u64)bmask;
+	unsigned int idx = r->idx, last = m->sgt.nents - 1;
+	u64 left, l, next;
+	u32 n = 0;
+
+	while (n < max) {
+		left = end - pos;
+		l = min(len, left);
+		if (l > cap || ((addr ^ (addr + l - 1)) & outside))
+			break;
+		if (l == left) {
+			out[n].addr = addr;
+			out[n++].len = l;
+			pos = end;
+			len = 0;
+			break;
+		}
+		if (idx >= last)
+			break;
+		next = sg_dma_address(&sgl[idx + 1]);
+		if (next == addr + l || !sg_dma_len(&sgl[idx + 1]))
+			break;
+		out[n].addr = addr;
+		out[n++].len = l;
+		pos += l;
+		addr = next;
+		len = sg_dma_len(&sgl[++idx]);
+	}
+	r->pos = pos;
+	r->addr = addr;
+	r->len = len;
+	r->idx = idx;
+	return n;
+}
+
 static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 			void *segs, u32 *nsegs, unsigned long ip)
 {
-	struct dmacmd_run r, start;
 	struct dmacmd_mapping *m;
 	struct dmacmd_seg64 seg;
-	bool ok, check, out32;
+	bool ok, check, out32, fast64;
+	unsigned long bmask;
+	struct dmacmd_run *r;
 	u32 n, max;
 	u64 pos;
 	int ret;
@@ -2124,35 +2289,51 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	if (pos >= cmd->prep_len)
 		return -ERANGE;
 
+	/*
+	 * The walk advances cmd->gen_run in place; whatever fails below
+	 * leaves it invalid, so that the next call seeks afresh.
+	 */
 	m = dmacmd_cur_map(cmd);
-	if (cmd->gen_valid && pos == cmd->gen_run.pos) {
-		r = cmd->gen_run;
-	} else {
+	r = &cmd->gen_run;
+	if (!cmd->gen_valid || pos != r->pos) {
 		bool from = false;
 
 		if (cmd->gen_valid && m->sg_walk) {
-			if (cmd->gen_run.pos <= pos) {
-				r = cmd->gen_run;
+			if (r->pos <= pos) {
 				from = true;
 			} else if (cmd->gen_start.pos <= pos) {
-				r = cmd->gen_start;
+				*r = cmd->gen_start;
 				from = true;
 			}
 		}
-		ret = dmacmd_run_seek(cmd, m, pos, from, &r);
+		cmd->gen_valid = false;
+		ret = dmacmd_run_seek(cmd, m, pos, from, r);
 		if (ret)
 			return ret;
 	}
-	start = r;
+	cmd->gen_start = *r;
+	cmd->gen_valid = false;
 	check = !m->sg_walk;
-	out32 = dmacmd_is_out32(fn);
+	bmask = m->dma_mapped ? m->bmask : ~0UL;
+	fast64 = !check && fn == dmacmd_out_host64;
+	out32 = !fast64 && dmacmd_is_out32(fn);
 	max = *nsegs;
-	for (n = 0; n < max && r.pos < cmd->prep_len; n++) {
-		u64 at = r.pos;
+	for (n = 0; n < max && r->pos < cmd->prep_len; n++) {
+		u64 at;
 
-		ret = dmacmd_next_seg(cmd, m, &r, &seg, &ok);
-		if (ret)
-			return ret;
+		if (fast64) {
+			n += dmacmd_gen_fast64(cmd, m, bmask, r,
+					       (struct dmacmd_seg64 *)segs + n,
+					       max - n);
+			if (n == max || r->pos >= cmd->prep_len)
+				break;
+		}
+		at = r->pos;
+		if (check || !dmacmd_seg_fast(cmd, m, bmask, r, &seg)) {
+			ret = dmacmd_next_seg(cmd, m, r, &seg, &ok);
+			if (ret)
+				return ret;
+		}
 		if (check) {
 			ret = dmacmd_seg_check(cmd, &seg, at, ok);
 			if (ret)
@@ -2167,13 +2348,11 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		else if (!fn(cmd, seg, segs, n))
 			return -EMSGSIZE;
 	}
-	trace_dmacmd_gen_segments(cmd, cmd->dev, pos, r.pos, n, 0);
-	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SEGMENTS, n);
-	*offset = r.pos;
-	*nsegs = n;
-	cmd->gen_run = r;
-	cmd->gen_start = start;
 	cmd->gen_valid = true;
+	trace_dmacmd_gen_segments(cmd, cmd->dev, pos, r->pos, n, 0);
+	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SEGMENTS, n);
+	*offset = r->pos;
+	*nsegs = n;
 	return 0;
 }
 
@@ -2460,9 +2639,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 		return ret;
 	old = cmd->md;
 	dmacmd_md_get(md);
-	cmd->md = md;
-	cmd->gen_valid = false;
-	dmacmd_forget_built(cmd);
+	dmacmd_use_md(cmd, md);
 	ret = __dmacmd_prepare(cmd, offset, length, true, true, _RET_IP_);
 	if (ret)
 		goto err_restore;
@@ -2491,8 +2668,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	return 0;
 
 err_restore:
-	cmd->md = old;
-	cmd->gen_valid = false;
+	dmacmd_use_md(cmd, old);
 	dmacmd_md_put(md);
 	dmacmd_md_complete(md);
 	return ret;
@@ -2534,8 +2710,7 @@ int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 			ret = r;
 	}
 	dmacmd_md_put(cmd->md);
-	cmd->md = NULL;
-	cmd->gen_valid = false;
+	dmacmd_use_md(cmd, NULL);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_complete_dma);
