@@ -836,6 +836,88 @@ static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
 			    "allocations in 8 cycles of a shape seen before");
 }
 
+static void mp_parms_off(void *p)
+{
+	struct device *dev = p;
+
+	dev->dma_parms = NULL;
+}
+
+/* Prepare all of @cmd, generate its segments and check the device's view. */
+static void mp_cycle_segs(struct kunit *test, struct dmacmd *cmd,
+			  struct dmacmd_kt_segs *s, u32 seed)
+{
+	struct device *dev = dmacmd_device(cmd);
+	u64 bad;
+
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	dmacmd_kt_gen_all(test, cmd, s, 3);
+	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, s));
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, s, 0, s->len, seed,
+						 false, &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+}
+
+/*
+ * A prepare of the shape prepared before maps the scatterlist kept from
+ * then, but only while the device's limits are the same: a new segment
+ * boundary or maximum DMA segment size means a new list, and segments
+ * that honour the new limits.
+ */
+static void dmacmd_test_map_kept_list_follows_device_limits(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	struct device_dma_parameters *parms;
+	struct dmacmd_kt_segs s = {};
+	struct page *pg, *pages[16];
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	u32 i;
+
+	parms = kunit_kzalloc(test, sizeof(*parms), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, parms);
+	dev->dma_parms = parms;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mp_parms_off,
+							dev), 0);
+	dma_set_max_seg_size(dev, SZ_64K);
+	pg = dmacmd_kt_alloc_pages(test, 4, 0, U64_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, pg);
+	dmacmd_kt_fill(page_address(pg), SZ_64K, 7, 0);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		pages[i] = nth_page(pg, i);
+	md = dmacmd_md_from_pages(pages, ARRAY_SIZE(pages), 0, SZ_64K,
+				  DMA_TO_DEVICE);
+	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, dmacmd_kt_md(test, md),
+						false), 0);
+
+	mp_cycle_segs(test, cmd, &s, 7);
+	if (!dmacmd_kt_swiotlb_forced(dev))
+		KUNIT_EXPECT_EQ(test, s.n, 1);
+
+	/* A 16 KiB segment boundary: no segment may cross one. */
+	dma_set_seg_boundary(dev, SZ_16K - 1);
+	mp_cycle_segs(test, cmd, &s, 7);
+	KUNIT_EXPECT_GE(test, s.n, 4);
+	for (i = 0; i < s.n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, (s.seg[i].addr ^
+					   (s.seg[i].addr + s.seg[i].len - 1)) &
+				    ~(u64)(SZ_16K - 1), 0,
+				    "segment %u %#llx+%#llx", i, s.seg[i].addr,
+				    s.seg[i].len);
+
+	/*
+	 * No boundary, 4 KiB DMA segments: a kept 64 KiB entry would now be
+	 * reported by dma-debug; the list has 16 entries, coalesced again.
+	 */
+	dma_set_seg_boundary(dev, ULONG_MAX);
+	dma_set_max_seg_size(dev, SZ_4K);
+	mp_cycle_segs(test, cmd, &s, 7);
+	KUNIT_EXPECT_EQ(test, s.len, SZ_64K);
+	if (!dmacmd_kt_swiotlb_forced(dev))
+		KUNIT_EXPECT_EQ(test, s.n, 1);
+}
+
 /* ---- the edu PCI device behind an IOMMU ---- */
 
 static struct device *mp_iommu_dev(struct kunit *test)
@@ -1061,6 +1143,7 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_map_prepare_fault_unwinds,
 			 mp_fault_gen_params),
 	KUNIT_CASE(dmacmd_test_map_cycles_do_not_allocate),
+	KUNIT_CASE(dmacmd_test_map_kept_list_follows_device_limits),
 	KUNIT_CASE(dmacmd_test_map_iommu_one_segment),
 	KUNIT_CASE(dmacmd_test_map_iommu_spec_below_mask),
 	KUNIT_CASE(dmacmd_test_map_driverkit_prepare_for_dma),

@@ -568,6 +568,41 @@ static const void *sg_prop_gen_params(const void *prev, char *desc)
 	return (void *)i;
 }
 
+/* A driver's own output function: a plain array, written by index. */
+static bool sg_array_fn(struct dmacmd *cmd, struct dmacmd_seg64 seg,
+			void *segs, u32 index)
+{
+	((struct dmacmd_seg64 *)segs)[index] = seg;
+	return true;
+}
+
+/*
+ * dmacmd_gen64() with the spec's dmacmd_out_host64 takes a shortcut that a
+ * driver's own output function does not: both must hand out the very same
+ * segments (@s, generated with dmacmd_gen64()).
+ */
+static void sg_prop_general_walk(struct kunit *test, struct sg_prop *t,
+				 struct dmacmd *cmd,
+				 const struct dmacmd_kt_segs *s)
+{
+	struct dmacmd_seg64 *seg;
+	u32 n, got = 0, per = 1 + sg_rnd(t, 8);
+	u64 o = 0;
+
+	seg = kunit_kcalloc(test, s->n + per, sizeof(*seg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seg);
+	while (got < s->n + per) {
+		n = per;
+		if (dmacmd_gen_segments(cmd, sg_array_fn, &o, seg + got,
+					&n) == -ERANGE)
+			break;
+		got += n;
+	}
+	KUNIT_ASSERT_EQ_MSG(test, got, s->n, "seed %#x", t->seed);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(seg, s->seg, got * sizeof(*seg)), 0,
+			    "seed %#x", t->seed);
+}
+
 /*
  * One random case: a device with a random mask (or, behind an IOMMU, the
  * edu PCI device with its mask set to the spec's address bits, as a driver
@@ -694,6 +729,20 @@ static void dmacmd_test_segments_property(struct kunit *test)
 				    t->seed, cur);
 		cur += sg_rnd(t, 2) ? seg.len : 1 + sg_rnd(t, seg.len);
 	}
+	sg_prop_general_walk(test, t, cmd, &s);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+
+	/* A prepare of the same shape again (the kept list, if any). */
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, off, len, true, true), 0);
+	dmacmd_kt_gen_all(test, cmd, &s, 1 + sg_rnd(t, 8));
+	KUNIT_EXPECT_TRUE_MSG(test, dmacmd_kt_segs_ok(test, cmd, &s),
+			      "seed %#x, second prepare", t->seed);
+	memset(buf, 0, len);
+	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_copy(t->dev, &s, 0, buf, len,
+						 false), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(buf, len, t->seed,
+						     base + off),
+			    U64_MAX, "seed %#x, second prepare", t->seed);
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
 }
 
