@@ -54,7 +54,8 @@
 #define BENCH_T_RESUME		0x10
 #define BENCH_T_BOUNCE		0x20
 #define BENCH_T_PAR		0x40
-#define BENCH_T_ALL		0x7f
+#define BENCH_T_CALLS		0x80
+#define BENCH_T_ALL		0xff
 
 static unsigned int reps = 11;
 module_param(reps, uint, 0644);
@@ -78,7 +79,7 @@ MODULE_PARM_DESC(par_ms, "length of one parallel run in ms (default 300)");
 
 static unsigned int tests = BENCH_T_ALL;
 module_param(tests, uint, 0644);
-MODULE_PARM_DESC(tests, "bitmask: 1 cycle, 2 alloc, 4 sections, 8 scale, 16 resume, 32 bounce, 64 parallel");
+MODULE_PARM_DESC(tests, "bitmask: 1 cycle, 2 alloc, 4 sections, 8 scale, 16 resume, 32 bounce, 64 parallel, 128 calls");
 
 static char *device = "auto";
 module_param(device, charp, 0644);
@@ -926,6 +927,84 @@ static void sect_test(struct bench_case *c, unsigned int k)
 	jprint(&jl);
 }
 
+/*
+ * Fixed costs, one operation at a time (no clock read inside the loop):
+ * what each entry point adds to the DMA API calls it makes.
+ */
+static int call_empty(struct bench_case *c)
+{
+	return dmacmd_is_prepared(c->cmd) ? 0 : -EPROTO;
+}
+
+static int call_nested(struct bench_case *c)
+{
+	int ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+
+	return ret ?: dmacmd_complete(c->cmd, flush, sync);
+}
+
+static int call_gen(struct bench_case *c)
+{
+	return cmd_gen_all(c);
+}
+
+static int call_map(struct bench_case *c)
+{
+	int ret = dma_map_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+
+	if (!ret)
+		dma_unmap_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+	return ret;
+}
+
+static int call_prep(struct bench_case *c)
+{
+	int ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+
+	return ret ?: dmacmd_complete(c->cmd, flush, sync);
+}
+
+static void calls_test(struct bench_case *c, unsigned int k)
+{
+	static const struct {
+		const char *name;
+		bench_fn fn;
+		bool prepared;
+	} ops[] = {
+		{ "empty", call_empty, true },
+		{ "nested", call_nested, true },
+		{ "gen", call_gen, true },
+		{ "map_unmap", call_map, false },
+		{ "prep_comp", call_prep, false },
+	};
+	u64 s[ARRAY_SIZE(ops)][BENCH_MAX_REPS];
+	unsigned int r, i;
+	int ret = 0;
+
+	k *= 4;
+	for (r = 0; r < bench_reps && !ret; r++) {
+		for (i = 0; i < ARRAY_SIZE(ops) && !ret; i++) {
+			if (ops[i].prepared)
+				ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+			if (!ret)
+				ret = time_run(ops[i].fn, c, k, &s[i][r]);
+			if (ops[i].prepared)
+				dmacmd_complete(c->cmd, flush, sync);
+		}
+	}
+	if (ret) {
+		bench_error("calls", c->layout, c->len, ret);
+		return;
+	}
+	jstr("t", "calls");
+	jstr("layout", c->layout);
+	jnum("size", c->len);
+	jnum("k", k);
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		jarr(&jl, ops[i].name, s[i], bench_reps);
+	jprint(&jl);
+}
+
 static void cycle_case(const char *layout, struct bench_mem *m,
 		       unsigned int npages)
 {
@@ -943,7 +1022,7 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 		return;
 	if (tests & BENCH_T_ALLOC)
 		alloc_test(&c);
-	if (!(tests & (BENCH_T_CYCLE | BENCH_T_SECT)))
+	if (!(tests & (BENCH_T_CYCLE | BENCH_T_SECT | BENCH_T_CALLS)))
 		goto out;
 	ret = calibrate(base_cycle, cmd_cycle, &c, &k);
 	if (ret) {
@@ -970,6 +1049,8 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 	}
 	if (tests & BENCH_T_SECT)
 		sect_test(&c, k);
+	if ((tests & BENCH_T_CALLS) && npages == 1)
+		calls_test(&c, k);
 out:
 	case_fini(&c);
 }
@@ -1452,7 +1533,8 @@ static int bench_run(void)
 	jnum("frag_pages", nfrag);
 	jprint(&jl);
 
-	if (tests & (BENCH_T_CYCLE | BENCH_T_ALLOC | BENCH_T_SECT)) {
+	if (tests & (BENCH_T_CYCLE | BENCH_T_ALLOC | BENCH_T_SECT |
+		     BENCH_T_CALLS)) {
 		for (n = 1; n <= BENCH_CONTIG_PAGES; n *= 16)
 			cycle_case("contig", &contig, n);
 		for (n = 1; n <= BENCH_CONTIG_PAGES; n *= 16)

@@ -143,6 +143,7 @@ class Boot:
         self.recs = []
         self.reports = []
         self.harness = []
+        self.tracing = False
         try:
             with open(path, errors='replace') as f:
                 raw = f.read().splitlines()
@@ -161,6 +162,8 @@ class Boot:
                 self.reports.append(line)
             if line.startswith('dmacmd-harness: bench status'):
                 self.harness.append(line)
+            if line.startswith('dmacmd-harness: bench tracing'):
+                self.tracing = True
 
     def of(self, t):
         return [r for r in self.recs if r.get('t') == t]
@@ -193,6 +196,10 @@ def ratios(a, b):
     return [y / x for x, y in zip(a, b) if x > 0]
 
 
+# Cycle figures, for --json (make bench-hooks compares runs by them).
+FIGURES = []
+
+
 def cycle_section(boots, V):
     out = ['## Cycle cost: dmacmd prepare + gen64 + complete vs '
            'dma_map_sgtable + walk + dma_unmap_sgtable', '',
@@ -208,6 +215,9 @@ def cycle_section(boots, V):
             rm, rs = med(q), spread(q)
             v, mark = V.ratio(b.name, 'cycle %s %s' % (fmt_size(r['size']), r['layout']),
                               rm, rs, target, target - 1)
+            FIGURES.append({'config': b.name, 'size': r['size'], 'layout': r['layout'],
+                            'ratio': rm, 'spread': rs, 'base_ns': med(a),
+                            'cmd_ns': med(c), 'target': target})
             rows.append([b.name, fmt_size(r['size']), r['layout'],
                          '%d / %d' % (r['nseg_base'], r['nseg_cmd']),
                          '%s %s' % (us(med(a)), pct(spread(a))),
@@ -242,6 +252,31 @@ def sect_section(boots):
                          '%.2f' % (m['comp'] / m['unmap']) if m['unmap'] else '?'])
     out += table(['config', 'size', 'memory', 'map', 'walk', 'unmap',
                   'prepare', 'gen', 'complete', 'prep/map', 'comp/unmap'], rows)
+    return out
+
+
+def calls_section(boots):
+    rows = []
+    for b in boots:
+        for r in b.of('calls'):
+            k = r['k']
+            m = {key: med([v / k for v in r[key]])
+                 for key in ('empty', 'nested', 'gen', 'map_unmap', 'prep_comp')}
+            rows.append([b.name, fmt_size(r['size']), r['layout']] +
+                        [us(m[key]) for key in ('empty', 'nested', 'gen',
+                                                'map_unmap', 'prep_comp')] +
+                        [us(m['prep_comp'] - m['map_unmap'])])
+    if not rows:
+        return []
+    out = ['', '### Fixed costs (us per call, no clock read inside the loop)', '',
+           'empty: an exported call that only reads a field '
+           '(dmacmd_is_prepared); nested: a prepare and complete of a '
+           'prepared command (checks only); gen: dmacmd_gen64 of the whole '
+           'prepared range; map/unmap: dma_map_sgtable + dma_unmap_sgtable; '
+           'prep/comp: dmacmd_prepare + dmacmd_complete; overhead: their '
+           'difference.', '']
+    out += table(['config', 'size', 'memory', 'empty', 'nested', 'gen',
+                  'map/unmap', 'prep/comp', 'overhead'], rows)
     return out
 
 
@@ -485,13 +520,79 @@ def summary(V):
     return out
 
 
+def compare(paths, out_path):
+    """Cycle ratios of several runs (--json files) side by side."""
+    runs = []
+    for p in paths:
+        with open(p) as f:
+            runs.append(json.load(f))
+    base = runs[0]
+    key = lambda f: (f['config'], f['size'], f['layout'])
+    others = [{key(f): f for f in r['figures']} for r in runs]
+    out = ['# What the observability hooks cost', '',
+           'Written by `make bench-hooks` on %s: the cycle benchmark of `make bench`, '
+           'once per variant, each in its own boots.  Ratio = dmacmd / '
+           'hand-written DMA API in the same boot; "change" = ratio of a variant '
+           'over the first one, as a percentage, with the larger of the two '
+           'spreads.' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M'), '']
+    head = ['config', 'size', 'memory']
+    for r in runs:
+        head.append('ratio: %s' % r['variant'])
+    for r in runs[1:]:
+        head.append('change: %s' % r['variant'])
+    rows, worst = [], {}
+    for f in base['figures']:
+        row = [f['config'], fmt_size(f['size']), f['layout']]
+        got = [o.get(key(f)) for o in others]
+        row += ['%.3f %s' % (g['ratio'], pct(g['spread'])) if g else '-' for g in got]
+        for i, g in enumerate(got[1:], 1):
+            if not g:
+                row.append('-')
+                continue
+            ch = g['ratio'] / f['ratio'] - 1
+            spr = max(g['spread'], f['spread'])
+            row.append('%+.1f%% (+-%.1f%%)' % (100 * ch, 100 * spr))
+            w = worst.get(i)
+            if w is None or abs(ch) > abs(w[0]):
+                worst[i] = (ch, spr, row[0], row[1], row[2])
+        rows.append(row)
+    out += table(head, rows)
+    out.append('')
+    for i, (ch, spr, cfg, size, lay) in sorted(worst.items()):
+        out.append('- %s: largest change %+.1f%% (spread +-%.1f%%) at %s %s %s; '
+                   'within the spread: %s.' % (
+                       runs[i]['variant'], 100 * ch, 100 * spr, cfg, size, lay,
+                       'yes' if abs(ch) <= spr else 'no'))
+    text = '\n'.join(out) + '\n'
+    sys.stdout.write(text)
+    if out_path:
+        with open(out_path, 'w') as f:
+            f.write(text)
+        print('\nwritten to %s' % out_path)
+    return 0
+
+
 def main(argv):
-    out_path = kernel = None
+    out_path = kernel = json_path = None
+    variant = 'hooks on, tracing off'
     specs = []
+    if argv and argv[0] == '--compare':
+        rest = argv[1:]
+        if '--out' in rest:
+            i = rest.index('--out')
+            out_path = rest[i + 1]
+            rest = rest[:i] + rest[i + 2:]
+        return compare(rest, out_path)
     i = 0
     while i < len(argv):
         if argv[i] == '--out':
             out_path = argv[i + 1]
+            i += 2
+        elif argv[i] == '--json':
+            json_path = argv[i + 1]
+            i += 2
+        elif argv[i] == '--variant':
+            variant = argv[i + 1]
             i += 2
         elif argv[i] == '--kernel':
             kernel = argv[i + 1]
@@ -507,9 +608,15 @@ def main(argv):
         boots.append(Boot(name, path, status or '0', load))
     boots.sort(key=lambda b: CONFIG_ORDER.index(b.name) if b.name in CONFIG_ORDER else 9)
     V = Verdicts()
+    traced = [b.name for b in boots if b.tracing]
+    if 'tracing on' in variant and len(traced) != len(boots):
+        print('tracing was asked for but not enabled in every boot', file=sys.stderr)
+        return 1
     lines = env_section(boots, kernel)
+    lines[1:1] = ['', 'Variant: %s.' % variant]
     lines += cycle_section(boots, V)
     lines += sect_section(boots)
+    lines += calls_section(boots)
     lines += alloc_section(boots, V)
     lines += [''] + scale_section(boots, V)
     lines += resume_section(boots, V)
@@ -522,6 +629,9 @@ def main(argv):
         with open(out_path, 'w') as f:
             f.write(text)
         print('\nwritten to %s' % out_path)
+    if json_path:
+        with open(json_path, 'w') as f:
+            json.dump({'variant': variant, 'figures': FIGURES}, f, indent=1)
     ok = all(b.done and not b.reports for b in boots) and boots
     return 0 if ok else 1
 
