@@ -48,4 +48,8 @@ dkms:
 bench:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench.sh
 
-.PHONY: bench
+# What the tracepoints, statistics and fault sites cost (bench.rst).
+bench-hooks:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench-hooks.sh
+
+.PHONY: bench bench-hooks

@@ -13,6 +13,13 @@
 
 struct device;
 
+/* make bench-hooks' reference build leaves the hooks out (flags.mk). */
+#ifdef DMACMD_NO_HOOKS
+#define DMACMD_HOOKS 0
+#else
+#define DMACMD_HOOKS 1
+#endif
+
 enum dmacmd_stat {
 	DMACMD_STAT_PREPARES,
 	DMACMD_STAT_COMPLETES,
@@ -47,11 +54,14 @@ struct dmacmd_dev_stats {
 struct dmacmd_dev_stats *dmacmd_stats_get(struct device *dev);
 void dmacmd_stats_put(struct dmacmd_dev_stats *stats);
 
-/* Count an event for a device; @stats may be NULL (no device). */
+/*
+ * Count an event for a device; @stats may be NULL (no device).  A build
+ * with DMACMD_NO_HOOKS (make bench-hooks' reference) counts nothing.
+ */
 static inline void dmacmd_stat_add(struct dmacmd_dev_stats *stats,
 				   enum dmacmd_stat which, u64 n)
 {
-	if (stats)
+	if (DMACMD_HOOKS && stats)
 		this_cpu_add(stats->pcpu->v[which], n);
 }
 
@@ -73,7 +83,7 @@ bool __dmacmd_should_fail(enum dmacmd_fault site);
  */
 static inline bool dmacmd_should_fail(enum dmacmd_fault site)
 {
-	if (static_branch_unlikely(&dmacmd_fault_armed))
+	if (DMACMD_HOOKS && static_branch_unlikely(&dmacmd_fault_armed))
 		return __dmacmd_should_fail(site);
 	return false;
 }

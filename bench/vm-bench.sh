@@ -15,6 +15,16 @@ for arg in $(cat /proc/cmdline); do
 		;;
 	esac
 done
+# make bench-hooks: the run with dmacmd's trace events recording.
+if grep -qw dmacmd_bench_trace=1 /proc/cmdline; then
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	if echo 1 > $T/events/dmacmd/enable; then
+		echo "dmacmd-harness: bench tracing dmacmd events"
+	else
+		echo "dmacmd-harness: bench: cannot enable dmacmd events"
+	fi
+fi
 echo "dmacmd-harness: bench start"
 echo 1 > /sys/kernel/debug/dmacmd_bench/run
 echo "dmacmd-harness: bench status $?"

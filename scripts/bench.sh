@@ -10,6 +10,11 @@
 #   BUILD=<dir>          build and log directory (default: ./build/bench)
 #   BENCH_ARGS="..."     extra module parameters, e.g. "reps=9 run_ms=30"
 #   BOOT_TIMEOUT=<s>     per boot (default 900)
+#   HOOKS=off            build dmacmd without its tracepoints, statistics and
+#                        fault-injection sites (make bench-hooks' reference)
+#   TRACE=1              enable dmacmd's trace events in tracefs for the run
+#   OUT=<file>           report (default bench/results/latest.md); the figures
+#                        also go to the same name with .json
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -19,6 +24,10 @@ CONFIGS=${CONFIGS:-direct swiotlb iommu}
 BUILD=$(realpath -m "${BUILD:-$top/build/bench}")
 BENCH_ARGS=${BENCH_ARGS:-}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+HOOKS=${HOOKS:-on}
+TRACE=${TRACE:-0}
+OUT=$(realpath -m "${OUT:-$top/bench/results/latest.md}")
+variant="hooks $HOOKS, tracing $([ "$TRACE" = 1 ] && echo on || echo off)"
 logs=$BUILD/logs
 mkdir -p "$logs"
 exec 9>"$BUILD/.lock"
@@ -28,9 +37,15 @@ flock 9
 kdir=$("$here/kernel.sh" "$here/kernel-lean.config" lean) || die "lean kernel build failed"
 
 kb=$BUILD/kbuild
+nohooks=
+case $HOOKS in
+on) ;;
+off) kb=$BUILD/kbuild-nohooks nohooks=DMACMD_NO_HOOKS=1 ;;
+*) die "HOOKS=$HOOKS: on or off" ;;
+esac
 log=$logs/build.log
-step "build: dmacmd.ko and dmacmd_bench.ko against the lean kernel, W=1"
-if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 &&
+step "build: dmacmd.ko ($variant) and dmacmd_bench.ko against the lean kernel, W=1"
+if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 $nohooks &&
        make -s -C "$kdir" M="$kb/bench" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$kb/Module.symvers" modules; } >"$log" 2>&1; then
 	tail -n 30 "$log"
@@ -43,6 +58,7 @@ initrd=$BUILD/initramfs-bench.cpio.gz
 	-- "$top/bench/vm-bench.sh" || die "initramfs build failed"
 
 params=""
+[ "$TRACE" = 1 ] && params=" dmacmd_bench_trace=1"
 for p in $BENCH_ARGS; do
 	params+=" dmacmd_bench.$p"
 done
@@ -104,6 +120,6 @@ for cfg in $CONFIGS; do
 	args+=("$cfg=$con:$status:$other")
 done
 
-mkdir -p "$top/bench/results"
-python3 "$top/bench/report.py" --out "$top/bench/results/latest.md" \
-	--kernel "$kdir" "${args[@]}"
+mkdir -p "$(dirname "$OUT")"
+python3 "$top/bench/report.py" --out "$OUT" --json "${OUT%.md}.json" \
+	--variant "$variant" --kernel "$kdir" "${args[@]}"
