@@ -2257,44 +2257,23 @@ static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
 	return n;
 }
 
-static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
-			void *segs, u32 *nsegs, unsigned long ip)
+/*
+ * The general segment walk of __dmacmd_gen(), from relative position @pos
+ * with @n segments already written: seeks when @pos is not where the last
+ * call stopped, coalesces and cuts, checks descriptor walks against the
+ * spec and calls any output function.
+ */
+static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
+				       u64 pos, void *segs, u32 n, u32 max,
+				       u32 *done)
 {
-	struct dmacmd_mapping *m;
-	struct dmacmd_seg64 seg;
+	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+	struct dmacmd_run *r = &cmd->gen_run;
 	bool ok, check, out32, fast64;
+	struct dmacmd_seg64 seg;
 	unsigned long bmask;
-	struct dmacmd_run *r;
-	u32 n, max;
-	u64 pos;
 	int ret;
 
-	if (dmacmd_bad(cmd)) {
-		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
-		return -EINVAL;
-	}
-	if (!cmd->active) {
-		dmacmd_misuse_at(ip, cmd->dev,
-				 "segments of a command that is not prepared\n");
-		return -EBADFD;
-	}
-	if (!fn)
-		fn = cmd->spec.out_fn;
-	if (!offset || !segs || !nsegs || !*nsegs) {
-		dmacmd_misuse_at(ip, cmd->dev,
-				 "segments with a NULL or empty argument\n");
-		return -EINVAL;
-	}
-	pos = *offset;
-	if (pos >= cmd->prep_len)
-		return -ERANGE;
-
-	/*
-	 * The walk advances cmd->gen_run in place; whatever fails below
-	 * leaves it invalid, so that the next call seeks afresh.
-	 */
-	m = dmacmd_cur_map(cmd);
-	r = &cmd->gen_run;
 	if (!cmd->gen_valid || pos != r->pos) {
 		bool from = false;
 
@@ -2311,14 +2290,14 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		if (ret)
 			return ret;
 	}
-	cmd->gen_start = *r;
+	if (!n)
+		cmd->gen_start = *r;
 	cmd->gen_valid = false;
 	check = !m->sg_walk;
 	bmask = m->dma_mapped ? m->bmask : ~0UL;
 	fast64 = !check && fn == dmacmd_out_host64;
 	out32 = !fast64 && dmacmd_is_out32(fn);
-	max = *nsegs;
-	for (n = 0; n < max && r->pos < cmd->prep_len; n++) {
+	for (; n < max && r->pos < cmd->prep_len; n++) {
 		u64 at;
 
 		if (fast64) {
@@ -2349,9 +2328,64 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 			return -EMSGSIZE;
 	}
 	cmd->gen_valid = true;
-	trace_dmacmd_gen_segments(cmd, cmd->dev, pos, r->pos, n, 0);
+	*done = n;
+	return 0;
+}
+
+static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
+			void *segs, u32 *nsegs, unsigned long ip)
+{
+	struct dmacmd_mapping *m;
+	u32 n = 0, max;
+	u64 pos;
+	int ret;
+
+	if (dmacmd_bad(cmd)) {
+		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
+		return -EINVAL;
+	}
+	if (!cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "segments of a command that is not prepared\n");
+		return -EBADFD;
+	}
+	if (!fn)
+		fn = cmd->spec.out_fn;
+	if (!offset || !segs || !nsegs || !*nsegs) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "segments with a NULL or empty argument\n");
+		return -EINVAL;
+	}
+	pos = *offset;
+	if (pos >= cmd->prep_len)
+		return -ERANGE;
+
+	/*
+	 * The usual call continues where the last one stopped, into an array
+	 * of dmacmd_seg64: as many segments as the tight loop gives, then the
+	 * general walk for the rest.  The walk advances cmd->gen_run in
+	 * place; whatever fails leaves it invalid, so that the next call
+	 * seeks afresh.
+	 */
+	m = dmacmd_cur_map(cmd);
+	max = *nsegs;
+	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
+	    pos == cmd->gen_run.pos && m->sg_walk) {
+		cmd->gen_start = cmd->gen_run;
+		n = dmacmd_gen_fast64(cmd, m, m->dma_mapped ? m->bmask : ~0UL,
+				      &cmd->gen_run, segs, max);
+		if (n == max || cmd->gen_run.pos >= cmd->prep_len)
+			goto out;
+		pos = cmd->gen_run.pos;
+	}
+	ret = dmacmd_gen_general(cmd, fn, pos, segs, n, max, &n);
+	if (ret)
+		return ret;
+out:
+	trace_dmacmd_gen_segments(cmd, cmd->dev, *offset, cmd->gen_run.pos, n,
+				  0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SEGMENTS, n);
-	*offset = r->pos;
+	*offset = cmd->gen_run.pos;
 	*nsegs = n;
 	return 0;
 }
