@@ -520,6 +520,16 @@ def summary(V):
     return out
 
 
+def emit(lines, out_path):
+    """Print the report and write it to out_path, if given."""
+    text = '\n'.join(lines) + '\n'
+    sys.stdout.write(text)
+    if out_path:
+        with open(out_path, 'w') as f:
+            f.write(text)
+        print('\nwritten to %s' % out_path)
+
+
 def compare(paths, out_path):
     """Cycle ratios of several runs (--json files) side by side."""
     runs = []
@@ -563,12 +573,7 @@ def compare(paths, out_path):
                    'within the spread: %s.' % (
                        runs[i]['variant'], 100 * ch, 100 * spr, cfg, size, lay,
                        'yes' if abs(ch) <= spr else 'no'))
-    text = '\n'.join(out) + '\n'
-    sys.stdout.write(text)
-    if out_path:
-        with open(out_path, 'w') as f:
-            f.write(text)
-        print('\nwritten to %s' % out_path)
+    emit(out, out_path)
     return 0
 
 
@@ -623,12 +628,7 @@ def main(argv):
     lines += bounce_section(boots, V)
     lines += par_section(boots, V)
     lines += summary(V)
-    text = '\n'.join(lines) + '\n'
-    sys.stdout.write(text)
-    if out_path:
-        with open(out_path, 'w') as f:
-            f.write(text)
-        print('\nwritten to %s' % out_path)
+    emit(lines, out_path)
     if json_path:
         with open(json_path, 'w') as f:
             json.dump({'variant': variant, 'figures': FIGURES}, f, indent=1)
