@@ -81,6 +81,7 @@ struct dmacmd_md_child {
 };
 
 struct dmacmd_md {
+	struct dmacmd_track track;	/* alive or released */
 	refcount_t ref;
 	enum dmacmd_md_kind kind;
 	enum dma_data_direction dir;
@@ -215,9 +216,31 @@ struct dmacmd_md_fault {
 	unsigned long addr;
 };
 
-static bool md_bad(const struct dmacmd_md *md)
+/* Objects start at their track (the quarantine frees them through it). */
+static_assert(offsetof(struct dmacmd_md, track) == 0);
+
+/*
+ * The validity check of every entry point: NULL, an ERR_PTR(), or a
+ * descriptor already released (one load and compare; a released one is
+ * logged as such, naming the caller at @ip).  md_bad() expands in the
+ * exported function, so that _RET_IP_ is its caller.
+ */
+static __always_inline bool md_bad_at(const struct dmacmd_md *md,
+				      unsigned long ip)
 {
-	return IS_ERR_OR_NULL(md);
+	if (IS_ERR_OR_NULL(md))
+		return true;
+	if (likely(md->track.magic == DMACMD_MAGIC_MD))
+		return false;
+	return dmacmd_track_stale(&md->track, DMACMD_KIND_MD, ip);
+}
+
+#define md_bad(md)	md_bad_at(md, _RET_IP_)
+
+/* md_bad() for the command layer, which names its own caller at @ip. */
+bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
+{
+	return md_bad_at(md, ip);
 }
 
 /* DMA_NONE is IOKit's kIODirectionNone: unspecified, used both ways. */
@@ -247,13 +270,17 @@ static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	md->depth = depth;
 	md->len = len;
 	mutex_init(&md->lock);
+	dmacmd_track_init(&md->track, DMACMD_KIND_MD, 0);
 	atomic_long_inc(&dmacmd_live_mds);
 	return md;
 }
 
 static void md_release(struct dmacmd_md *md);
 
-/* Free @md and everything it owns; no reference is left on it. */
+/*
+ * Free @md and everything it owns; no reference is left on it.
+ * @md->track.ip says who released it.
+ */
 static void md_destroy(struct dmacmd_md *md)
 {
 	unsigned long i;
@@ -298,7 +325,7 @@ static void md_destroy(struct dmacmd_md *md)
 		break;
 	}
 	mutex_destroy(&md->lock);
-	kfree(md);
+	dmacmd_track_retire(&md->track, DMACMD_KIND_MD, sizeof(*md));
 	atomic_long_dec(&dmacmd_live_mds);
 }
 
@@ -1336,13 +1363,13 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_user);
 static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 				      unsigned int count,
 				      enum dma_data_direction dir,
-				      const char **why);
+				      const char **why, unsigned long ip);
 
 /* Several ranges of the calling process: one user child per range. */
 static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 					    unsigned int count,
 					    enum dma_data_direction dir,
-					    const char **why)
+					    const char **why, unsigned long ip)
 {
 	struct dmacmd_md **mds, *md;
 	unsigned int i, made;
@@ -1361,7 +1388,7 @@ static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 			goto out_put;
 		mds[made] = md;
 	}
-	md = md_multi_new(mds, count, dir, why);
+	md = md_multi_new(mds, count, dir, why, ip);
 out_put:
 	/* The concatenation holds its own references. */
 	for (i = 0; i < made; i++)
@@ -1410,7 +1437,7 @@ struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 	} else if (task == DMACMD_KERNEL_TASK) {
 		md = md_chunks_new(ranges, count, dir, true, &why);
 	} else if (task == current) {
-		md = md_user_ranges_new(ranges, count, dir, &why);
+		md = md_user_ranges_new(ranges, count, dir, &why, _RET_IP_);
 	} else {
 		md = ERR_PTR(-EINVAL);
 		why = "ranges of another process";
@@ -1445,7 +1472,7 @@ static bool md_dir_covers(enum dma_data_direction child,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @parent NULL, @len 0, @offset + @len overflows or runs past
+ * * %-EINVAL - @parent invalid, @len 0, @offset + @len overflows or runs past
  *   the end of @parent, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
  *   @dir or one @parent does not allow
  * * %-ENOMEM - out of memory
@@ -1493,7 +1520,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_sub);
 static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 				      unsigned int count,
 				      enum dma_data_direction dir,
-				      const char **why)
+				      const char **why, unsigned long ip)
 {
 	unsigned int i, depth = 0;
 	struct dmacmd_md *md;
@@ -1508,8 +1535,8 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 		return ERR_PTR(-EINVAL);
 	}
 	for (i = 0; i < count; i++) {
-		if (md_bad(mds[i])) {
-			*why = "NULL descriptor in the array";
+		if (md_bad_at(mds[i], ip)) {
+			*why = "invalid descriptor in the array";
 			return ERR_PTR(-EINVAL);
 		}
 		if (!md_dir_covers(mds[i]->dir, dir)) {
@@ -1563,7 +1590,7 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @mds NULL, @count 0, a NULL descriptor, total length
+ * * %-EINVAL - @mds NULL, @count 0, an invalid descriptor, total length
  *   overflows, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid @dir or
  *   one a descriptor does not allow
  * * %-ENOMEM - out of memory
@@ -1574,7 +1601,7 @@ struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_multi_new(mds, count, dir, &why);
+	md = md_multi_new(mds, count, dir, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad concatenation %p[%u]: %s\n", mds,
 			      count, why);
@@ -1804,7 +1831,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_alloc);
 void dmacmd_md_get(struct dmacmd_md *md)
 {
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "get of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "get of an invalid descriptor %p\n",
 			      md);
 		return;
 	}
@@ -1814,7 +1841,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_get);
 
 /**
  * dmacmd_md_put() - drop a reference on a descriptor
- * @md: the descriptor; NULL and ERR_PTR() values are ignored
+ * @md: the descriptor; NULL and ERR_PTR() values are ignored, a released
+ *	one is logged and ignored
  *
  * IOKit's release().  The last reference frees the descriptor: what it
  * allocated is freed, what it references is released, and a descriptor
@@ -1830,6 +1858,7 @@ void dmacmd_md_put(struct dmacmd_md *md)
 	if (md_bad(md))
 		return;
 	if (refcount_dec_and_test(&md->ref)) {
+		md->track.ip = _RET_IP_;
 		if (READ_ONCE(md->prepared))
 			dmacmd_misuse(NULL,
 				      "descriptor released while prepared %u times: completing it\n",
@@ -1846,7 +1875,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_put);
  * IOKit's getLength().
  *
  * Context: Any context.
- * Return: the length in bytes, 0 if @md is NULL or an ERR_PTR().
+ * Return: the length in bytes, 0 if @md is NULL, an ERR_PTR() or
+ * released.
  */
 u64 dmacmd_md_length(const struct dmacmd_md *md)
 {
@@ -1861,8 +1891,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_length);
  * IOKit's getDirection().
  *
  * Context: Any context.
- * Return: the direction given at creation, %DMA_NONE if @md is NULL or an
- * ERR_PTR().
+ * Return: the direction given at creation, %DMA_NONE if @md is NULL, an
+ * ERR_PTR() or released.
  */
 enum dma_data_direction dmacmd_md_direction(const struct dmacmd_md *md)
 {
@@ -1913,7 +1943,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_kaddr);
  * Return:
  *
  * * %0 - prepared
- * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EFAULT - user memory not mapped, not writable while the device
  *   writes it, not pinnable, or its process has exited (logged)
  * * %-ENOMEM - out of memory
@@ -1926,7 +1956,7 @@ int dmacmd_md_prepare(struct dmacmd_md *md)
 	int ret;
 
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "prepare of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "prepare of an invalid descriptor %p\n",
 			      md);
 		return -EINVAL;
 	}
@@ -1954,7 +1984,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
  * Return:
  *
  * * %0 - completed
- * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EBADFD - @md is not prepared (logged, nothing changes)
  */
 int dmacmd_md_complete(struct dmacmd_md *md)
@@ -1962,7 +1992,7 @@ int dmacmd_md_complete(struct dmacmd_md *md)
 	int ret;
 
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "complete of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "complete of an invalid descriptor %p\n",
 			      md);
 		return -EINVAL;
 	}
@@ -1980,8 +2010,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_complete);
  *
  * Context: Any context.
  * Return: true if @md has been prepared more often than completed, or is
- * an allocated buffer (always wired); false otherwise or if @md is NULL or
- * an ERR_PTR().
+ * an allocated buffer (always wired); false otherwise or if @md is NULL,
+ * an ERR_PTR() or released.
  */
 bool dmacmd_md_is_prepared(const struct dmacmd_md *md)
 {
@@ -2005,7 +2035,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_is_prepared);
  * Context: Any context that may use kmap_local_page(); does not sleep.
  * The caller keeps user memory prepared during the copy.
  * Return: the number of bytes copied: 0 if @offset is at or past the end,
- * @md or @buf is NULL, or nothing could be copied.
+ * @md is invalid, @buf is NULL, or nothing could be copied.
  */
 u64 dmacmd_md_read(struct dmacmd_md *md, u64 offset, void *buf, u64 len)
 {
@@ -2044,7 +2074,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_read);
  * Context: Any context that may use kmap_local_page(); does not sleep.
  * The caller keeps user memory prepared during the copy.
  * Return: the number of bytes copied: 0 if @offset is at or past the end,
- * @md or @buf is NULL, or nothing could be copied.
+ * @md is invalid, @buf is NULL, or nothing could be copied.
  */
 u64 dmacmd_md_write(struct dmacmd_md *md, u64 offset, const void *buf,
 		    u64 len)
@@ -2081,7 +2111,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_write);
  * bounce buffering needs a command (struct dmacmd) to map the memory.
  *
  * Context: Any context.  Does not sleep.
- * Return: the physical address, or 0 with *@len 0 if @md is NULL, @offset
+ * Return: the physical address, or 0 with *@len 0 if @md is invalid, @offset
  * is at or past the end, or the memory is user memory not prepared
  * (logged).
  */
@@ -2095,7 +2125,7 @@ phys_addr_t dmacmd_md_phys_segment(struct dmacmd_md *md, u64 offset,
 	if (len)
 		*len = 0;
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "physical segment of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "physical segment of an invalid descriptor %p\n",
 			      md);
 		return 0;
 	}

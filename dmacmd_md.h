@@ -64,6 +64,9 @@ bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_seg *seg);
 
+/* Misuse detection (dmacmd_track.h): validity for the command layer. */
+bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
  * Fault-injection hooks and counters of dmacmd_md.c, exported with
