@@ -188,7 +188,8 @@
  * DOC: Module parameters
  *
  * * ``strict`` (bool, default off): add a WARN (once) to every misuse
- *   report, including the use of a released object.  A debugging aid: a WARN taints the kernel.
+ *   report, including a module unloading with objects alive and the use
+ *   of a released object.  A debugging aid: a WARN taints the kernel.
  * * ``quarantine`` (unsigned int, default 0): keep the last N released
  *   commands and descriptors allocated and poisoned instead of freeing
  *   them, so that a driver calling in with one it released gets -EINVAL
@@ -227,7 +228,19 @@ atomic_long_t dmacmd_live_mds = ATOMIC_LONG_INIT(0);
 
 static int __init dmacmd_init(void)
 {
-	return dmacmd_debug_init();
+	int ret;
+
+	ret = dmacmd_owner_init();
+	if (ret)
+		return ret;
+	ret = dmacmd_debug_init();
+	if (ret)
+		goto err_owner_exit;
+	return 0;
+
+err_owner_exit:
+	dmacmd_owner_exit();
+	return ret;
 }
 
 static void __exit dmacmd_exit(void)
@@ -236,6 +249,7 @@ static void __exit dmacmd_exit(void)
 
 	dmacmd_debug_exit();
 	dmacmd_quarantine_exit();
+	dmacmd_owner_exit();
 	cmds = atomic_long_read(&dmacmd_live_cmds);
 	mds = atomic_long_read(&dmacmd_live_mds);
 	if (cmds || mds)

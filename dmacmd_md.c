@@ -81,7 +81,7 @@ struct dmacmd_md_child {
 };
 
 struct dmacmd_md {
-	struct dmacmd_track track;	/* alive or released */
+	struct dmacmd_track track;	/* alive or released; owner */
 	refcount_t ref;
 	enum dmacmd_md_kind kind;
 	enum dma_data_direction dir;
@@ -243,6 +243,17 @@ bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
 	return md_bad_at(md, ip);
 }
 
+/* References held on @md (for the reaper, dmacmd_owner.c). */
+unsigned int dmacmd_md_refs(const struct dmacmd_md *md)
+{
+	return refcount_read(&md->ref);
+}
+
+struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
+{
+	return container_of(t, struct dmacmd_md, track);
+}
+
 /* DMA_NONE is IOKit's kIODirectionNone: unspecified, used both ways. */
 static bool md_dir_ok(enum dma_data_direction dir)
 {
@@ -256,9 +267,10 @@ static bool md_dir_dev_writes(enum dma_data_direction dir)
 	return dir != DMA_TO_DEVICE;
 }
 
+/* @ip: the caller of the exported constructor, who owns the descriptor */
 static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 				enum dma_data_direction dir,
-				unsigned int depth)
+				unsigned int depth, unsigned long ip)
 {
 	struct dmacmd_md *md = dmacmd_md_kzalloc(sizeof(*md));
 
@@ -270,7 +282,7 @@ static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	md->depth = depth;
 	md->len = len;
 	mutex_init(&md->lock);
-	dmacmd_track_init(&md->track, DMACMD_KIND_MD, 0);
+	dmacmd_track_init(&md->track, DMACMD_KIND_MD, ip);
 	atomic_long_inc(&dmacmd_live_mds);
 	return md;
 }
@@ -464,7 +476,7 @@ static u64 md_ranges_len(const struct dmacmd_range *ranges,
 static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 				       unsigned int count,
 				       enum dma_data_direction dir, bool kernel,
-				       const char **why)
+				       const char **why, unsigned long ip)
 {
 	struct md_chunker b = {};
 	struct dmacmd_md *md;
@@ -484,7 +496,7 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 		return ERR_PTR(ret);
 	n = b.count;
 
-	md = md_new(DMACMD_MD_CHUNKS, len, dir, 1);
+	md = md_new(DMACMD_MD_CHUNKS, len, dir, 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	if (n == 1) {
@@ -518,7 +530,7 @@ err_destroy:
 
 static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 				     enum dma_data_direction dir,
-				     const char **why)
+				     const char **why, unsigned long ip)
 {
 	struct dmacmd_md *md;
 	unsigned long end;
@@ -540,7 +552,7 @@ static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 		return ERR_PTR(-EFAULT);
 	}
 
-	md = md_new(DMACMD_MD_USER, len, dir, 1);
+	md = md_new(DMACMD_MD_USER, len, dir, 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->user.addr = addr;
@@ -617,6 +629,7 @@ static int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	}
 
 	atomic_long_add(n, &dmacmd_md_pinned);
+	dmacmd_track_pinned(&md->track, n);
 	md->user.ro = !(gup & FOLL_WRITE);
 	/* Pairs with smp_load_acquire() in md_seg(). */
 	smp_store_release(&md->user.pages, pages);
@@ -635,6 +648,7 @@ static void md_user_unpin(struct dmacmd_md *md)
 	/* What the device wrote must reach the page cache or swap. */
 	unpin_user_pages_dirty_lock(pages, md->user.npages, !md->user.ro);
 	atomic_long_sub(md->user.npages, &dmacmd_md_pinned);
+	dmacmd_track_pinned(&md->track, -(long)md->user.npages);
 	kvfree(pages);
 }
 
@@ -1151,7 +1165,7 @@ struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
 	if (!addr)
 		md = ERR_PTR(-EINVAL);
 	else
-		md = md_chunks_new(&range, 1, dir, true, &why);
+		md = md_chunks_new(&range, 1, dir, true, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad kernel range %p+%#zx: %s\n", addr,
 			      len, why ?: "NULL address");
@@ -1183,7 +1197,7 @@ struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_chunks_new(&range, 1, dir, false, &why);
+	md = md_chunks_new(&range, 1, dir, false, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad physical range %pa+%#zx: %s\n", &phys,
 			      len, why);
@@ -1241,7 +1255,7 @@ struct dmacmd_md *dmacmd_md_from_pages(struct page **pages,
 		}
 	}
 
-	md = md_new(DMACMD_MD_PAGES, len, dir, 1);
+	md = md_new(DMACMD_MD_PAGES, len, dir, 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->pages.pages = dmacmd_md_kvcalloc(count, sizeof(*pages));
@@ -1307,7 +1321,7 @@ struct dmacmd_md *dmacmd_md_from_sgtable(struct sg_table *sgt,
 		goto err_inval;
 	}
 
-	md = md_new(DMACMD_MD_SGT, len, dir, 1);
+	md = md_new(DMACMD_MD_SGT, len, dir, 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->sgt.sgt = sgt;
@@ -1352,7 +1366,7 @@ struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_user_new(uaddr, len, dir, &why);
+	md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
 			      len, why);
@@ -1375,7 +1389,8 @@ static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 	unsigned int i, made;
 
 	if (count == 1)
-		return md_user_new(ranges[0].addr, ranges[0].len, dir, why);
+		return md_user_new(ranges[0].addr, ranges[0].len, dir, why,
+				   ip);
 	if (!md_ranges_len(ranges, count, true, why))
 		return ERR_PTR(-EINVAL);
 
@@ -1383,7 +1398,8 @@ static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 	if (!mds)
 		return ERR_PTR(-ENOMEM);
 	for (made = 0; made < count; made++) {
-		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why);
+		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why,
+				 ip);
 		if (IS_ERR(md))
 			goto out_put;
 		mds[made] = md;
@@ -1433,9 +1449,9 @@ struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 		md = ERR_PTR(-EINVAL);
 		why = "no ranges";
 	} else if (!task) {
-		md = md_chunks_new(ranges, count, dir, false, &why);
+		md = md_chunks_new(ranges, count, dir, false, &why, _RET_IP_);
 	} else if (task == DMACMD_KERNEL_TASK) {
-		md = md_chunks_new(ranges, count, dir, true, &why);
+		md = md_chunks_new(ranges, count, dir, true, &why, _RET_IP_);
 	} else if (task == current) {
 		md = md_user_ranges_new(ranges, count, dir, &why, _RET_IP_);
 	} else {
@@ -1502,7 +1518,7 @@ struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
 		goto err_inval;
 	}
 
-	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1);
+	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	dmacmd_md_get(parent);
@@ -1554,7 +1570,7 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 		return ERR_PTR(-EINVAL);
 	}
 
-	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1);
+	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->multi.child = dmacmd_md_kvcalloc(count, sizeof(*md->multi.child));
@@ -1794,7 +1810,7 @@ struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
 	}
 
 	md = md_new(contig ? DMACMD_MD_CHUNKS : DMACMD_MD_PAGES, capacity, dir,
-		    1);
+		    1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	if (contig)

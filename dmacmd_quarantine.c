@@ -125,13 +125,14 @@ static void dmacmd_quarantine_free(struct list_head *list)
  * Called last by the release of a command or a descriptor, when nothing
  * of it is used any more; @t->ip says who dropped the last reference.
  *
- * Context: Process context; takes a mutex.
+ * Context: Process context; takes mutexes.
  */
 void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
 			 size_t size)
 {
 	LIST_HEAD(drop);
 
+	dmacmd_owner_untrack(t, kind);
 	WRITE_ONCE(t->magic, dmacmd_released_magic[kind]);
 	if (!READ_ONCE(dmacmd_quarantine_max)) {
 		kvfree(t);

@@ -2,7 +2,8 @@
 /*
  * What every command and descriptor carries for misuse detection: whether
  * it is alive (a magic value that each entry point checks, poisoned at
- * release; dmacmd_quarantine.c).
+ * release; dmacmd_quarantine.c) and which module created it (per-module
+ * accounting, reported when that module unloads; dmacmd_owner.c).
  */
 #ifndef _DMACMD_TRACK_H
 #define _DMACMD_TRACK_H
@@ -24,10 +25,18 @@ enum dmacmd_kind {
 	DMACMD_NR_KINDS
 };
 
+/* @slot of an object that is not in the table of live objects. */
+#define DMACMD_NO_SLOT		U32_MAX
+
+struct dmacmd_owner;
+
 /**
- * struct dmacmd_track - identity and fate of a command or descriptor
+ * struct dmacmd_track - identity, owner and fate of a command or descriptor
  * @magic: %DMACMD_MAGIC_CMD or %DMACMD_MAGIC_MD while the object is alive,
  *	the matching ``_RELEASED`` value from its release on
+ * @slot: index in the table of live objects (dmacmd_owner.c), or
+ *	%DMACMD_NO_SLOT
+ * @owner: accounting entry of the module whose code created the object
  * @ip: the address that created the object; after its release, the address
  *	that dropped the last reference
  * @qnode: entry in the quarantine of released objects
@@ -38,18 +47,21 @@ enum dmacmd_kind {
  */
 struct dmacmd_track {
 	u32 magic;
+	u32 slot;
+	struct dmacmd_owner *owner;
 	unsigned long ip;
 	struct list_head qnode;
 };
 
-/* Mark a new object alive; @ip called the exported constructor. */
-static inline void dmacmd_track_init(struct dmacmd_track *t,
-				     enum dmacmd_kind kind, unsigned long ip)
-{
-	t->magic = kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD : DMACMD_MAGIC_MD;
-	t->ip = ip;
-	INIT_LIST_HEAD(&t->qnode);
-}
+/* dmacmd_owner.c */
+void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
+		       unsigned long ip);
+void dmacmd_track_pinned(const struct dmacmd_track *t, long pages);
+void dmacmd_owner_untrack(struct dmacmd_track *t, enum dmacmd_kind kind);
+int dmacmd_owner_init(void);
+void dmacmd_owner_exit(void);
+struct dentry;
+void dmacmd_owner_debugfs(struct dentry *dir);
 
 /* dmacmd_quarantine.c */
 void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
@@ -60,7 +72,26 @@ void dmacmd_quarantine_resize(unsigned int max);
 void dmacmd_quarantine_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+struct module;
+
+/**
+ * struct dmacmd_owner_counts - what one module owns (for KUnit)
+ * @cmds: live commands it created
+ * @mds: live descriptors it created
+ * @pinned: user pages pinned by its descriptors
+ */
+struct dmacmd_owner_counts {
+	long cmds;
+	long mds;
+	long pinned;
+};
+
 /* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
+int dmacmd_owner_count(const struct module *mod,
+		       struct dmacmd_owner_counts *c);
+void dmacmd_owner_coming(struct module *mod);
+bool dmacmd_owner_going(struct module *mod, char *line, size_t size);
+unsigned int dmacmd_owner_reap(const char *name);
 unsigned int dmacmd_quarantine_set(unsigned int max);
 unsigned int dmacmd_quarantine_held(void);
 #endif
