@@ -328,6 +328,7 @@ int dmacmd_debug_init(void)
 			    &dmacmd_stats_fops);
 	debugfs_create_file_unsafe("fault_enable", 0600, dmacmd_debugfs, NULL,
 				   &dmacmd_fault_enable_fops);
+	dmacmd_owner_debugfs(dmacmd_debugfs);
 #if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
 	for (int i = 0; i < DMACMD_FAULT_NR; i++) {
 		dmacmd_fault_attrs[i] = (struct fault_attr)FAULT_ATTR_INITIALIZER;

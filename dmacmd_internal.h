@@ -7,7 +7,7 @@
 #define _DMACMD_INTERNAL_H
 
 #include <linux/device.h>
-#include <linux/kref.h>
+#include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/preempt.h>
@@ -15,6 +15,7 @@
 #include <linux/ratelimit.h>
 #include <linux/dmacmd.h>
 
+#include "dmacmd_track.h"
 #include "dmacmd_md.h"
 #include "dmacmd_debug.h"
 #include <trace/events/dmacmd.h>
@@ -41,6 +42,7 @@
  */
 
 extern bool dmacmd_strict;
+extern unsigned int dmacmd_quarantine_max;
 
 /*
  * Report a caller's misuse of the API: rate-limited, naming the caller, and
@@ -276,6 +278,7 @@ struct dmacmd_dev_stats;
 
 /**
  * struct dmacmd - one DMA transaction's state for one device
+ * @track: alive or released, and the owning module (first member)
  * @ref: reference count; the last dmacmd_put() frees the command
  * @dev: the device the memory is mapped for (may be NULL for
  *	kIterateOnly and kBypassed commands)
@@ -317,7 +320,8 @@ struct dmacmd_dev_stats;
  * threads at once (as IOKit).  Distinct commands share nothing.
  */
 struct dmacmd {
-	struct kref ref;
+	struct dmacmd_track track;
+	refcount_t ref;
 	struct device *dev;
 	void *refcon;
 	bool specified;

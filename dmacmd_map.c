@@ -48,9 +48,33 @@ static inline int dmacmd_map_dma_sgtable(struct device *dev,
 	return dma_map_sgtable(dev, sgt, dir, attrs);
 }
 
-static bool dmacmd_bad(const void *p)
+/* A command the API may use: not NULL, not an ERR_PTR(), not released. */
+static __always_inline bool dmacmd_live(const struct dmacmd *cmd)
 {
-	return IS_ERR_OR_NULL(p);
+	return !IS_ERR_OR_NULL(cmd) && cmd->track.magic == DMACMD_MAGIC_CMD;
+}
+
+/*
+ * The validity check of every entry point: !dmacmd_live(), with a command
+ * already released logged as such, naming the caller at @ip.  dmacmd_bad()
+ * expands in the exported function, so that _RET_IP_ is its caller.
+ */
+static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
+					  unsigned long ip)
+{
+	if (IS_ERR_OR_NULL(cmd))
+		return true;
+	if (likely(cmd->track.magic == DMACMD_MAGIC_CMD))
+		return false;
+	return dmacmd_track_stale(&cmd->track, DMACMD_KIND_CMD, ip);
+}
+
+#define dmacmd_bad(cmd)		dmacmd_bad_at(cmd, _RET_IP_)
+
+/* The device to name in a misuse log about @cmd, if it is a command. */
+static struct device *dmacmd_log_dev(const struct dmacmd *cmd)
+{
+	return dmacmd_live(cmd) ? cmd->dev : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -411,7 +435,8 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
 	cmd = dmacmd_map_kvcalloc(1, sizeof(*cmd));
 	if (!cmd)
 		return ERR_PTR(-ENOMEM);
-	kref_init(&cmd->ref);
+	dmacmd_track_init(&cmd->track, DMACMD_KIND_CMD, ip);
+	refcount_set(&cmd->ref, 1);
 	cmd->dev = get_device(dev);
 	cmd->stats = dmacmd_stats_get(dev);
 	if (cmd->stats)
@@ -473,7 +498,7 @@ EXPORT_SYMBOL_GPL(dmacmd_create);
  * Context: Process context.  May sleep.
  * Return: the new command (one reference), or an ERR_PTR():
  *
- * * %-EINVAL - @cmd is NULL or an error pointer
+ * * %-EINVAL - @cmd is NULL, an error pointer or released
  * * %-ENOMEM - out of memory
  */
 struct dmacmd *dmacmd_clone(struct dmacmd *cmd, void *refcon)
@@ -491,7 +516,7 @@ EXPORT_SYMBOL_GPL(dmacmd_clone);
  * dmacmd_get() - take a reference on a command
  * @cmd: the command (NULL is ignored)
  *
- * IOKit's retain().
+ * IOKit's retain().  A released command is logged and ignored.
  *
  * Context: Any context.
  */
@@ -501,8 +526,8 @@ void dmacmd_get(struct dmacmd *cmd)
 		dmacmd_misuse(NULL, "get of an error pointer\n");
 		return;
 	}
-	if (cmd)
-		kref_get(&cmd->ref);
+	if (cmd && !dmacmd_bad(cmd))
+		refcount_inc(&cmd->ref);
 }
 EXPORT_SYMBOL_GPL(dmacmd_get);
 
@@ -519,9 +544,9 @@ static void dmacmd_mapping_free(struct dmacmd_mapping *m)
 static int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			   bool invalidate, bool sync);
 
-static void dmacmd_release(struct kref *ref)
+/* The last reference is gone; @cmd->track.ip says who dropped it. */
+static void dmacmd_release(struct dmacmd *cmd)
 {
-	struct dmacmd *cmd = container_of(ref, struct dmacmd, ref);
 	unsigned int i;
 
 	if (cmd->active) {
@@ -543,7 +568,7 @@ static void dmacmd_release(struct kref *ref)
 		dmacmd_stats_put(cmd->stats);
 	}
 	put_device(cmd->dev);
-	kvfree(cmd);
+	dmacmd_track_retire(&cmd->track, DMACMD_KIND_CMD, sizeof(*cmd));
 	atomic_long_dec(&dmacmd_live_cmds);
 }
 
@@ -554,7 +579,8 @@ static void dmacmd_release(struct kref *ref)
  * IOKit's release().  The last reference frees the command.  A command
  * that still holds memory is completed and its memory released first
  * (IOKit leaks the descriptor); if it was still prepared other than by
- * dmacmd_prepare_for_dma(), that is logged as misuse.
+ * dmacmd_prepare_for_dma(), that is logged as misuse.  A command already
+ * released is logged and ignored.
  *
  * Context: Process context when this may be the last reference (the
  * mapping is torn down and memory freed).
@@ -567,11 +593,16 @@ void dmacmd_put(struct dmacmd *cmd)
 		dmacmd_misuse(NULL, "put of an error pointer\n");
 		return;
 	}
-	if (kref_read(&cmd->ref) == 1 && cmd->active && !cmd->dk)
+	if (dmacmd_bad(cmd))
+		return;
+	if (refcount_read(&cmd->ref) == 1 && cmd->active && !cmd->dk)
 		dmacmd_misuse(cmd->dev,
 			      "command released while prepared (%u prepares outstanding); completing it\n",
 			      cmd->active);
-	kref_put(&cmd->ref, dmacmd_release);
+	if (refcount_dec_and_test(&cmd->ref)) {
+		cmd->track.ip = _RET_IP_;
+		dmacmd_release(cmd);
+	}
 }
 EXPORT_SYMBOL_GPL(dmacmd_put);
 
@@ -786,8 +817,8 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 	struct dmacmd_md *old;
 	int ret;
 
-	if (dmacmd_bad(cmd) || dmacmd_bad(md)) {
-		dmacmd_misuse(dmacmd_bad(cmd) ? NULL : cmd->dev,
+	if (dmacmd_bad(cmd) || dmacmd_md_bad(md, _RET_IP_)) {
+		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "set_memory with an invalid argument\n");
 		return -EINVAL;
 	}
@@ -1747,7 +1778,7 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	u64 md_len;
 	int ret;
 
-	if (dmacmd_bad(cmd)) {
+	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "prepare of an invalid command\n");
 		return -EINVAL;
 	}
@@ -1907,8 +1938,8 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	u64 old_max;
 	int ret;
 
-	if (dmacmd_bad(cmd) || dmacmd_bad(spec)) {
-		dmacmd_misuse(dmacmd_bad(cmd) ? NULL : cmd->dev,
+	if (dmacmd_bad(cmd) || IS_ERR_OR_NULL(spec)) {
+		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "prepare_with_spec with an invalid argument\n");
 		return -EINVAL;
 	}
@@ -1945,7 +1976,7 @@ static int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
 {
 	int ret;
 
-	if (dmacmd_bad(cmd)) {
+	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "complete of an invalid command\n");
 		return -EINVAL;
 	}
@@ -2340,7 +2371,7 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	u64 pos;
 	int ret;
 
-	if (dmacmd_bad(cmd)) {
+	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
 		return -EINVAL;
 	}
@@ -2447,7 +2478,7 @@ EXPORT_SYMBOL_GPL(dmacmd_gen_segments);
 int dmacmd_gen32(struct dmacmd *cmd, u64 *offset, struct dmacmd_seg32 *segs,
 		 u32 *nsegs)
 {
-	if (!dmacmd_bad(cmd) && cmd->specified &&
+	if (dmacmd_live(cmd) && cmd->specified &&
 	    dmacmd_is_out64(cmd->spec.out_fn)) {
 		dmacmd_misuse(cmd->dev,
 			      "gen32 on a command with a 64-bit output function\n");
@@ -2474,7 +2505,7 @@ EXPORT_SYMBOL_GPL(dmacmd_gen32);
 int dmacmd_gen64(struct dmacmd *cmd, u64 *offset, struct dmacmd_seg64 *segs,
 		 u32 *nsegs)
 {
-	if (!dmacmd_bad(cmd) && cmd->specified &&
+	if (dmacmd_live(cmd) && cmd->specified &&
 	    dmacmd_is_out32(cmd->spec.out_fn)) {
 		dmacmd_misuse(cmd->dev,
 			      "gen64 on a command with a 32-bit output function\n");
@@ -2555,8 +2586,8 @@ static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
 	bool synced;
 	u64 n;
 
-	if (dmacmd_bad(cmd) || (!buf && len)) {
-		dmacmd_misuse_at(ip, dmacmd_bad(cmd) ? NULL : cmd->dev,
+	if (dmacmd_bad_at(cmd, ip) || (!buf && len)) {
+		dmacmd_misuse_at(ip, dmacmd_log_dev(cmd),
 				 "read/write bytes with an invalid argument\n");
 		return 0;
 	}
@@ -2658,9 +2689,9 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	u64 pos = 0;
 	int ret;
 
-	if (dmacmd_bad(cmd) || dmacmd_bad(md) || options || !flags ||
-	    !nsegs || !segs || !*nsegs) {
-		dmacmd_misuse(dmacmd_bad(cmd) ? NULL : cmd->dev,
+	if (dmacmd_bad(cmd) || dmacmd_md_bad(md, _RET_IP_) || options ||
+	    !flags || !nsegs || !segs || !*nsegs) {
+		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "prepare_for_dma with an invalid argument\n");
 		return -EINVAL;
 	}
@@ -2730,7 +2761,7 @@ int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 	int ret = 0, r;
 
 	if (dmacmd_bad(cmd) || options) {
-		dmacmd_misuse(dmacmd_bad(cmd) ? NULL : cmd->dev,
+		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "complete_dma with an invalid argument\n");
 		return -EINVAL;
 	}
@@ -2858,12 +2889,13 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 	if (dmacmd_bad(cmd) ||
 	    (options != DMACMD_DK_OP_READ && options != DMACMD_DK_OP_WRITE &&
 	     options != DMACMD_DK_OP_ZERO)) {
-		dmacmd_misuse(dmacmd_bad(cmd) ? NULL : cmd->dev,
+		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "perform_operation with options %#llx\n", options);
 		return -EINVAL;
 	}
 	if (options != DMACMD_DK_OP_ZERO &&
-	    (dmacmd_bad(data) || data_offset > dmacmd_md_length(data) ||
+	    (dmacmd_md_bad(data, _RET_IP_) ||
+	     data_offset > dmacmd_md_length(data) ||
 	     length > dmacmd_md_length(data) - data_offset)) {
 		dmacmd_misuse(cmd->dev,
 			      "perform_operation with missing or short data\n");

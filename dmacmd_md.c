@@ -81,6 +81,7 @@ struct dmacmd_md_child {
 };
 
 struct dmacmd_md {
+	struct dmacmd_track track;	/* alive or released; owner */
 	refcount_t ref;
 	enum dmacmd_md_kind kind;
 	enum dma_data_direction dir;
@@ -215,9 +216,42 @@ struct dmacmd_md_fault {
 	unsigned long addr;
 };
 
-static bool md_bad(const struct dmacmd_md *md)
+/* Objects start at their track (the quarantine frees them through it). */
+static_assert(offsetof(struct dmacmd_md, track) == 0);
+
+/*
+ * The validity check of every entry point: NULL, an ERR_PTR(), or a
+ * descriptor already released (one load and compare; a released one is
+ * logged as such, naming the caller at @ip).  md_bad() expands in the
+ * exported function, so that _RET_IP_ is its caller.
+ */
+static __always_inline bool md_bad_at(const struct dmacmd_md *md,
+				      unsigned long ip)
 {
-	return IS_ERR_OR_NULL(md);
+	if (IS_ERR_OR_NULL(md))
+		return true;
+	if (likely(md->track.magic == DMACMD_MAGIC_MD))
+		return false;
+	return dmacmd_track_stale(&md->track, DMACMD_KIND_MD, ip);
+}
+
+#define md_bad(md)	md_bad_at(md, _RET_IP_)
+
+/* md_bad() for the command layer, which names its own caller at @ip. */
+bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
+{
+	return md_bad_at(md, ip);
+}
+
+/* References held on @md (for the reaper, dmacmd_owner.c). */
+unsigned int dmacmd_md_refs(const struct dmacmd_md *md)
+{
+	return refcount_read(&md->ref);
+}
+
+struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
+{
+	return container_of(t, struct dmacmd_md, track);
 }
 
 /* DMA_NONE is IOKit's kIODirectionNone: unspecified, used both ways. */
@@ -233,9 +267,10 @@ static bool md_dir_dev_writes(enum dma_data_direction dir)
 	return dir != DMA_TO_DEVICE;
 }
 
+/* @ip: the caller of the exported constructor, who owns the descriptor */
 static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 				enum dma_data_direction dir,
-				unsigned int depth)
+				unsigned int depth, unsigned long ip)
 {
 	struct dmacmd_md *md = dmacmd_md_kzalloc(sizeof(*md));
 
@@ -247,13 +282,17 @@ static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	md->depth = depth;
 	md->len = len;
 	mutex_init(&md->lock);
+	dmacmd_track_init(&md->track, DMACMD_KIND_MD, ip);
 	atomic_long_inc(&dmacmd_live_mds);
 	return md;
 }
 
 static void md_release(struct dmacmd_md *md);
 
-/* Free @md and everything it owns; no reference is left on it. */
+/*
+ * Free @md and everything it owns; no reference is left on it.
+ * @md->track.ip says who released it.
+ */
 static void md_destroy(struct dmacmd_md *md)
 {
 	unsigned long i;
@@ -298,7 +337,7 @@ static void md_destroy(struct dmacmd_md *md)
 		break;
 	}
 	mutex_destroy(&md->lock);
-	kfree(md);
+	dmacmd_track_retire(&md->track, DMACMD_KIND_MD, sizeof(*md));
 	atomic_long_dec(&dmacmd_live_mds);
 }
 
@@ -437,7 +476,7 @@ static u64 md_ranges_len(const struct dmacmd_range *ranges,
 static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 				       unsigned int count,
 				       enum dma_data_direction dir, bool kernel,
-				       const char **why)
+				       const char **why, unsigned long ip)
 {
 	struct md_chunker b = {};
 	struct dmacmd_md *md;
@@ -457,7 +496,7 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 		return ERR_PTR(ret);
 	n = b.count;
 
-	md = md_new(DMACMD_MD_CHUNKS, len, dir, 1);
+	md = md_new(DMACMD_MD_CHUNKS, len, dir, 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	if (n == 1) {
@@ -491,7 +530,7 @@ err_destroy:
 
 static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 				     enum dma_data_direction dir,
-				     const char **why)
+				     const char **why, unsigned long ip)
 {
 	struct dmacmd_md *md;
 	unsigned long end;
@@ -513,7 +552,7 @@ static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 		return ERR_PTR(-EFAULT);
 	}
 
-	md = md_new(DMACMD_MD_USER, len, dir, 1);
+	md = md_new(DMACMD_MD_USER, len, dir, 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->user.addr = addr;
@@ -590,6 +629,7 @@ static int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	}
 
 	atomic_long_add(n, &dmacmd_md_pinned);
+	dmacmd_track_pinned(&md->track, n);
 	md->user.ro = !(gup & FOLL_WRITE);
 	/* Pairs with smp_load_acquire() in md_seg(). */
 	smp_store_release(&md->user.pages, pages);
@@ -608,6 +648,7 @@ static void md_user_unpin(struct dmacmd_md *md)
 	/* What the device wrote must reach the page cache or swap. */
 	unpin_user_pages_dirty_lock(pages, md->user.npages, !md->user.ro);
 	atomic_long_sub(md->user.npages, &dmacmd_md_pinned);
+	dmacmd_track_pinned(&md->track, -(long)md->user.npages);
 	kvfree(pages);
 }
 
@@ -1124,7 +1165,7 @@ struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
 	if (!addr)
 		md = ERR_PTR(-EINVAL);
 	else
-		md = md_chunks_new(&range, 1, dir, true, &why);
+		md = md_chunks_new(&range, 1, dir, true, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad kernel range %p+%#zx: %s\n", addr,
 			      len, why ?: "NULL address");
@@ -1156,7 +1197,7 @@ struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_chunks_new(&range, 1, dir, false, &why);
+	md = md_chunks_new(&range, 1, dir, false, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad physical range %pa+%#zx: %s\n", &phys,
 			      len, why);
@@ -1214,7 +1255,7 @@ struct dmacmd_md *dmacmd_md_from_pages(struct page **pages,
 		}
 	}
 
-	md = md_new(DMACMD_MD_PAGES, len, dir, 1);
+	md = md_new(DMACMD_MD_PAGES, len, dir, 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->pages.pages = dmacmd_md_kvcalloc(count, sizeof(*pages));
@@ -1280,7 +1321,7 @@ struct dmacmd_md *dmacmd_md_from_sgtable(struct sg_table *sgt,
 		goto err_inval;
 	}
 
-	md = md_new(DMACMD_MD_SGT, len, dir, 1);
+	md = md_new(DMACMD_MD_SGT, len, dir, 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->sgt.sgt = sgt;
@@ -1325,7 +1366,7 @@ struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_user_new(uaddr, len, dir, &why);
+	md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
 			      len, why);
@@ -1336,19 +1377,20 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_user);
 static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 				      unsigned int count,
 				      enum dma_data_direction dir,
-				      const char **why);
+				      const char **why, unsigned long ip);
 
 /* Several ranges of the calling process: one user child per range. */
 static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 					    unsigned int count,
 					    enum dma_data_direction dir,
-					    const char **why)
+					    const char **why, unsigned long ip)
 {
 	struct dmacmd_md **mds, *md;
 	unsigned int i, made;
 
 	if (count == 1)
-		return md_user_new(ranges[0].addr, ranges[0].len, dir, why);
+		return md_user_new(ranges[0].addr, ranges[0].len, dir, why,
+				   ip);
 	if (!md_ranges_len(ranges, count, true, why))
 		return ERR_PTR(-EINVAL);
 
@@ -1356,12 +1398,13 @@ static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 	if (!mds)
 		return ERR_PTR(-ENOMEM);
 	for (made = 0; made < count; made++) {
-		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why);
+		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why,
+				 ip);
 		if (IS_ERR(md))
 			goto out_put;
 		mds[made] = md;
 	}
-	md = md_multi_new(mds, count, dir, why);
+	md = md_multi_new(mds, count, dir, why, ip);
 out_put:
 	/* The concatenation holds its own references. */
 	for (i = 0; i < made; i++)
@@ -1406,11 +1449,11 @@ struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 		md = ERR_PTR(-EINVAL);
 		why = "no ranges";
 	} else if (!task) {
-		md = md_chunks_new(ranges, count, dir, false, &why);
+		md = md_chunks_new(ranges, count, dir, false, &why, _RET_IP_);
 	} else if (task == DMACMD_KERNEL_TASK) {
-		md = md_chunks_new(ranges, count, dir, true, &why);
+		md = md_chunks_new(ranges, count, dir, true, &why, _RET_IP_);
 	} else if (task == current) {
-		md = md_user_ranges_new(ranges, count, dir, &why);
+		md = md_user_ranges_new(ranges, count, dir, &why, _RET_IP_);
 	} else {
 		md = ERR_PTR(-EINVAL);
 		why = "ranges of another process";
@@ -1445,7 +1488,7 @@ static bool md_dir_covers(enum dma_data_direction child,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @parent NULL, @len 0, @offset + @len overflows or runs past
+ * * %-EINVAL - @parent invalid, @len 0, @offset + @len overflows or runs past
  *   the end of @parent, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
  *   @dir or one @parent does not allow
  * * %-ENOMEM - out of memory
@@ -1475,7 +1518,7 @@ struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
 		goto err_inval;
 	}
 
-	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1);
+	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	dmacmd_md_get(parent);
@@ -1493,7 +1536,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_sub);
 static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 				      unsigned int count,
 				      enum dma_data_direction dir,
-				      const char **why)
+				      const char **why, unsigned long ip)
 {
 	unsigned int i, depth = 0;
 	struct dmacmd_md *md;
@@ -1508,8 +1551,8 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 		return ERR_PTR(-EINVAL);
 	}
 	for (i = 0; i < count; i++) {
-		if (md_bad(mds[i])) {
-			*why = "NULL descriptor in the array";
+		if (md_bad_at(mds[i], ip)) {
+			*why = "invalid descriptor in the array";
 			return ERR_PTR(-EINVAL);
 		}
 		if (!md_dir_covers(mds[i]->dir, dir)) {
@@ -1527,7 +1570,7 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
 		return ERR_PTR(-EINVAL);
 	}
 
-	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1);
+	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->multi.child = dmacmd_md_kvcalloc(count, sizeof(*md->multi.child));
@@ -1563,7 +1606,7 @@ static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @mds NULL, @count 0, a NULL descriptor, total length
+ * * %-EINVAL - @mds NULL, @count 0, an invalid descriptor, total length
  *   overflows, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid @dir or
  *   one a descriptor does not allow
  * * %-ENOMEM - out of memory
@@ -1574,7 +1617,7 @@ struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_multi_new(mds, count, dir, &why);
+	md = md_multi_new(mds, count, dir, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad concatenation %p[%u]: %s\n", mds,
 			      count, why);
@@ -1767,7 +1810,7 @@ struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
 	}
 
 	md = md_new(contig ? DMACMD_MD_CHUNKS : DMACMD_MD_PAGES, capacity, dir,
-		    1);
+		    1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	if (contig)
@@ -1804,7 +1847,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_alloc);
 void dmacmd_md_get(struct dmacmd_md *md)
 {
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "get of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "get of an invalid descriptor %p\n",
 			      md);
 		return;
 	}
@@ -1814,7 +1857,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_get);
 
 /**
  * dmacmd_md_put() - drop a reference on a descriptor
- * @md: the descriptor; NULL and ERR_PTR() values are ignored
+ * @md: the descriptor; NULL and ERR_PTR() values are ignored, a released
+ *	one is logged and ignored
  *
  * IOKit's release().  The last reference frees the descriptor: what it
  * allocated is freed, what it references is released, and a descriptor
@@ -1830,6 +1874,7 @@ void dmacmd_md_put(struct dmacmd_md *md)
 	if (md_bad(md))
 		return;
 	if (refcount_dec_and_test(&md->ref)) {
+		md->track.ip = _RET_IP_;
 		if (READ_ONCE(md->prepared))
 			dmacmd_misuse(NULL,
 				      "descriptor released while prepared %u times: completing it\n",
@@ -1846,7 +1891,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_put);
  * IOKit's getLength().
  *
  * Context: Any context.
- * Return: the length in bytes, 0 if @md is NULL or an ERR_PTR().
+ * Return: the length in bytes, 0 if @md is NULL, an ERR_PTR() or
+ * released.
  */
 u64 dmacmd_md_length(const struct dmacmd_md *md)
 {
@@ -1861,8 +1907,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_length);
  * IOKit's getDirection().
  *
  * Context: Any context.
- * Return: the direction given at creation, %DMA_NONE if @md is NULL or an
- * ERR_PTR().
+ * Return: the direction given at creation, %DMA_NONE if @md is NULL, an
+ * ERR_PTR() or released.
  */
 enum dma_data_direction dmacmd_md_direction(const struct dmacmd_md *md)
 {
@@ -1913,7 +1959,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_kaddr);
  * Return:
  *
  * * %0 - prepared
- * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EFAULT - user memory not mapped, not writable while the device
  *   writes it, not pinnable, or its process has exited (logged)
  * * %-ENOMEM - out of memory
@@ -1926,7 +1972,7 @@ int dmacmd_md_prepare(struct dmacmd_md *md)
 	int ret;
 
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "prepare of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "prepare of an invalid descriptor %p\n",
 			      md);
 		return -EINVAL;
 	}
@@ -1954,7 +2000,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
  * Return:
  *
  * * %0 - completed
- * * %-EINVAL - @md NULL or an ERR_PTR()
+ * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EBADFD - @md is not prepared (logged, nothing changes)
  */
 int dmacmd_md_complete(struct dmacmd_md *md)
@@ -1962,7 +2008,7 @@ int dmacmd_md_complete(struct dmacmd_md *md)
 	int ret;
 
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "complete of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "complete of an invalid descriptor %p\n",
 			      md);
 		return -EINVAL;
 	}
@@ -1980,8 +2026,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_complete);
  *
  * Context: Any context.
  * Return: true if @md has been prepared more often than completed, or is
- * an allocated buffer (always wired); false otherwise or if @md is NULL or
- * an ERR_PTR().
+ * an allocated buffer (always wired); false otherwise or if @md is NULL,
+ * an ERR_PTR() or released.
  */
 bool dmacmd_md_is_prepared(const struct dmacmd_md *md)
 {
@@ -2005,7 +2051,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_is_prepared);
  * Context: Any context that may use kmap_local_page(); does not sleep.
  * The caller keeps user memory prepared during the copy.
  * Return: the number of bytes copied: 0 if @offset is at or past the end,
- * @md or @buf is NULL, or nothing could be copied.
+ * @md is invalid, @buf is NULL, or nothing could be copied.
  */
 u64 dmacmd_md_read(struct dmacmd_md *md, u64 offset, void *buf, u64 len)
 {
@@ -2044,7 +2090,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_read);
  * Context: Any context that may use kmap_local_page(); does not sleep.
  * The caller keeps user memory prepared during the copy.
  * Return: the number of bytes copied: 0 if @offset is at or past the end,
- * @md or @buf is NULL, or nothing could be copied.
+ * @md is invalid, @buf is NULL, or nothing could be copied.
  */
 u64 dmacmd_md_write(struct dmacmd_md *md, u64 offset, const void *buf,
 		    u64 len)
@@ -2081,7 +2127,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_write);
  * bounce buffering needs a command (struct dmacmd) to map the memory.
  *
  * Context: Any context.  Does not sleep.
- * Return: the physical address, or 0 with *@len 0 if @md is NULL, @offset
+ * Return: the physical address, or 0 with *@len 0 if @md is invalid, @offset
  * is at or past the end, or the memory is user memory not prepared
  * (logged).
  */
@@ -2095,7 +2141,7 @@ phys_addr_t dmacmd_md_phys_segment(struct dmacmd_md *md, u64 offset,
 	if (len)
 		*len = 0;
 	if (md_bad(md)) {
-		dmacmd_misuse(NULL, "physical segment of a NULL or error descriptor %p\n",
+		dmacmd_misuse(NULL, "physical segment of an invalid descriptor %p\n",
 			      md);
 		return 0;
 	}

@@ -64,6 +64,13 @@ bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_seg *seg);
 
+struct dmacmd_track;
+
+/* Misuse detection (dmacmd_track.h): validity, references, the object. */
+bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip);
+unsigned int dmacmd_md_refs(const struct dmacmd_md *md);
+struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
  * Fault-injection hooks and counters of dmacmd_md.c, exported with

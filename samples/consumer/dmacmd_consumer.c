@@ -4,6 +4,11 @@
  * kernel buffer for a device of its own, walks the segments and checks that
  * they cover the buffer.  Shows what an out-of-tree driver needs: the
  * header, the namespace import and KBUILD_EXTRA_SYMBOLS (see Kbuild).
+ *
+ * With leak=1 it also makes the mistake dmacmd reports at unload: it
+ * leaves a command and the descriptor attached to it alive when it goes
+ * (scripts/vm-tests/consumer.sh checks the report, then releases them
+ * through dmacmd's debugfs "reap" file).
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
@@ -12,6 +17,10 @@
 #include <linux/dmacmd.h>
 
 #define CONSUMER_LEN	(3 * PAGE_SIZE + 100)
+
+static bool leak;
+module_param(leak, bool, 0444);
+MODULE_PARM_DESC(leak, "Leave a command and a descriptor alive at unload (default off)");
 
 static int consumer_map_once(struct device *dev)
 {
@@ -64,6 +73,32 @@ out_free_buf:
 	return ret;
 }
 
+/* The deliberate leak: created at load, never released. */
+static int consumer_leak(struct device *dev)
+{
+	const struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64 };
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	int ret;
+
+	md = dmacmd_md_alloc(PAGE_SIZE, 0, 0, DMA_BIDIRECTIONAL);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	cmd = dmacmd_create(dev, &spec, NULL);
+	if (IS_ERR(cmd)) {
+		dmacmd_md_put(md);
+		return PTR_ERR(cmd);
+	}
+	ret = dmacmd_set_memory(cmd, md, false);
+	if (ret) {
+		dmacmd_put(cmd);
+		dmacmd_md_put(md);
+		return ret;
+	}
+	dev_info(dev, "leaving a command and a descriptor alive\n");
+	return 0;
+}
+
 static struct platform_device *consumer_pdev;
 
 static int __init consumer_init(void)
@@ -78,6 +113,8 @@ static int __init consumer_init(void)
 					   DMA_BIT_MASK(64));
 	if (!ret)
 		ret = consumer_map_once(&consumer_pdev->dev);
+	if (!ret && leak)
+		ret = consumer_leak(&consumer_pdev->dev);
 	if (ret) {
 		pr_err("dmacmd_consumer: mapping failed: %d\n", ret);
 		platform_device_unregister(consumer_pdev);

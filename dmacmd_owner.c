@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmacmd: the module that owns each command and descriptor.  Live objects
+ * are counted per creating module, and a module that unloads with some
+ * still alive is reported.
+ */
+#include <linux/debugfs.h>
+#include <linux/kmemleak.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "dmacmd_internal.h"
+
+/**
+ * DOC: Owners
+ *
+ * Every command and descriptor records its owner: the module whose code
+ * called the constructor (dmacmd_create(), dmacmd_clone(), the
+ * dmacmd_md_*() constructors; the porting headers' wrappers are inline,
+ * so their code belongs to the driver that includes them).  dmacmd hears
+ * of each module as it loads, through a module notifier, and finds the
+ * caller's module by address among them (within_module(); the kernel's
+ * __module_address() is not exported).  Every module that calls dmacmd
+ * loads after it, since it needs dmacmd's symbols; code built into the
+ * kernel, and anything dmacmd has no entry for, counts as ``(built-in)``.
+ *
+ * Each owner counts its live commands and descriptors and the user pages
+ * its descriptors keep pinned.  The counts change when an object is created
+ * or released (under one mutex), never on the prepare, segment, sync or
+ * complete paths.  A descriptor handed to another module, which keeps a
+ * reference on it, still counts for the module that created it.
+ *
+ * When a module unloads (after its exit function ran) with objects it
+ * created still alive, one line names it and the counts::
+ *
+ *   dmacmd: module foo unloads with 2 commands and 1 memory descriptor alive (leaked)
+ *
+ * with a WARN only under the ``strict`` parameter.  The objects are left
+ * alone: a command may still be mapped for a device that is running.
+ * ``/sys/kernel/debug/dmacmd/owners`` lists every owner with its counts;
+ * one that unloaded leaving objects is marked ``(unloaded)`` until they are
+ * gone.
+ *
+ * For tests and development, writing an unloaded module's name to
+ * ``/sys/kernel/debug/dmacmd/reap`` drops the reference it left on each of
+ * its commands, then each of its descriptors, as dmacmd_put() and
+ * dmacmd_md_put() would, where that reference is the only one left.  Only
+ * for memory no device still uses.
+ *
+ * dmacmd keeps a table of the live objects for that; the table is not
+ * scanned by kmemleak, so a driver that loses its last pointer to a
+ * command or descriptor is still reported by kmemleak as leaking it.
+ */
+
+/**
+ * struct dmacmd_owner - what one module owns
+ * @node: entry in dmacmd_owners
+ * @mod: the module, NULL for the built-in entry and once it has unloaded
+ * @gone: the module has unloaded; the entry lives on while objects do
+ * @live: commands and descriptors it created that are alive
+ * @pinned: user pages its descriptors keep pinned
+ * @name: the module's name
+ */
+struct dmacmd_owner {
+	struct list_head node;
+	struct module *mod;
+	bool gone;
+	long live[DMACMD_NR_KINDS];
+	atomic_long_t pinned;
+	char name[MODULE_NAME_LEN];
+};
+
+/*
+ * Protects dmacmd_owners (every entry's @mod, @gone and @live) and the
+ * table of live objects.  Taken by every constructor and by the release of
+ * every object, by the module notifier, debugfs and the reaper; nothing is
+ * called with it held but the allocator.
+ */
+static DEFINE_MUTEX(dmacmd_owners_lock);
+static LIST_HEAD(dmacmd_owners);
+
+static struct dmacmd_owner dmacmd_owner_builtin = {
+	.pinned = ATOMIC_LONG_INIT(0),
+	.name = "(built-in)",
+};
+
+/*
+ * Every live object, for the reaper: an array of pointers that kmemleak
+ * does not scan (kmemleak_no_scan()), so that dmacmd's own record of an
+ * object does not hide its caller's leak of it.  An object whose slot
+ * could not be allocated is only counted.
+ */
+static struct dmacmd_track **dmacmd_objs;
+static u32 dmacmd_nr_objs;
+static u32 dmacmd_objs_cap;
+
+static void dmacmd_objs_add(struct dmacmd_track *t)
+{
+	struct dmacmd_track **objs;
+	u32 cap;
+
+	lockdep_assert_held(&dmacmd_owners_lock);
+	t->slot = DMACMD_NO_SLOT;
+	if (dmacmd_nr_objs == dmacmd_objs_cap) {
+		if (dmacmd_objs_cap > (DMACMD_NO_SLOT - 1) / 2)
+			return;
+		cap = dmacmd_objs_cap ? 2 * dmacmd_objs_cap : 64;
+		objs = kvmalloc_array(cap, sizeof(*objs),
+				      GFP_KERNEL | __GFP_NOWARN);
+		if (!objs)
+			return;
+		kmemleak_no_scan(objs);
+		if (dmacmd_nr_objs)
+			memcpy(objs, dmacmd_objs,
+			       dmacmd_nr_objs * sizeof(*objs));
+		kvfree(dmacmd_objs);
+		dmacmd_objs = objs;
+		dmacmd_objs_cap = cap;
+	}
+	t->slot = dmacmd_nr_objs;
+	dmacmd_objs[dmacmd_nr_objs++] = t;
+}
+
+static void dmacmd_objs_del(struct dmacmd_track *t)
+{
+	struct dmacmd_track *last;
+
+	lockdep_assert_held(&dmacmd_owners_lock);
+	if (t->slot == DMACMD_NO_SLOT)
+		return;
+	last = dmacmd_objs[--dmacmd_nr_objs];
+	dmacmd_objs[t->slot] = last;
+	last->slot = t->slot;
+	t->slot = DMACMD_NO_SLOT;
+}
+
+/* The entry of the loaded module holding the code at @ip. */
+static struct dmacmd_owner *dmacmd_owner_find(unsigned long ip)
+{
+	struct dmacmd_owner *o;
+
+	lockdep_assert_held(&dmacmd_owners_lock);
+	list_for_each_entry(o, &dmacmd_owners, node)
+		if (o->mod && within_module(ip, o->mod))
+			return o;
+	return &dmacmd_owner_builtin;
+}
+
+static struct dmacmd_owner *dmacmd_owner_of(const struct module *mod)
+{
+	struct dmacmd_owner *o;
+
+	lockdep_assert_held(&dmacmd_owners_lock);
+	list_for_each_entry(o, &dmacmd_owners, node)
+		if (o->mod == mod)
+			return o;
+	return NULL;
+}
+
+/**
+ * dmacmd_track_init() - start tracking a new object
+ * @t: the object's track
+ * @kind: what the object is
+ * @ip: the address that called the exported constructor
+ *
+ * Marks the object alive and counts it for the module holding @ip.
+ *
+ * Context: Process context; takes a mutex and may allocate.
+ */
+void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
+		       unsigned long ip)
+{
+	struct dmacmd_owner *o;
+
+	t->magic = kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD : DMACMD_MAGIC_MD;
+	t->ip = ip;
+	INIT_LIST_HEAD(&t->qnode);
+	mutex_lock(&dmacmd_owners_lock);
+	o = dmacmd_owner_find(ip);
+	o->live[kind]++;
+	t->owner = o;
+	dmacmd_objs_add(t);
+	mutex_unlock(&dmacmd_owners_lock);
+}
+
+/**
+ * dmacmd_track_pinned() - count user pages pinned or unpinned for an owner
+ * @t: the descriptor's track
+ * @pages: pages pinned (negative: unpinned)
+ *
+ * Context: Any context.
+ */
+void dmacmd_track_pinned(const struct dmacmd_track *t, long pages)
+{
+	/* The entry lives at least as long as the descriptor. */
+	if (t->owner)
+		atomic_long_add(pages, &t->owner->pinned);
+}
+
+/**
+ * dmacmd_owner_untrack() - stop tracking an object being released
+ * @t: the object's track
+ * @kind: what the object is
+ *
+ * The last object of a module that has unloaded frees its entry.
+ *
+ * Context: Process context; takes a mutex.
+ */
+void dmacmd_owner_untrack(struct dmacmd_track *t, enum dmacmd_kind kind)
+{
+	struct dmacmd_owner *o = t->owner, *dead = NULL;
+
+	mutex_lock(&dmacmd_owners_lock);
+	dmacmd_objs_del(t);
+	if (o) {
+		o->live[kind]--;
+		if (o->gone && !o->live[DMACMD_KIND_CMD] &&
+		    !o->live[DMACMD_KIND_MD]) {
+			list_del(&o->node);
+			dead = o;
+		}
+	}
+	mutex_unlock(&dmacmd_owners_lock);
+	t->owner = NULL;
+	kfree(dead);
+}
+
+/**
+ * dmacmd_owner_coming() - give a loading module an accounting entry
+ * @mod: the module
+ *
+ * The module notifier's %MODULE_STATE_COMING.  Without memory the module's
+ * objects count as built-in.
+ *
+ * Context: Process context; takes a mutex and may allocate.
+ */
+VISIBLE_IF_KUNIT void dmacmd_owner_coming(struct module *mod)
+{
+	struct dmacmd_owner *o = kzalloc(sizeof(*o), GFP_KERNEL);
+
+	if (!o)
+		return;
+	o->mod = mod;
+	atomic_long_set(&o->pinned, 0);
+	strscpy(o->name, module_name(mod), sizeof(o->name));
+	mutex_lock(&dmacmd_owners_lock);
+	if (dmacmd_owner_of(mod)) {
+		mutex_unlock(&dmacmd_owners_lock);
+		kfree(o);
+		return;
+	}
+	list_add_tail(&o->node, &dmacmd_owners);
+	mutex_unlock(&dmacmd_owners_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_coming);
+
+static void dmacmd_owner_line(const struct dmacmd_owner *o, char *line,
+			      size_t size)
+{
+	long cmds = o->live[DMACMD_KIND_CMD], mds = o->live[DMACMD_KIND_MD];
+	long pinned = atomic_long_read(&o->pinned);
+	int n;
+
+	n = scnprintf(line, size,
+		      "module %s unloads with %ld command%s and %ld memory descriptor%s alive (leaked)",
+		      o->name, cmds, cmds == 1 ? "" : "s", mds,
+		      mds == 1 ? "" : "s");
+	if (pinned)
+		scnprintf(line + n, size - n, ", %ld user page%s pinned",
+			  pinned, pinned == 1 ? "" : "s");
+}
+
+/**
+ * dmacmd_owner_going() - report what an unloading module left alive
+ * @mod: the module
+ * @line: filled with the report (without the "dmacmd: " prefix), or ""
+ * @size: bytes at @line
+ *
+ * The module notifier's %MODULE_STATE_GOING, which the kernel sends after
+ * the module's exit function.  A module that owns live objects is logged
+ * (a WARN too under ``strict``); its entry stays, marked unloaded, until
+ * they are released.
+ *
+ * Context: Process context; takes a mutex.
+ * Return: true if the module left objects alive.
+ */
+VISIBLE_IF_KUNIT bool dmacmd_owner_going(struct module *mod, char *line,
+					 size_t size)
+{
+	struct dmacmd_owner *o, *dead = NULL;
+	bool leaked = false;
+
+	if (size)
+		line[0] = '\0';
+	mutex_lock(&dmacmd_owners_lock);
+	o = dmacmd_owner_of(mod);
+	if (o) {
+		o->mod = NULL;
+		o->gone = true;
+		if (o->live[DMACMD_KIND_CMD] || o->live[DMACMD_KIND_MD]) {
+			dmacmd_owner_line(o, line, size);
+			leaked = true;
+		} else {
+			list_del(&o->node);
+			dead = o;
+		}
+	}
+	mutex_unlock(&dmacmd_owners_lock);
+	kfree(dead);
+	if (leaked) {
+		pr_err("%s\n", line);
+		WARN_ON_ONCE(dmacmd_strict);
+	}
+	return leaked;
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_going);
+
+static int dmacmd_owner_notify(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	char line[MODULE_NAME_LEN + 128];
+
+	if (action == MODULE_STATE_COMING)
+		dmacmd_owner_coming(data);
+	else if (action == MODULE_STATE_GOING)
+		dmacmd_owner_going(data, line, sizeof(line));
+	return NOTIFY_OK;
+}
+
+static struct notifier_block dmacmd_owner_nb = {
+	.notifier_call = dmacmd_owner_notify,
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * dmacmd_owner_count() - what a loaded module owns
+ * @mod: the module; NULL for the built-in entry
+ * @c: filled with its counts
+ *
+ * Context: Process context; takes a mutex.
+ * Return: 0, or -ENOENT if dmacmd has no entry for @mod.
+ */
+VISIBLE_IF_KUNIT int dmacmd_owner_count(const struct module *mod,
+					struct dmacmd_owner_counts *c)
+{
+	struct dmacmd_owner *o;
+
+	mutex_lock(&dmacmd_owners_lock);
+	o = mod ? dmacmd_owner_of(mod) : &dmacmd_owner_builtin;
+	if (o) {
+		c->cmds = o->live[DMACMD_KIND_CMD];
+		c->mds = o->live[DMACMD_KIND_MD];
+		c->pinned = atomic_long_read(&o->pinned);
+	}
+	mutex_unlock(&dmacmd_owners_lock);
+	return o ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_count);
+#endif
+
+static unsigned int dmacmd_track_refs(struct dmacmd_track *t,
+				      enum dmacmd_kind kind)
+{
+	if (kind == DMACMD_KIND_CMD)
+		return refcount_read(&container_of(t, struct dmacmd, track)->ref);
+	return dmacmd_md_refs(dmacmd_md_of_track(t));
+}
+
+/* An object of kind @kind whose only reference the module @name left. */
+static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
+						enum dmacmd_kind kind)
+{
+	struct dmacmd_track *t;
+	u32 i;
+
+	lockdep_assert_held(&dmacmd_owners_lock);
+	for (i = 0; i < dmacmd_nr_objs; i++) {
+		t = dmacmd_objs[i];
+		if (t->owner->gone && !strcmp(t->owner->name, name) &&
+		    t->magic == (kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD :
+							  DMACMD_MAGIC_MD) &&
+		    dmacmd_track_refs(t, kind) == 1)
+			return t;
+	}
+	return NULL;
+}
+
+/**
+ * dmacmd_owner_reap() - release what an unloaded module left alive
+ * @name: the module's name
+ *
+ * Drops the one reference left on each command, then on each descriptor,
+ * that the module @name created before it unloaded, one at a time so that
+ * a command's release can free its descriptor first.  An object that
+ * something else still holds a reference on is kept.
+ *
+ * Context: Process context; may sleep.
+ * Return: the number of objects released.
+ */
+VISIBLE_IF_KUNIT unsigned int dmacmd_owner_reap(const char *name)
+{
+	unsigned int done[DMACMD_NR_KINDS] = {}, budget;
+	struct dmacmd_track *t;
+	enum dmacmd_kind kind;
+
+	mutex_lock(&dmacmd_owners_lock);
+	budget = dmacmd_nr_objs;
+	mutex_unlock(&dmacmd_owners_lock);
+	for (kind = DMACMD_KIND_CMD; kind < DMACMD_NR_KINDS; kind++) {
+		while (budget) {
+			mutex_lock(&dmacmd_owners_lock);
+			t = dmacmd_owner_orphan(name, kind);
+			mutex_unlock(&dmacmd_owners_lock);
+			if (!t)
+				break;
+			if (kind == DMACMD_KIND_CMD)
+				dmacmd_put(container_of(t, struct dmacmd, track));
+			else
+				dmacmd_md_put(dmacmd_md_of_track(t));
+			done[kind]++;
+			budget--;
+		}
+	}
+	if (done[DMACMD_KIND_CMD] || done[DMACMD_KIND_MD])
+		pr_info("reaped what module %s left: %u command(s), %u memory descriptor(s)\n",
+			name, done[DMACMD_KIND_CMD], done[DMACMD_KIND_MD]);
+	return done[DMACMD_KIND_CMD] + done[DMACMD_KIND_MD];
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_reap);
+
+static int dmacmd_owners_show(struct seq_file *m, void *unused)
+{
+	struct dmacmd_owner *o;
+
+	mutex_lock(&dmacmd_owners_lock);
+	list_for_each_entry(o, &dmacmd_owners, node)
+		seq_printf(m, "%-24s commands=%ld descriptors=%ld pinned_pages=%ld%s\n",
+			   o->name, o->live[DMACMD_KIND_CMD],
+			   o->live[DMACMD_KIND_MD],
+			   atomic_long_read(&o->pinned),
+			   o->gone ? " (unloaded)" : "");
+	mutex_unlock(&dmacmd_owners_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dmacmd_owners);
+
+static ssize_t dmacmd_reap_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char name[MODULE_NAME_LEN];
+
+	if (!len || len >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, len))
+		return -EFAULT;
+	name[len] = '\0';
+	if (!dmacmd_owner_reap(strim(name)))
+		return -ENOENT;
+	return len;
+}
+
+static const struct file_operations dmacmd_reap_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = dmacmd_reap_write,
+};
+
+/**
+ * dmacmd_owner_debugfs() - create the owners' debugfs files
+ * @dir: dmacmd's debugfs directory
+ */
+void dmacmd_owner_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("owners", 0444, dir, NULL, &dmacmd_owners_fops);
+	debugfs_create_file("reap", 0200, dir, NULL, &dmacmd_reap_fops);
+}
+
+int dmacmd_owner_init(void)
+{
+	list_add(&dmacmd_owner_builtin.node, &dmacmd_owners);
+	return register_module_notifier(&dmacmd_owner_nb);
+}
+
+void dmacmd_owner_exit(void)
+{
+	struct dmacmd_owner *o, *tmp;
+
+	unregister_module_notifier(&dmacmd_owner_nb);
+	mutex_lock(&dmacmd_owners_lock);
+	list_for_each_entry_safe(o, tmp, &dmacmd_owners, node) {
+		list_del(&o->node);
+		if (o != &dmacmd_owner_builtin)
+			kfree(o);
+	}
+	kvfree(dmacmd_objs);
+	dmacmd_objs = NULL;
+	dmacmd_nr_objs = 0;
+	dmacmd_objs_cap = 0;
+	mutex_unlock(&dmacmd_owners_lock);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every command and descriptor carries for misuse detection: whether
+ * it is alive (a magic value that each entry point checks, poisoned at
+ * release; dmacmd_quarantine.c) and which module created it (per-module
+ * accounting, reported when that module unloads; dmacmd_owner.c).
+ */
+#ifndef _DMACMD_TRACK_H
+#define _DMACMD_TRACK_H
+
+#include <linux/compiler.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+/* The first word of a live command and descriptor, and of released ones. */
+#define DMACMD_MAGIC_CMD		0x444d4331
+#define DMACMD_MAGIC_MD			0x444d4431
+#define DMACMD_MAGIC_CMD_RELEASED	0x6b434d44
+#define DMACMD_MAGIC_MD_RELEASED	0x6b444d44
+
+/* The objects of the API that dmacmd tracks. */
+enum dmacmd_kind {
+	DMACMD_KIND_CMD,	/* struct dmacmd */
+	DMACMD_KIND_MD,		/* struct dmacmd_md */
+	DMACMD_NR_KINDS
+};
+
+/* @slot of an object that is not in the table of live objects. */
+#define DMACMD_NO_SLOT		U32_MAX
+
+struct dmacmd_owner;
+
+/**
+ * struct dmacmd_track - identity, owner and fate of a command or descriptor
+ * @magic: %DMACMD_MAGIC_CMD or %DMACMD_MAGIC_MD while the object is alive,
+ *	the matching ``_RELEASED`` value from its release on
+ * @slot: index in the table of live objects (dmacmd_owner.c), or
+ *	%DMACMD_NO_SLOT
+ * @owner: accounting entry of the module whose code created the object
+ * @ip: the address that created the object; after its release, the address
+ *	that dropped the last reference
+ * @qnode: entry in the quarantine of released objects
+ *
+ * The first member of &struct dmacmd and of &struct dmacmd_md: an object
+ * starts at its track, so the quarantine frees it with kvfree() whatever
+ * its kind.
+ */
+struct dmacmd_track {
+	u32 magic;
+	u32 slot;
+	struct dmacmd_owner *owner;
+	unsigned long ip;
+	struct list_head qnode;
+};
+
+/* dmacmd_owner.c */
+void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
+		       unsigned long ip);
+void dmacmd_track_pinned(const struct dmacmd_track *t, long pages);
+void dmacmd_owner_untrack(struct dmacmd_track *t, enum dmacmd_kind kind);
+int dmacmd_owner_init(void);
+void dmacmd_owner_exit(void);
+struct dentry;
+void dmacmd_owner_debugfs(struct dentry *dir);
+
+/* dmacmd_quarantine.c */
+void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
+			 size_t size);
+bool __cold dmacmd_track_stale(const struct dmacmd_track *t,
+			       enum dmacmd_kind kind, unsigned long ip);
+void dmacmd_quarantine_resize(unsigned int max);
+void dmacmd_quarantine_exit(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct module;
+
+/**
+ * struct dmacmd_owner_counts - what one module owns (for KUnit)
+ * @cmds: live commands it created
+ * @mds: live descriptors it created
+ * @pinned: user pages pinned by its descriptors
+ */
+struct dmacmd_owner_counts {
+	long cmds;
+	long mds;
+	long pinned;
+};
+
+/* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
+int dmacmd_owner_count(const struct module *mod,
+		       struct dmacmd_owner_counts *c);
+void dmacmd_owner_coming(struct module *mod);
+bool dmacmd_owner_going(struct module *mod, char *line, size_t size);
+unsigned int dmacmd_owner_reap(const char *name);
+unsigned int dmacmd_quarantine_set(unsigned int max);
+unsigned int dmacmd_quarantine_held(void);
+#endif
+
+#endif /* _DMACMD_TRACK_H */
