@@ -29,6 +29,8 @@
 #include <dmacmd/IOKit/IODMACommand.h>
 #include <dmacmd/DriverKit/IODMACommand.h>
 
+#include "util.h"
+
 /* IOKit's numbers, as ported code and logs expect them. */
 static_assert(kIOReturnSuccess == 0);
 static_assert((u32)kIOReturnError == 0xE00002BC);
@@ -1625,9 +1627,7 @@ static void dmacmd_test_md_user_range(struct kunit *test)
 	IOMemoryDescriptor *md;
 	unsigned long uaddr;
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, len, PROT_READ | PROT_WRITE,
-			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, uaddr && !IS_ERR_VALUE(uaddr));
+	uaddr = dmacmd_kt_user_map(test, len, PROT_READ | PROT_WRITE);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)uaddr, pat, len), 0UL);
 
 	md = porting_own_md(test,
