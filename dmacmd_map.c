@@ -2628,7 +2628,7 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
  * @data: the other side of the copy
  *
  * The CPU copies through what the device sees, as dmacmd_read_bytes() and
- * dmacmd_write_bytes() do.
+ * dmacmd_write_bytes() do.  Every error is logged.
  *
  * Context: Any context that may touch the memory.  Does not sleep.
  * Return:
@@ -2636,6 +2636,7 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
  * * %0 - all @length bytes copied
  * * %-EINVAL - @cmd invalid, bad @options, @data missing or too short
  * * %-EBADFD - not prepared, or @data needs dmacmd_md_prepare()
+ * * %-EOPNOTSUPP - @data is memory without a struct page
  * * %-ENODATA - the mapping ends before @dma_offset + @length
  */
 int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
@@ -2664,8 +2665,12 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 		dmacmd_misuse(cmd->dev, "perform_operation when not prepared\n");
 		return -EBADFD;
 	}
-	if (dma_offset >= cmd->prep_len)
-		return length ? -ENODATA : 0;
+	if (dma_offset >= cmd->prep_len) {
+		if (!length)
+			return 0;
+		ret = -ENODATA;
+		goto out_misuse;
+	}
 
 	synced = dmacmd_cpu_begin(cmd);
 	if (options == DMACMD_DK_OP_ZERO) {
@@ -2685,8 +2690,18 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 					&done);
 	}
 	dmacmd_cpu_end(cmd, synced);
-	if (ret)
-		return ret;
-	return done < length ? -ENODATA : 0;
+	if (!ret && done < length)
+		ret = -ENODATA;
+	if (!ret)
+		return 0;
+out_misuse:
+	dmacmd_misuse(cmd->dev,
+		      "perform_operation of %#llx bytes at %#llx stopped after %#llx: %s\n",
+		      length, dma_offset, done,
+		      ret == -ENODATA ? "past the prepared range" :
+		      ret == -EBADFD ? "data not prepared" :
+		      ret == -EOPNOTSUPP ? "data without a struct page" :
+		      "data changed under the copy");
+	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_perform_operation);
