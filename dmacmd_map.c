@@ -1742,6 +1742,9 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		if (ret == -EBADFD)
 			dmacmd_misuse_at(ip, cmd->dev,
 					 "the descriptor is not prepared (dmacmd_md_prepare())\n");
+		else if (ret == -EOPNOTSUPP)
+			dmacmd_misuse_at(ip, cmd->dev,
+					 "memory without a struct page cannot be mapped (only kBypassed or kIterateOnly hand it out)\n");
 		return ret;
 	}
 	cmd->active = 1;
