@@ -2162,8 +2162,12 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 				return ret;
 		}
 		if (out32 && (seg.addr > U32_MAX || seg.len > U32_MAX ||
-			      U32_MAX - seg.addr < seg.len - 1))
+			      U32_MAX - seg.addr < seg.len - 1)) {
+			dmacmd_misuse_at(ip, cmd->dev,
+					 "segment %#llx+%#llx given to a 32-bit output function\n",
+					 seg.addr, seg.len);
 			return -EMSGSIZE;
+		}
 		/* The usual output function, without an indirect call. */
 		if (fn == dmacmd_out_host64)
 			((struct dmacmd_seg64 *)segs)[n] = seg;
