@@ -105,8 +105,15 @@ IODMACommand_Create(struct device *device, u64 options,
 	struct dmacmd *cmd;
 
 	if (options || !specification || !command ||
-	    specification->options || specification->maxAddressBits > 64)
+	    specification->options || specification->maxAddressBits > 64) {
+		dmacmd_iokit_misuse("Create: %s\n",
+				    !specification || !command ?
+				    "a NULL pointer" :
+				    specification->maxAddressBits > 64 ?
+				    "more than 64 address bits" :
+				    "options other than none");
 		return kIOReturnBadArgument;
+	}
 	spec.address_bits = specification->maxAddressBits;
 	cmd = dmacmd_create(device, &spec, NULL);
 	if (IS_ERR(cmd))
