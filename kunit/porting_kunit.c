@@ -2082,6 +2082,16 @@ static void dmacmd_test_driverkit_prepare_for_dma(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, flags, (u64)kIOMemoryDirectionOut);
 	PORTING_EXPECT_IORETURN(test, IODMACommand_CompleteDMA(cmd, 0),
 				kIOReturnSuccess);
+
+	/* The flags are optional. */
+	count = ARRAY_SIZE(segs);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_PrepareForDMA(cmd, 0, omd, 0, 0, NULL,
+							   &count, segs),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_GE(test, count, 1U);
+	PORTING_EXPECT_IORETURN(test, IODMACommand_CompleteDMA(cmd, 0),
+				kIOReturnSuccess);
 }
 
 /* PrepareForDMA() refuses, and never truncates a mapping silently. */

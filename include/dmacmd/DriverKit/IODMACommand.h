@@ -149,9 +149,13 @@ IODMACommand_PrepareForDMA(IODMACommand *cmd, u64 options,
 			   u64 length, u64 *flags,
 			   u32 *segmentsCount, IOAddressSegment *segments)
 {
+	u64 unused;
+
+	/* dmacmd_prepare_for_dma() always reports them: give it somewhere. */
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare_for_dma(cmd, options,
 							       memory, offset,
-							       length, flags,
+							       length,
+							       flags ?: &unused,
 							       segmentsCount,
 							       (struct dmacmd_seg64 *)segments));
 }
