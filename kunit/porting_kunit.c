@@ -1820,6 +1820,11 @@ static void dmacmd_test_buffer_constructors(struct kunit *test)
 	phys = IOMemoryDescriptor_getPhysicalSegment(bmd, 0, NULL, 0);
 	KUNIT_EXPECT_EQ(test, phys & (16384 - 1), 0ULL);
 	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 5000ULL);
+	/* 12 KiB would come out 4 KiB aligned: refused. */
+	KUNIT_EXPECT_NULL(test,
+			  IOBufferMemoryDescriptor_inTaskWithOptions(kernel_task,
+								     kIODirectionOut,
+								     5000, 0x3000));
 
 	bmd = porting_own_md(test,
 			     IOBufferMemoryDescriptor_withCapacity(2 * PAGE_SIZE,

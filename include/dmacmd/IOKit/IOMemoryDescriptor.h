@@ -258,7 +258,8 @@ IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
  * @alignment: alignment in bytes (a power of two; 0 means 1)
  *
  * Context: Process context; may sleep.
- * Return: the new descriptor (one reference) or NULL.
+ * Return: the new descriptor (one reference) or NULL, also for an
+ * @alignment that is not a power of two (logged).
  */
 static inline IOBufferMemoryDescriptor *
 IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
@@ -266,6 +267,13 @@ IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
 					   vm_offset_t alignment)
 {
 	u64 mask = alignment ? ~((u64)alignment - 1) : ~0ULL;
+
+	/* The mask's lowest bit would silently align to less. */
+	if (alignment & (alignment - 1)) {
+		dmacmd_iokit_misuse("inTaskWithOptions: alignment %#lx is not a power of two\n",
+				    alignment);
+		return NULL;
+	}
 
 	return IOBufferMemoryDescriptor_inTaskWithPhysicalMask(inTask, options,
 							       capacity, mask);
