@@ -1846,6 +1846,9 @@ static int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		if (ret == -EBADFD)
 			dmacmd_misuse_at(ip, cmd->dev,
 					 "the descriptor is not prepared (dmacmd_md_prepare())\n");
+		else if (ret == -EOPNOTSUPP)
+			dmacmd_misuse_at(ip, cmd->dev,
+					 "memory without a struct page cannot be mapped (only kBypassed or kIterateOnly hand it out)\n");
 		return ret;
 	}
 	cmd->active = 1;
@@ -2292,11 +2295,11 @@ static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
  * The general segment walk of __dmacmd_gen(), from relative position @pos
  * with @n segments already written: seeks when @pos is not where the last
  * call stopped, coalesces and cuts, checks descriptor walks against the
- * spec and calls any output function.
+ * spec and calls any output function.  @ip names the caller in the log.
  */
 static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 				       u64 pos, void *segs, u32 n, u32 max,
-				       u32 *done)
+				       u32 *done, unsigned long ip)
 {
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
 	struct dmacmd_run *r = &cmd->gen_run;
@@ -2350,8 +2353,12 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 				return ret;
 		}
 		if (out32 && (seg.addr > U32_MAX || seg.len > U32_MAX ||
-			      U32_MAX - seg.addr < seg.len - 1))
+			      U32_MAX - seg.addr < seg.len - 1)) {
+			dmacmd_misuse_at(ip, cmd->dev,
+					 "segment %#llx+%#llx given to a 32-bit output function\n",
+					 seg.addr, seg.len);
 			return -EMSGSIZE;
+		}
 		/* The usual output function, without an indirect call. */
 		if (fn == dmacmd_out_host64)
 			((struct dmacmd_seg64 *)segs)[n] = seg;
@@ -2409,7 +2416,7 @@ static int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 			goto out;
 		pos = cmd->gen_run.pos;
 	}
-	ret = dmacmd_gen_general(cmd, fn, pos, segs, n, max, &n);
+	ret = dmacmd_gen_general(cmd, fn, pos, segs, n, max, &n, ip);
 	if (ret)
 		return ret;
 out:
@@ -2868,7 +2875,7 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
  * @data: the other side of the copy
  *
  * The CPU copies through what the device sees, as dmacmd_read_bytes() and
- * dmacmd_write_bytes() do.
+ * dmacmd_write_bytes() do.  Every error is logged.
  *
  * Context: Any context that may touch the memory.  Does not sleep.
  * Return:
@@ -2876,6 +2883,7 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
  * * %0 - all @length bytes copied
  * * %-EINVAL - @cmd invalid, bad @options, @data missing or too short
  * * %-EBADFD - not prepared, or @data needs dmacmd_md_prepare()
+ * * %-EOPNOTSUPP - @data is memory without a struct page
  * * %-ENODATA - the mapping ends before @dma_offset + @length
  */
 int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
@@ -2905,8 +2913,12 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 		dmacmd_misuse(cmd->dev, "perform_operation when not prepared\n");
 		return -EBADFD;
 	}
-	if (dma_offset >= cmd->prep_len)
-		return length ? -ENODATA : 0;
+	if (dma_offset >= cmd->prep_len) {
+		if (!length)
+			return 0;
+		ret = -ENODATA;
+		goto out_misuse;
+	}
 
 	synced = dmacmd_cpu_begin(cmd);
 	if (options == DMACMD_DK_OP_ZERO) {
@@ -2926,8 +2938,18 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 					&done);
 	}
 	dmacmd_cpu_end(cmd, synced);
-	if (ret)
-		return ret;
-	return done < length ? -ENODATA : 0;
+	if (!ret && done < length)
+		ret = -ENODATA;
+	if (!ret)
+		return 0;
+out_misuse:
+	dmacmd_misuse(cmd->dev,
+		      "perform_operation of %#llx bytes at %#llx stopped after %#llx: %s\n",
+		      length, dma_offset, done,
+		      ret == -ENODATA ? "past the prepared range" :
+		      ret == -EBADFD ? "data not prepared" :
+		      ret == -EOPNOTSUPP ? "data without a struct page" :
+		      "data changed under the copy");
+	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_perform_operation);

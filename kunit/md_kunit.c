@@ -29,6 +29,7 @@
 #include <linux/workqueue.h>
 
 #include "../dmacmd_md.h"
+#include "util.h"
 
 DMACMD_IMPORT_NS();
 MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING");
@@ -171,26 +172,13 @@ static struct page *md_pages(struct kunit *test, unsigned int order)
 	return page;
 }
 
-/* Map @npages of anonymous user memory in the test's own mm. */
-static unsigned long md_user_map(struct kunit *test, unsigned long npages,
-				 unsigned long prot)
-{
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
-					   prot, MAP_ANONYMOUS | MAP_PRIVATE,
-					   0);
-
-	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr),
-			      "kunit_vm_mmap() failed: %ld", (long)addr);
-	return addr;
-}
-
 /* User memory filled with the pattern at positions @pos.. */
 static unsigned long md_user_filled(struct kunit *test, unsigned long npages,
 				    u64 pos, u8 seed)
 {
-	unsigned long addr = md_user_map(test, npages,
-					 PROT_READ | PROT_WRITE);
 	size_t len = npages * PAGE_SIZE;
+	unsigned long addr = dmacmd_kt_user_map(test, len,
+						PROT_READ | PROT_WRITE);
 	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -656,7 +644,7 @@ static void dmacmd_test_md_user_not_prepared(struct kunit *test)
 
 static void dmacmd_test_md_user_read_only_mapping(struct kunit *test)
 {
-	unsigned long ua = md_user_map(test, 2, PROT_READ);
+	unsigned long ua = dmacmd_kt_user_map(test, 2 * PAGE_SIZE, PROT_READ);
 	struct dmacmd_md *md;
 	u8 *buf;
 
@@ -730,7 +718,7 @@ static void dmacmd_test_md_user_bad_address(struct kunit *test)
 							DMA_TO_DEVICE),
 			      -EINVAL);
 
-	ua = md_user_map(test, 1, PROT_READ | PROT_WRITE);
+	ua = dmacmd_kt_user_map(test, PAGE_SIZE, PROT_READ | PROT_WRITE);
 	/* A kernel address is not user memory: access_ok() fails. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_user((unsigned long)kbuf, 64,
 						DMA_TO_DEVICE), -EFAULT);
@@ -1025,7 +1013,7 @@ static void dmacmd_test_md_ranges_bad_input(struct kunit *test)
 	KUNIT_ASSERT_PTR_NE(test, other, current);
 	MD_EXPECT_ERR(test, dmacmd_md_from_ranges(&ok, 1, DMA_TO_DEVICE,
 						  other), -EINVAL);
-	md_user_map(test, 1, PROT_READ | PROT_WRITE);
+	dmacmd_kt_user_map(test, PAGE_SIZE, PROT_READ | PROT_WRITE);
 	/* A kernel address is not user memory. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_ranges(r, 1, DMA_TO_DEVICE,
 						  current), -EFAULT);

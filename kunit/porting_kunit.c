@@ -29,6 +29,8 @@
 #include <dmacmd/IOKit/IODMACommand.h>
 #include <dmacmd/DriverKit/IODMACommand.h>
 
+#include "util.h"
+
 /* IOKit's numbers, as ported code and logs expect them. */
 static_assert(kIOReturnSuccess == 0);
 static_assert((u32)kIOReturnError == 0xE00002BC);
@@ -1625,9 +1627,7 @@ static void dmacmd_test_md_user_range(struct kunit *test)
 	IOMemoryDescriptor *md;
 	unsigned long uaddr;
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, len, PROT_READ | PROT_WRITE,
-			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, uaddr && !IS_ERR_VALUE(uaddr));
+	uaddr = dmacmd_kt_user_map(test, len, PROT_READ | PROT_WRITE);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)uaddr, pat, len), 0UL);
 
 	md = porting_own_md(test,
@@ -1820,6 +1820,11 @@ static void dmacmd_test_buffer_constructors(struct kunit *test)
 	phys = IOMemoryDescriptor_getPhysicalSegment(bmd, 0, NULL, 0);
 	KUNIT_EXPECT_EQ(test, phys & (16384 - 1), 0ULL);
 	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 5000ULL);
+	/* 12 KiB would come out 4 KiB aligned: refused. */
+	KUNIT_EXPECT_NULL(test,
+			  IOBufferMemoryDescriptor_inTaskWithOptions(kernel_task,
+								     kIODirectionOut,
+								     5000, 0x3000));
 
 	bmd = porting_own_md(test,
 			     IOBufferMemoryDescriptor_withCapacity(2 * PAGE_SIZE,
@@ -2080,6 +2085,16 @@ static void dmacmd_test_driverkit_prepare_for_dma(struct kunit *test)
 			       IODMACommand_PrepareForDMA(cmd, 0, omd, 0, 0, &flags,
 							  &count, segs));
 	KUNIT_EXPECT_EQ(test, flags, (u64)kIOMemoryDirectionOut);
+	PORTING_EXPECT_IORETURN(test, IODMACommand_CompleteDMA(cmd, 0),
+				kIOReturnSuccess);
+
+	/* The flags are optional. */
+	count = ARRAY_SIZE(segs);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_PrepareForDMA(cmd, 0, omd, 0, 0, NULL,
+							   &count, segs),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_GE(test, count, 1U);
 	PORTING_EXPECT_IORETURN(test, IODMACommand_CompleteDMA(cmd, 0),
 				kIOReturnSuccess);
 }

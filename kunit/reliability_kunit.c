@@ -29,31 +29,6 @@
 			 BIT(DMACMD_FAULT_MAP) | BIT(DMACMD_FAULT_BOUNCE))
 #define REL_MAX_NTH	256
 
-/* What the sweep compares before and after every faulted call. */
-struct rel_counts {
-	long mds;
-	long cmds;
-	long pinned;
-};
-
-static void rel_counts(struct rel_counts *c)
-{
-	c->mds = dmacmd_md_live_count();
-	c->cmds = dmacmd_cmd_live_count();
-	c->pinned = dmacmd_md_pinned_count();
-}
-
-static bool rel_counts_equal(struct kunit *test, const struct rel_counts *a,
-			     const struct rel_counts *b, const char *when)
-{
-	if (a->mds == b->mds && a->cmds == b->cmds && a->pinned == b->pinned)
-		return true;
-	KUNIT_FAIL(test,
-		   "%s: live descriptors %ld -> %ld, commands %ld -> %ld, pinned %ld -> %ld",
-		   when, a->mds, b->mds, a->cmds, b->cmds, a->pinned, b->pinned);
-	return false;
-}
-
 /*
  * One operation under test.  @setup builds what the operation needs
  * without faults, @run performs it with faults armed and returns its
@@ -525,7 +500,7 @@ static void dmacmd_test_fault_sweep(struct kunit *test)
 	const struct rel_op *op = test->param_value;
 	struct rel_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
-	struct rel_counts before, after;
+	struct dmacmd_kt_counts before, after;
 	unsigned int nth, fired, calls, failures = 0, recovered = 0;
 	int ret;
 
@@ -533,7 +508,7 @@ static void dmacmd_test_fault_sweep(struct kunit *test)
 	for (nth = 1; nth <= REL_MAX_NTH; nth++) {
 		c->test = test;
 		c->dev = dev;
-		rel_counts(&before);
+		dmacmd_kt_counts_read(&before);
 		ret = op->setup ? op->setup(c) : 0;
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "setup of %s", op->name);
 
@@ -550,9 +525,9 @@ static void dmacmd_test_fault_sweep(struct kunit *test)
 			if (fired)
 				recovered++;
 			op->teardown(c);
-			rel_counts(&after);
-			if (!rel_counts_equal(test, &before, &after, "after success") ||
-			    !fired)
+			dmacmd_kt_counts_read(&after);
+			if (!dmacmd_kt_counts_equal(test, &before, &after,
+						    "after success") || !fired)
 				break;
 			continue;
 		}
@@ -564,8 +539,9 @@ static void dmacmd_test_fault_sweep(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, op->unchanged(c),
 				      "%s: fault %u changed the objects", op->name, nth);
 		op->teardown(c);
-		rel_counts(&after);
-		if (!fired || !rel_counts_equal(test, &before, &after, op->name))
+		dmacmd_kt_counts_read(&after);
+		if (!fired ||
+		    !dmacmd_kt_counts_equal(test, &before, &after, op->name))
 			break;
 	}
 	KUNIT_EXPECT_LE_MSG(test, nth, REL_MAX_NTH, "%s never succeeded", op->name);
@@ -693,7 +669,7 @@ out:
 static void dmacmd_test_stress_two_cpus(struct kunit *test)
 {
 	struct rel_worker *w;
-	struct rel_counts before, after;
+	struct dmacmd_kt_counts before, after;
 	struct dmacmd_md *shared;
 	int i;
 
@@ -701,7 +677,7 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 		kunit_skip(test, "needs two CPUs, have %u", num_online_cpus());
 	w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	rel_counts(&before);
+	dmacmd_kt_counts_read(&before);
 	/*
 	 * Several devices may read one buffer at once; only device-to-memory
 	 * mappings must not overlap (dma-debug's rule), so share it read-only.
@@ -737,8 +713,8 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 		KUNIT_EXPECT_GT(test, w[i].iterations, 0);
 		kunit_info(test, "cpu %d: %lu iterations", i, w[i].iterations);
 	}
-	rel_counts(&after);
-	rel_counts_equal(test, &before, &after, "after the stress run");
+	dmacmd_kt_counts_read(&after);
+	dmacmd_kt_counts_equal(test, &before, &after, "after the stress run");
 }
 
 /* The tracepoints: attach probes and check every field they report. */

@@ -17,10 +17,13 @@
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 
+#include "../dmacmd_debug.h"
+#include "../dmacmd_md.h"
 #include "util.h"
 
 #define DMACMD_KT_EDU_VENDOR	0x1234
@@ -274,6 +277,25 @@ struct page *dmacmd_kt_alloc_pages(struct kunit *test, unsigned int order,
 }
 
 /**
+ * dmacmd_kt_user_map() - anonymous user memory in the test's own mm
+ * @test: the test (its kthread gets an mm if it had none)
+ * @len: bytes to map
+ * @prot: PROT_* protection of the mapping
+ *
+ * Return: the user address; unmapped when the test ends.
+ */
+unsigned long dmacmd_kt_user_map(struct kunit *test, size_t len,
+				 unsigned long prot)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len, prot,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr),
+			      "kunit_vm_mmap() failed: %ld", (long)addr);
+	return addr;
+}
+
+/**
  * dmacmd_kt_pat() - byte number @off of the test pattern @seed
  * @seed: which pattern
  * @off: offset of the byte
@@ -328,6 +350,38 @@ u64 dmacmd_kt_mismatch(const void *buf, u64 len, u32 seed, u64 off)
 		if (p[i] != dmacmd_kt_pat(seed, off + i))
 			return off + i;
 	return U64_MAX;
+}
+
+/**
+ * dmacmd_kt_counts_read() - read the module's live-object counters
+ * @c: filled with the live descriptors, commands and pinned user pages
+ */
+void dmacmd_kt_counts_read(struct dmacmd_kt_counts *c)
+{
+	c->mds = dmacmd_md_live_count();
+	c->cmds = dmacmd_cmd_live_count();
+	c->pinned = dmacmd_md_pinned_count();
+}
+
+/**
+ * dmacmd_kt_counts_equal() - compare two readings, failing the test if not
+ * @test: the test
+ * @a: the earlier reading
+ * @b: the later reading
+ * @when: what happened in between, for the failure message
+ *
+ * Return: true if both readings are the same.
+ */
+bool dmacmd_kt_counts_equal(struct kunit *test,
+			    const struct dmacmd_kt_counts *a,
+			    const struct dmacmd_kt_counts *b, const char *when)
+{
+	if (a->mds == b->mds && a->cmds == b->cmds && a->pinned == b->pinned)
+		return true;
+	KUNIT_FAIL(test,
+		   "%s: live descriptors %ld -> %ld, commands %ld -> %ld, pinned %ld -> %ld",
+		   when, a->mds, b->mds, a->cmds, b->cmds, a->pinned, b->pinned);
+	return false;
 }
 
 static void dmacmd_kt_md_put(void *md)

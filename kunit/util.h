@@ -34,6 +34,8 @@ int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
 /* Memory. */
 struct page *dmacmd_kt_alloc_pages(struct kunit *test, unsigned int order,
 				   u64 min_phys, u64 max_phys);
+unsigned long dmacmd_kt_user_map(struct kunit *test, size_t len,
+				 unsigned long prot);
 
 /* Test patterns: a byte stream keyed by a seed and the offset. */
 u8 dmacmd_kt_pat(u32 seed, u64 off);
@@ -44,6 +46,18 @@ u64 dmacmd_kt_mismatch(const void *buf, u64 len, u32 seed, u64 off);
 struct dmacmd_md *dmacmd_kt_md(struct kunit *test, struct dmacmd_md *md);
 struct dmacmd *dmacmd_kt_cmd(struct kunit *test, struct device *dev,
 			     const struct dmacmd_spec *spec);
+
+/* The module's live objects, compared to prove that nothing leaked. */
+struct dmacmd_kt_counts {
+	long mds;
+	long cmds;
+	long pinned;
+};
+
+void dmacmd_kt_counts_read(struct dmacmd_kt_counts *c);
+bool dmacmd_kt_counts_equal(struct kunit *test,
+			    const struct dmacmd_kt_counts *a,
+			    const struct dmacmd_kt_counts *b, const char *when);
 
 /* The segments of a prepared command, generated in one go. */
 struct dmacmd_kt_segs {

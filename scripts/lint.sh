@@ -31,10 +31,10 @@ gate() {	# gate NAME LOG: count a gate's result from its log
 cd "$top"
 # checkpatch: CamelCase (and the typedefs IOKit's names are) is allowed
 # only where Apple's spelling is the point: the porting headers, the samples
-# written in IOKit style and the suite that tests the porting spelling.
+# written in IOKit style and the suites that call the porting spelling.
 camel=$(git ls-files 'include/dmacmd/*' 'samples/iokit_consumer/*' 'samples/edu/*' \
-	kunit/porting_kunit.c | grep -E '\.[ch]$')
-plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|include/trace/|include/linux/dmacmd.h|samples/(iokit_consumer|edu)/|kunit/porting_kunit.c|dmacmd_compat.h)')
+	kunit/porting_kunit.c kunit/badinput_kunit.c | grep -E '\.[ch]$')
+plain=$(git ls-files '*.c' '*.h' | grep -vE '^(include/dmacmd/|include/trace/|include/linux/dmacmd.h|samples/(iokit_consumer|edu)/|kunit/(porting|badinput)_kunit.c|dmacmd_compat.h)')
 log=$BUILD/checkpatch.log
 {
 	# shellcheck disable=SC2086

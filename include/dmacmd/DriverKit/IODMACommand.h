@@ -105,8 +105,15 @@ IODMACommand_Create(struct device *device, u64 options,
 	struct dmacmd *cmd;
 
 	if (options || !specification || !command ||
-	    specification->options || specification->maxAddressBits > 64)
+	    specification->options || specification->maxAddressBits > 64) {
+		dmacmd_iokit_misuse("Create: %s\n",
+				    !specification || !command ?
+				    "a NULL pointer" :
+				    specification->maxAddressBits > 64 ?
+				    "more than 64 address bits" :
+				    "options other than none");
 		return kIOReturnBadArgument;
+	}
 	spec.address_bits = specification->maxAddressBits;
 	cmd = dmacmd_create(device, &spec, NULL);
 	if (IS_ERR(cmd))
@@ -142,9 +149,13 @@ IODMACommand_PrepareForDMA(IODMACommand *cmd, u64 options,
 			   u64 length, u64 *flags,
 			   u32 *segmentsCount, IOAddressSegment *segments)
 {
+	u64 unused;
+
+	/* dmacmd_prepare_for_dma() always reports them: give it somewhere. */
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare_for_dma(cmd, options,
 							       memory, offset,
-							       length, flags,
+							       length,
+							       flags ?: &unused,
 							       segmentsCount,
 							       (struct dmacmd_seg64 *)segments));
 }

@@ -8,7 +8,10 @@
  * IODMACommand_method(cmd, args) with every argument explicit; the
  * IOMapper argument becomes the struct device * the memory is mapped for.
  * Results are IOReturn codes (via dmacmd_errno_to_ioreturn()), factories
- * return NULL on failure.  See Documentation/iokit-mapping.rst.
+ * return NULL on failure; an invalid command (NULL or an ERR_PTR()) gives
+ * kIOReturnBadArgument, and queries of one give 0 or NULL.  Misuse is
+ * logged, rate-limited, whether dmacmd or the wrapper refuses it.  See
+ * Documentation/iokit-mapping.rst.
  */
 #ifndef _DMACMD_IOKIT_IODMACOMMAND_H
 #define _DMACMD_IOKIT_IODMACOMMAND_H
@@ -171,8 +174,12 @@ IODMACommand_withSpecificationOptions(IODMACommand_SegmentFunction outSegFunc,
 {
 	struct dmacmd_spec spec;
 
-	if (!outSegFunc || !segmentOptions)
+	if (!outSegFunc || !segmentOptions) {
+		dmacmd_iokit_misuse("withSpecification: no %s\n",
+				    outSegFunc ? "SegmentOptions" :
+				    "output function");
 		return NULL;
+	}
 	dmacmd_iokit_spec(&spec, outSegFunc, segmentOptions, mappingOptions);
 	return dmacmd_iokit_cmd(dmacmd_create(device, &spec, refCon));
 }
@@ -233,8 +240,10 @@ IODMACommand_weakWithSpecification(IODMACommand **newCommand,
 				   UInt64 maxTransferSize, UInt32 alignment,
 				   struct device *device, void *refCon)
 {
-	if (!newCommand)
+	if (!newCommand) {
+		dmacmd_iokit_misuse("weakWithSpecification: NULL result pointer\n");
 		return kIOReturnBadArgument;
+	}
 	*newCommand = IODMACommand_withSpecification(outSegFunc, numAddressBits,
 						     maxSegmentSize,
 						     mappingOptions,
@@ -359,9 +368,13 @@ IODMACommand_getIOMemoryDescriptor(IODMACommand *cmd)
  *
  * Context: Process context; may sleep.
  * Return: kIOReturnSuccess, or kIOReturnNotReady (no memory or
- * specification, or a nested prepare of another range), kIOReturnNoSpace
- * (longer than the maximum transfer), kIOReturnNotAligned, kIOReturnNoMemory,
- * kIOReturnNoResources, kIOReturnDMAError.  A failed prepare changes nothing.
+ * specification, a nested prepare of another range, or memory that needs
+ * IOMemoryDescriptor_prepare() first), kIOReturnOverrun (the range is not
+ * inside the memory), kIOReturnNoSpace (longer than the maximum transfer),
+ * kIOReturnNotAligned, kIOReturnUnsupported (memory without a struct page
+ * and a mapped command), kIOReturnNoMemory, kIOReturnNoResources,
+ * kIOReturnDMAError, kIOReturnCannotLock (called in atomic context),
+ * kIOReturnBadArgument (@cmd invalid).  A failed prepare changes nothing.
  */
 static inline IOReturn IODMACommand_prepare(IODMACommand *cmd, UInt64 offset,
 					    UInt64 length, bool flushCache,
@@ -402,8 +415,13 @@ IODMACommand_prepareWithSpecificationOptions(IODMACommand *cmd,
 	struct dmacmd_spec spec;
 
 	if (!outSegFunc || !segmentOptions ||
-	    (device && device != dmacmd_device(cmd)))
+	    (device && device != dmacmd_device(cmd))) {
+		dmacmd_iokit_misuse("prepareWithSpecification: %s\n",
+				    !outSegFunc ? "no output function" :
+				    !segmentOptions ? "no SegmentOptions" :
+				    "a device other than the command's");
 		return kIOReturnBadArgument;
+	}
 	dmacmd_iokit_spec(&spec, outSegFunc, segmentOptions, mappingOptions);
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare_with_spec(cmd, &spec,
 								 offset, length,
@@ -540,8 +558,10 @@ IODMACommand_genIOVMSegmentsWithFunction(IODMACommand *cmd,
 					 UInt64 *offset, void *segments,
 					 UInt32 *numSegments)
 {
-	if (!segmentFunction)
+	if (!segmentFunction) {
+		dmacmd_iokit_misuse("genIOVMSegments: no segment function\n");
 		return kIOReturnBadArgument;
+	}
 	return dmacmd_errno_to_ioreturn(dmacmd_gen_segments(cmd,
 							    segmentFunction,
 							    offset, segments,

@@ -9,7 +9,8 @@
  * IOMemoryDescriptor_getLength(md), with every argument explicit.  All four
  * classes are the one type struct dmacmd_md, so a subclass pointer goes
  * wherever IOKit takes an IOMemoryDescriptor.  Constructors return NULL on
- * failure, as IOKit's do.  See Documentation/iokit-mapping.rst.
+ * failure, as IOKit's do; what a wrapper refuses itself is logged as
+ * dmacmd logs misuse.  See Documentation/iokit-mapping.rst.
  */
 #ifndef _DMACMD_IOKIT_IOMEMORYDESCRIPTOR_H
 #define _DMACMD_IOKIT_IOMEMORYDESCRIPTOR_H
@@ -88,8 +89,10 @@ IOMemoryDescriptor_withAddressRange(mach_vm_address_t address,
 {
 	enum dma_data_direction dir = dmacmd_iokit_dma_dir(options);
 
-	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS) {
+		dmacmd_iokit_misuse("withAddressRange: options %#x\n", options);
 		return NULL;
+	}
 	if (!task)
 		return dmacmd_iokit_md(dmacmd_md_from_phys(address, length,
 							   dir));
@@ -99,6 +102,7 @@ IOMemoryDescriptor_withAddressRange(mach_vm_address_t address,
 	if (task == current_task())
 		return dmacmd_iokit_md(dmacmd_md_from_user(address, length,
 							   dir));
+	dmacmd_iokit_misuse("withAddressRange: another process's memory\n");
 	return NULL;
 }
 
@@ -117,10 +121,14 @@ IOMemoryDescriptor_withAddressRanges(IOAddressRange *ranges,
 				     UInt32 rangeCount, IOOptionBits options,
 				     task_t task)
 {
-	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS) {
+		dmacmd_iokit_misuse("withAddressRanges: options %#x\n", options);
 		return NULL;
-	if (task && task != kernel_task && task != current_task())
+	}
+	if (task && task != kernel_task && task != current_task()) {
+		dmacmd_iokit_misuse("withAddressRanges: another process's memory\n");
 		return NULL;
+	}
 	return dmacmd_iokit_md(dmacmd_md_from_ranges((const struct dmacmd_range *)ranges,
 						     rangeCount,
 						     dmacmd_iokit_dma_dir(options),
@@ -176,8 +184,10 @@ static inline IOSubMemoryDescriptor *
 IOSubMemoryDescriptor_withSubRange(IOMemoryDescriptor *of, IOByteCount offset,
 				   IOByteCount length, IOOptionBits options)
 {
-	if (options & ~DMACMD_IOKIT_MD_OPTIONS)
+	if (options & ~DMACMD_IOKIT_MD_OPTIONS) {
+		dmacmd_iokit_misuse("withSubRange: options %#x\n", options);
 		return NULL;
+	}
 	return dmacmd_iokit_md(dmacmd_md_sub(of, offset, length,
 					     dmacmd_iokit_dma_dir(options)));
 }
@@ -226,8 +236,13 @@ IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
 {
 	u32 flags = 0;
 
-	if (inTask != kernel_task || (options & ~DMACMD_IOKIT_BUFFER_OPTIONS))
+	if (inTask != kernel_task || (options & ~DMACMD_IOKIT_BUFFER_OPTIONS)) {
+		dmacmd_iokit_misuse("inTaskWithPhysicalMask: %s\n",
+				    inTask != kernel_task ?
+				    "a task other than kernel_task" :
+				    "unknown options");
 		return NULL;
+	}
 	if (options & (kIOMemoryPhysicallyContiguous |
 		       kIOMemoryHostPhysicallyContiguous))
 		flags |= DMACMD_MD_CONTIGUOUS;
@@ -243,7 +258,8 @@ IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
  * @alignment: alignment in bytes (a power of two; 0 means 1)
  *
  * Context: Process context; may sleep.
- * Return: the new descriptor (one reference) or NULL.
+ * Return: the new descriptor (one reference) or NULL, also for an
+ * @alignment that is not a power of two (logged).
  */
 static inline IOBufferMemoryDescriptor *
 IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
@@ -251,6 +267,13 @@ IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
 					   vm_offset_t alignment)
 {
 	u64 mask = alignment ? ~((u64)alignment - 1) : ~0ULL;
+
+	/* The mask's lowest bit would silently align to less. */
+	if (alignment & (alignment - 1)) {
+		dmacmd_iokit_misuse("inTaskWithOptions: alignment %#lx is not a power of two\n",
+				    alignment);
+		return NULL;
+	}
 
 	return IOBufferMemoryDescriptor_inTaskWithPhysicalMask(inTask, options,
 							       capacity, mask);
@@ -320,8 +343,10 @@ IOMemoryDescriptor_getDirection(const IOMemoryDescriptor *md)
 static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
 						  IODirection forDirection)
 {
-	if (forDirection & ~kIODirectionOutIn)
+	if (forDirection & ~kIODirectionOutIn) {
+		dmacmd_iokit_misuse("prepare: direction %#x\n", forDirection);
 		return kIOReturnBadArgument;
+	}
 	return dmacmd_errno_to_ioreturn(dmacmd_md_prepare(md));
 }
 
@@ -336,8 +361,10 @@ static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
 static inline IOReturn IOMemoryDescriptor_complete(IOMemoryDescriptor *md,
 						   IODirection forDirection)
 {
-	if (forDirection & ~kIODirectionOutIn)
+	if (forDirection & ~kIODirectionOutIn) {
+		dmacmd_iokit_misuse("complete: direction %#x\n", forDirection);
 		return kIOReturnBadArgument;
+	}
 	return dmacmd_errno_to_ioreturn(dmacmd_md_complete(md));
 }
 

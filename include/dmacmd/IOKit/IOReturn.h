@@ -10,6 +10,8 @@
 #define _DMACMD_IOKIT_IORETURN_H
 
 #include <linux/errno.h>
+#include <linux/instruction_pointer.h>
+#include <linux/printk.h>
 #include <linux/types.h>
 
 /* Mach's result type; IOKit's IOReturn is the same type. */
@@ -71,6 +73,16 @@ typedef kern_return_t IOReturn;
 #define kIOReturnIsoTooNew		((IOReturn)0xE00002EF)
 #define kIOReturnNotFound		((IOReturn)0xE00002F0)
 #define kIOReturnInvalid		((IOReturn)0xE0000001)
+
+/*
+ * dmacmd_iokit_misuse() - log a wrapper's own refusal of a call
+ *
+ * As dmacmd logs misuse: rate-limited, naming the code that called the
+ * wrapper (the wrappers are inlined into it).  @fmt ends in a newline.
+ */
+#define dmacmd_iokit_misuse(fmt, ...)					\
+	pr_err_ratelimited("dmacmd: %pS: " fmt, (void *)_THIS_IP_,	\
+			   ##__VA_ARGS__)
 
 /**
  * dmacmd_errno_to_ioreturn() - Translate a dmacmd result into an IOReturn
