@@ -64,7 +64,7 @@ static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
 {
 	if (IS_ERR_OR_NULL(cmd))
 		return true;
-	if (likely(cmd->track.magic == DMACMD_MAGIC_CMD))
+	if (!DMACMD_HOOKS || likely(cmd->track.magic == DMACMD_MAGIC_CMD))
 		return false;
 	return dmacmd_track_stale(&cmd->track, DMACMD_KIND_CMD, ip);
 }

@@ -230,7 +230,7 @@ static __always_inline bool md_bad_at(const struct dmacmd_md *md,
 {
 	if (IS_ERR_OR_NULL(md))
 		return true;
-	if (likely(md->track.magic == DMACMD_MAGIC_MD))
+	if (!DMACMD_HOOKS || likely(md->track.magic == DMACMD_MAGIC_MD))
 		return false;
 	return dmacmd_track_stale(&md->track, DMACMD_KIND_MD, ip);
 }

@@ -16,8 +16,8 @@ dmacmd_ns := -DDEFAULT_SYMBOL_NAMESPACE='"DMACMD"'
 endif
 
 # make bench-hooks builds dmacmd once without its observability hooks
-# (tracepoints, statistics, fault-injection sites) to measure what they
-# cost when off.
+# (tracepoints, statistics, fault-injection sites, the use-after-release
+# check) to measure what they cost when off.
 ifneq ($(DMACMD_NO_HOOKS),)
 dmacmd_flags += -DNOTRACE -DDMACMD_NO_HOOKS
 endif
