@@ -422,9 +422,9 @@ def par_section(boots, V):
            '(private arithmetic, nothing shared) shows what the host and QEMU '
            'allow; "baseline" what the DMA layer allows on top.', '']
     rows = []
-    ceiling = float('nan')
     for b in boots:
         for r in b.of('par'):
+            ceiling, who = float('inf'), ''
             for impl, k1, k2 in (('cpu only', 'cpu1', 'cpu2'), ('baseline', 'base1', 'base2'),
                                  ('dmacmd', 'cmd1', 'cmd2')):
                 if k1 not in r:
@@ -435,15 +435,17 @@ def par_section(boots, V):
                 if impl != 'dmacmd':
                     v = '(reference)'
                     if impl == 'cpu only':
-                        ceiling = rm
-                elif 'cpu1' in r and ceiling < 1.8:
-                    # The host cannot give two CPUs: judge against what it gives.
+                        ceiling, who = rm, 'the host gave plain CPU work'
+                    elif rm < ceiling:
+                        ceiling, who = rm, 'the DMA API itself scaled'
+                elif rm < 1.8 and ceiling < 1.8:
+                    # The host or the DMA layer cannot give two CPUs' worth:
+                    # judge against what they give.
                     rel = rm / ceiling
-                    v = V.add(b.name, 'parallel', rm >= 1.8, True,
-                              '%.2f %s; the host gave %.2f to plain CPU work '
-                              '(dmacmd %.0f%% of it)' % (rm, pct(rs), ceiling, 100 * rel),
-                              firm=rm >= 1.8)
-                    v = 'undecided: host ceiling %.2f (dmacmd at %.0f%% of it)' % (
+                    V.add(b.name, 'parallel', False, True,
+                          '%.2f %s; %s %.2f (dmacmd %.0f%% of it)' % (
+                              rm, pct(rs), who, ceiling, 100 * rel), firm=False)
+                    v = 'undecided: ceiling %.2f (dmacmd at %.0f%% of it)' % (
                         ceiling, 100 * rel)
                     V.rows[-1] = V.rows[-1][:4] + (v,) + V.rows[-1][5:]
                     mark = ' (unreliable)'
