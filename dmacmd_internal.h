@@ -291,7 +291,8 @@ struct dmacmd_dev_stats;
  * @spec_max: highest device address the spec allows
  * @md: attached descriptor (a reference is held), or NULL
  * @md_len: length of @md (0 without), read once when it is attached
- * @md_dir: direction of @md, likewise
+ * @map_dir: the DMA direction @md is mapped with (its direction; either
+ *	way for %DMA_NONE), likewise
  * @md_fixed: dmacmd_md_layout_fixed() of @md, likewise
  * @active: prepare nesting count
  * @prep_off: prepared offset within @md
@@ -332,7 +333,7 @@ struct dmacmd {
 	u64 spec_max;
 	struct dmacmd_md *md;
 	u64 md_len;
-	enum dma_data_direction md_dir;
+	enum dma_data_direction map_dir;
 	bool md_fixed;
 	unsigned int active;
 	u64 prep_off;

@@ -391,7 +391,10 @@ static void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md)
 {
 	cmd->md = md;
 	cmd->md_len = md ? dmacmd_md_length(md) : 0;
-	cmd->md_dir = md ? dmacmd_md_direction(md) : DMA_NONE;
+	cmd->map_dir = md ? dmacmd_md_direction(md) : DMA_NONE;
+	/* kIODirectionNone and In|Out: the device may do either. */
+	if (cmd->map_dir != DMA_TO_DEVICE && cmd->map_dir != DMA_FROM_DEVICE)
+		cmd->map_dir = DMA_BIDIRECTIONAL;
 	cmd->md_fixed = md && dmacmd_md_layout_fixed(md);
 	cmd->gen_valid = false;
 	dmacmd_forget_built(cmd);
@@ -1508,6 +1511,37 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
 	       m->built_bmask == dma_get_seg_boundary(dev);
 }
 
+/* Start a mapping of @m: nothing bounced, mapped or known yet. */
+static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	m->dir = cmd->map_dir;
+	m->nbref = 0;
+	m->bounced = 0;
+	m->full = false;
+	m->coherent = false;
+	m->sg_walk = false;
+	m->dma_mapped = false;
+	m->sync_known = false;
+}
+
+/* Map the @n entries of @m's list through the DMA API; -EIO, logged. */
+static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			  unsigned int n, bool flush)
+{
+	int ret;
+
+	ret = dmacmd_map_dma_sgtable(cmd->dev, &m->sgt, m->dir,
+				     dmacmd_sync_attrs(cmd, flush));
+	if (ret) {
+		dev_err_ratelimited(cmd->dev,
+				    "dmacmd: DMA mapping of %u entries failed: %d\n",
+				    n, ret);
+		return -EIO;
+	}
+	m->dma_mapped = true;
+	return 0;
+}
+
 /*
  * A prepare of the shape prepared last time (dmacmd_built_fits()): map the
  * list kept from then.  What dmacmd_map_range() would decide again is what
@@ -1521,28 +1555,16 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	struct dmacmd_seg64 bad;
 	int ret;
 
-	m->dir = cmd->md_dir != DMA_TO_DEVICE &&
-		 cmd->md_dir != DMA_FROM_DEVICE ? DMA_BIDIRECTIONAL :
-		 cmd->md_dir;
-	m->nbref = 0;
-	m->bounced = 0;
-	m->full = false;
-	m->coherent = false;
-	m->sync_known = false;
+	dmacmd_mapping_begin(cmd, m);
 	m->sgt.orig_nents = m->built_n;
 	m->sgt.nents = m->built_n;
 	m->sg_walk = true;
 	cmd->max_addr = m->built_max;
-	ret = dmacmd_map_dma_sgtable(cmd->dev, &m->sgt, m->dir,
-				     dmacmd_sync_attrs(cmd, flush));
+	ret = dmacmd_map_sgt(cmd, m, m->built_n, flush);
 	if (ret) {
-		dev_err_ratelimited(cmd->dev,
-				    "dmacmd: DMA mapping of %u entries failed: %d\n",
-				    m->built_n, ret);
 		dmacmd_mapping_reset(cmd, m);
-		return -EIO;
+		return ret;
 	}
-	m->dma_mapped = true;
 	if (m->built_verify && dmacmd_verify(cmd, m, &bad)) {
 		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
@@ -1567,17 +1589,8 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	u64 dev_max;
 	int ret;
 
-	dir = cmd->md_dir;
-	if (dir != DMA_TO_DEVICE && dir != DMA_FROM_DEVICE)
-		dir = DMA_BIDIRECTIONAL;
-	m->dir = dir;
-	m->nbref = 0;
-	m->bounced = 0;
-	m->full = false;
-	m->coherent = false;
-	m->sg_walk = false;
-	m->dma_mapped = false;
-	m->sync_known = false;
+	dmacmd_mapping_begin(cmd, m);
+	dir = m->dir;
 
 	dev_max = dev ? dmacmd_dev_max(dev) : U64_MAX;
 	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
@@ -1680,16 +1693,9 @@ retry:
 		verify = true;
 	} else if (api) {
 		m->bmask = b.bmask;
-		ret = dmacmd_map_dma_sgtable(dev, &m->sgt, dir,
-					     dmacmd_sync_attrs(cmd, flush));
-		if (ret) {
-			dev_err_ratelimited(dev,
-					    "dmacmd: DMA mapping of %u entries failed: %d\n",
-					    b.n, ret);
-			ret = -EIO;
+		ret = dmacmd_map_sgt(cmd, m, b.n, flush);
+		if (ret)
 			goto err_reset;
-		}
-		m->dma_mapped = true;
 	} else {
 		struct scatterlist *sg;
 		unsigned int i;
