@@ -254,9 +254,6 @@ struct dmacmd_mapping {
 	unsigned int built_n;
 	bool built;
 	bool built_verify;
-	/* Each DMA entry is one segment as it is (see dmacmd_seg_fast()). */
-	bool seg_fast;
-	u64 seg_cap;
 };
 
 /**

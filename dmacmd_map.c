@@ -1487,16 +1487,6 @@ static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
 				    cmd->spec.alignment_length);
 }
 
-/*
- * Map the prepared range into @m: build the scatterlist (bouncing what the
- * device cannot reach, or everything into a copy buffer when @full), copy
- * memory into bounce memory, map through the DMA API and check the result
- * against the spec.  What the spec refuses is tried again as a copy buffer
- * (misaligned layouts), then as a copy buffer of coherent DMA memory
- * (what the platform's streaming mappings cannot meet: swiotlb keeps page
- * alignment at most, and its slots may lie beyond a narrow spec).  On
- * failure nothing stays mapped or taken from the pools.
- */
 /* Is the list built last time still the list this prepare would build? */
 static bool dmacmd_built_fits(const struct dmacmd *cmd,
 			      const struct dmacmd_mapping *m)
@@ -1575,6 +1565,16 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	return 0;
 }
 
+/*
+ * Map the prepared range into @m: build the scatterlist (bouncing what the
+ * device cannot reach, or everything into a copy buffer when @full), copy
+ * memory into bounce memory, map through the DMA API and check the result
+ * against the spec.  What the spec refuses is tried again as a copy buffer
+ * (misaligned layouts), then as a copy buffer of coherent DMA memory
+ * (what the platform's streaming mappings cannot meet: swiotlb keeps page
+ * alignment at most, and its slots may lie beyond a narrow spec).  On
+ * failure nothing stays mapped or taken from the pools.
+ */
 static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			    bool full, bool flush, bool sync)
 {
