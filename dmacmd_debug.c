@@ -302,6 +302,16 @@ VISIBLE_IF_KUNIT long dmacmd_cmd_live_count(void)
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
 #endif /* CONFIG_KUNIT */
 
+/* ------------------------------------------------------------------ */
+/* Failure sites (see "DOC: Fault injection" above)                   */
+
+void *dmacmd_map_kvcalloc(size_t n, size_t size)
+{
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
+	return kvcalloc(n, size, GFP_KERNEL);
+}
+
 static int dmacmd_fault_enable_get(void *data, u64 *val)
 {
 	*val = READ_ONCE(dmacmd_debugfs_enabled);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmacmd internals shared by dmacmd_main.c, dmacmd_md.c, dmacmd_map.c and
- * dmacmd_bounce.c.  Not for consumers: include/linux/dmacmd.h is the API.
+ * dmacmd internals shared by the command layer (dmacmd_spec.c, dmacmd_cmd.c,
+ * dmacmd_map.c, dmacmd_seg.c, dmacmd_driverkit.c), dmacmd_bounce.c and
+ * dmacmd_main.c.  Not for consumers: include/linux/dmacmd.h is the API.
  */
 #ifndef _DMACMD_INTERNAL_H
 #define _DMACMD_INTERNAL_H
@@ -353,6 +354,96 @@ static inline struct dmacmd_mapping *dmacmd_cur_map(struct dmacmd *cmd)
 {
 	return &cmd->map[cmd->cur];
 }
+
+/* A command the API may use: not NULL, not an ERR_PTR(), not released. */
+static __always_inline bool dmacmd_live(const struct dmacmd *cmd)
+{
+	return !IS_ERR_OR_NULL(cmd) && cmd->track.magic == DMACMD_MAGIC_CMD;
+}
+
+/*
+ * The validity check of every entry point: !dmacmd_live(), with a command
+ * already released logged as such, naming the caller at @ip.  dmacmd_bad()
+ * expands in the exported function, so that _RET_IP_ is its caller.
+ */
+static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
+					  unsigned long ip)
+{
+	if (IS_ERR_OR_NULL(cmd))
+		return true;
+	if (!DMACMD_HOOKS || likely(cmd->track.magic == DMACMD_MAGIC_CMD))
+		return false;
+	return dmacmd_track_stale(&cmd->track, DMACMD_KIND_CMD, ip);
+}
+
+#define dmacmd_bad(cmd)		dmacmd_bad_at(cmd, _RET_IP_)
+
+/* The device to name in a misuse log about @cmd, if it is a command. */
+static inline struct device *dmacmd_log_dev(const struct dmacmd *cmd)
+{
+	return dmacmd_live(cmd) ? cmd->dev : NULL;
+}
+
+static inline bool dmacmd_is_out32(dmacmd_seg_fn fn)
+{
+	return fn == dmacmd_out_host32 || fn == dmacmd_out_be32 ||
+	       fn == dmacmd_out_le32;
+}
+
+static inline bool dmacmd_is_out64(dmacmd_seg_fn fn)
+{
+	return fn == dmacmd_out_host64 || fn == dmacmd_out_be64 ||
+	       fn == dmacmd_out_le64;
+}
+
+static inline u32 dmacmd_map_type(const struct dmacmd *cmd)
+{
+	return cmd->spec.map_options & DMACMD_MAP_TYPE_MASK;
+}
+
+static inline bool dmacmd_iterate_only(const struct dmacmd *cmd)
+{
+	return cmd->spec.map_options & DMACMD_MAP_ITERATE_ONLY;
+}
+
+static inline bool dmacmd_uses_dma_api(const struct dmacmd *cmd)
+{
+	return !dmacmd_iterate_only(cmd) &&
+	       dmacmd_map_type(cmd) != DMACMD_MAP_BYPASSED;
+}
+
+/* dmacmd_spec.c */
+bool dmacmd_dev_translated(struct device *dev);
+u64 dmacmd_dev_max(struct device *dev);
+int dmacmd_spec_normalize(const struct dmacmd_spec *in,
+			  struct dmacmd_spec *out, const char **why);
+int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
+		       const char **why);
+
+/* dmacmd_cmd.c */
+void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md);
+void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s);
+
+/* dmacmd_map.c */
+int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
+		     bool flush, bool sync, unsigned long ip);
+int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
+		      unsigned long ip);
+int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
+		    bool invalidate, bool sync);
+u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
+		bool to_dev);
+bool dmacmd_cpu_begin(struct dmacmd *cmd);
+void dmacmd_cpu_end(struct dmacmd *cmd, bool synced);
+
+/* dmacmd_seg.c */
+int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
+		  struct dmacmd_run *r);
+int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
+		  struct dmacmd_seg64 *bad);
+bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
+int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
+		 void *segs, u32 *nsegs, unsigned long ip);
 
 /* Return every block of a pool to its cache (inline: every complete). */
 static inline void dmacmd_pool_release(struct dmacmd_pool *pool)

@@ -12,14 +12,14 @@
  * DOC: Overview
  *
  * dmacmd gives kernel drivers IOKit's DMA model on the Linux DMA API.  A
- * memory descriptor (&struct dmacmd_md, dmacmd_md.c) names a byte range of
- * memory and the direction of the transfers.  A DMA command (&struct
- * dmacmd, dmacmd_map.c) maps a range of a descriptor for one &struct
+ * memory descriptor (&struct dmacmd_md, dmacmd_md*.c) names a byte range
+ * of memory and the direction of the transfers.  A DMA command (&struct
+ * dmacmd, dmacmd_cmd.c) maps a range of a descriptor for one &struct
  * device under a &struct dmacmd_spec (what the device's DMA engine can
- * address) and hands the mapping out as segments the device can use.  Any
- * part the device cannot take as it is goes through bounce memory
- * (dmacmd_bounce.c).  The porting headers in include/dmacmd/ spell the
- * same API the way IOKit and DriverKit do.
+ * address; dmacmd_map.c) and hands the mapping out as segments the device
+ * can use (dmacmd_seg.c).  Any part the device cannot take as it is goes
+ * through bounce memory (dmacmd_bounce.c).  The porting headers in
+ * include/dmacmd/ spell the same API the way IOKit and DriverKit do.
  */
 
 /**

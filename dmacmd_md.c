@@ -9,19 +9,18 @@
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
 #include "dmacmd_internal.h"
+#include "dmacmd_md_impl.h"
 
 /**
  * DOC: Memory descriptors
@@ -57,76 +56,6 @@
  * prepared while it does them, as in IOKit.
  */
 
-enum dmacmd_md_kind {
-	DMACMD_MD_CHUNKS,
-	DMACMD_MD_PAGES,
-	DMACMD_MD_USER,
-	DMACMD_MD_SGT,
-	DMACMD_MD_SUB,
-	DMACMD_MD_MULTI,
-};
-
-/* A physically contiguous piece of a chunks descriptor. */
-struct dmacmd_md_chunk {
-	u64 start;		/* offset within the descriptor */
-	u64 len;
-	phys_addr_t phys;
-	bool has_page;		/* pfn_valid() throughout */
-};
-
-/* One descriptor of a concatenation. */
-struct dmacmd_md_child {
-	struct dmacmd_md *md;
-	u64 start;		/* offset of @md within the concatenation */
-};
-
-struct dmacmd_md {
-	struct dmacmd_track track;	/* alive or released; owner */
-	refcount_t ref;
-	enum dmacmd_md_kind kind;
-	enum dma_data_direction dir;
-	unsigned int depth;		/* levels of the tree, this one included */
-	u64 len;
-	void *kaddr;			/* CPU address of byte 0, or NULL */
-	bool owns_memory;		/* an allocated buffer: always wired */
-	bool vmapped;			/* @kaddr comes from vmap() */
-	struct mutex lock;		/* protects @prepared and @user.pages */
-	unsigned int prepared;		/* prepare nesting count */
-	union {
-		struct {
-			struct dmacmd_md_chunk *chunk;
-			unsigned long count;
-			struct dmacmd_md_chunk one;	/* @chunk when count is 1 */
-		} chunks;
-		struct {
-			struct page **pages;
-			unsigned long count;
-			unsigned int first;		/* offset into pages[0] */
-		} pages;
-		struct {
-			unsigned long addr;
-			unsigned long npages;
-			struct mm_struct *mm;		/* mmgrab()ed */
-			struct page **pages;		/* NULL unless pinned */
-			bool ro;			/* pinned without FOLL_WRITE */
-		} user;
-		struct {
-			struct sg_table *sgt;		/* borrowed */
-		} sgt;
-		struct {
-			struct dmacmd_md *parent;
-			u64 offset;
-		} sub;
-		struct {
-			struct dmacmd_md_child *child;
-			unsigned int count;
-		} multi;
-	};
-};
-
-/* Pages pinned by user descriptors right now, for the tests. */
-static atomic_long_t dmacmd_md_pinned = ATOMIC_LONG_INIT(0);
-
 /*
  * Every allocation and pin of this file goes through the wrappers below, so
  * that the KUnit suite can make any of them fail (static stubs, or the
@@ -134,7 +63,7 @@ static atomic_long_t dmacmd_md_pinned = ATOMIC_LONG_INIT(0);
  * the reliability suite arm) and check that each unwind path leaves
  * nothing behind.
  */
-VISIBLE_IF_KUNIT void *dmacmd_md_kzalloc(size_t size)
+void *dmacmd_md_kzalloc(size_t size)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kzalloc, size);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
@@ -143,7 +72,7 @@ VISIBLE_IF_KUNIT void *dmacmd_md_kzalloc(size_t size)
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kzalloc);
 
-VISIBLE_IF_KUNIT void *dmacmd_md_kvcalloc(size_t n, size_t size)
+void *dmacmd_md_kvcalloc(size_t n, size_t size)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kvcalloc, n, size);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
@@ -152,8 +81,8 @@ VISIBLE_IF_KUNIT void *dmacmd_md_kvcalloc(size_t n, size_t size)
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kvcalloc);
 
-VISIBLE_IF_KUNIT struct page *dmacmd_md_page_alloc(gfp_t gfp,
-						   unsigned int order)
+struct page *dmacmd_md_page_alloc(gfp_t gfp,
+				  unsigned int order)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_alloc, gfp, order);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
@@ -162,15 +91,14 @@ VISIBLE_IF_KUNIT struct page *dmacmd_md_page_alloc(gfp_t gfp,
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
 
-VISIBLE_IF_KUNIT void dmacmd_md_page_free(struct page *page,
-					  unsigned int order)
+void dmacmd_md_page_free(struct page *page, unsigned int order)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_free, page, order);
 	__free_pages(page, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_free);
 
-VISIBLE_IF_KUNIT void *dmacmd_md_vmap(struct page **pages, unsigned int count)
+void *dmacmd_md_vmap(struct page **pages, unsigned int count)
 {
 	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_vmap, pages, count);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
@@ -179,63 +107,14 @@ VISIBLE_IF_KUNIT void *dmacmd_md_vmap(struct page **pages, unsigned int count)
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_vmap);
 
-/* Called with mmap_read_lock(@mm) held. */
-VISIBLE_IF_KUNIT long dmacmd_md_pin_user(struct mm_struct *mm,
-					 unsigned long start,
-					 unsigned long nr_pages,
-					 unsigned int gup_flags,
-					 struct page **pages)
-{
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_pin_user, mm, start, nr_pages,
-				   gup_flags, pages);
-	if (dmacmd_should_fail(DMACMD_FAULT_PIN))
-		return -ENOMEM;
-	return dmacmd_pin_user_pages_remote(mm, start, nr_pages, gup_flags,
-					    pages);
-}
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_pin_user);
-
 #if IS_ENABLED(CONFIG_KUNIT)
-/* Live descriptors and pinned pages, for the tests to prove nothing leaks. */
+/* Live descriptors, for the tests to prove nothing leaks. */
 long dmacmd_md_live_count(void)
 {
 	return atomic_long_read(&dmacmd_live_mds);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_live_count);
-
-long dmacmd_md_pinned_count(void)
-{
-	return atomic_long_read(&dmacmd_md_pinned);
-}
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_pinned_count);
 #endif
-
-/* Why a user range could not be pinned, for the caller's log line. */
-struct dmacmd_md_fault {
-	const char *why;
-	unsigned long addr;
-};
-
-/* Objects start at their track (the quarantine frees them through it). */
-static_assert(offsetof(struct dmacmd_md, track) == 0);
-
-/*
- * The validity check of every entry point: NULL, an ERR_PTR(), or a
- * descriptor already released (one load and compare; a released one is
- * logged as such, naming the caller at @ip).  md_bad() expands in the
- * exported function, so that _RET_IP_ is its caller.
- */
-static __always_inline bool md_bad_at(const struct dmacmd_md *md,
-				      unsigned long ip)
-{
-	if (IS_ERR_OR_NULL(md))
-		return true;
-	if (!DMACMD_HOOKS || likely(md->track.magic == DMACMD_MAGIC_MD))
-		return false;
-	return dmacmd_track_stale(&md->track, DMACMD_KIND_MD, ip);
-}
-
-#define md_bad(md)	md_bad_at(md, _RET_IP_)
 
 /* md_bad() for the command layer, which names its own caller at @ip. */
 bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
@@ -254,23 +133,10 @@ struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
 	return container_of(t, struct dmacmd_md, track);
 }
 
-/* DMA_NONE is IOKit's kIODirectionNone: unspecified, used both ways. */
-static bool md_dir_ok(enum dma_data_direction dir)
-{
-	return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE ||
-	       dir == DMA_FROM_DEVICE || dir == DMA_NONE;
-}
-
-/* May the device write the memory (IOKit's kIODirectionIn)? */
-static bool md_dir_dev_writes(enum dma_data_direction dir)
-{
-	return dir != DMA_TO_DEVICE;
-}
-
 /* @ip: the caller of the exported constructor, who owns the descriptor */
-static struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
-				enum dma_data_direction dir,
-				unsigned int depth, unsigned long ip)
+struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
+			 enum dma_data_direction dir,
+			 unsigned int depth, unsigned long ip)
 {
 	struct dmacmd_md *md = dmacmd_md_kzalloc(sizeof(*md));
 
@@ -293,7 +159,7 @@ static void md_release(struct dmacmd_md *md);
  * Free @md and everything it owns; no reference is left on it.
  * @md->track.ip says who released it.
  */
-static void md_destroy(struct dmacmd_md *md)
+void md_destroy(struct dmacmd_md *md)
 {
 	unsigned long i;
 
@@ -448,8 +314,8 @@ static int md_walk_ranges(struct md_chunker *b,
 }
 
 /* Checks every range and returns the total length, or 0 if one is bad. */
-static u64 md_ranges_len(const struct dmacmd_range *ranges,
-			 unsigned int count, bool kernel, const char **why)
+u64 md_ranges_len(const struct dmacmd_range *ranges,
+		  unsigned int count, bool kernel, const char **why)
 {
 	u64 total = 0, end;
 	unsigned int i;
@@ -524,132 +390,6 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 err_destroy:
 	md_destroy(md);
 	return ERR_PTR(ret);
-}
-
-/* ---- User ranges ---- */
-
-static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
-				     enum dma_data_direction dir,
-				     const char **why, unsigned long ip)
-{
-	struct dmacmd_md *md;
-	unsigned long end;
-
-	if (!md_dir_ok(dir)) {
-		*why = "invalid direction";
-		return ERR_PTR(-EINVAL);
-	}
-	if (!len || len > ULONG_MAX || check_add_overflow(addr, len, &end)) {
-		*why = "zero length or range wraps around";
-		return ERR_PTR(-EINVAL);
-	}
-	if (!current->mm) {
-		*why = "caller has no user address space";
-		return ERR_PTR(-EINVAL);
-	}
-	if (!access_ok((const void __user *)addr, len)) {
-		*why = "not a user address range";
-		return ERR_PTR(-EFAULT);
-	}
-
-	md = md_new(DMACMD_MD_USER, len, dir, 1, ip);
-	if (!md)
-		return ERR_PTR(-ENOMEM);
-	md->user.addr = addr;
-	md->user.npages = ((end - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
-	md->user.mm = current->mm;
-	mmgrab(md->user.mm);
-	return md;
-}
-
-/* Name the reason a pin failed at @addr.  Needs mmap_read_lock(@mm). */
-static const char *md_user_fault_why(struct mm_struct *mm, unsigned long addr,
-				     bool write)
-{
-	struct vm_area_struct *vma = vma_lookup(mm, addr);
-
-	if (!vma)
-		return "not mapped";
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return "not writable, and the device writes it";
-	return "cannot be pinned";
-}
-
-/*
- * First prepare of a user descriptor: pin every page for as long as it
- * stays prepared (FOLL_LONGTERM), writable if the device may write it.
- * The pin goes through the descriptor's own mm, so prepare and complete
- * work from any process context, not only from the owner's.
- */
-static int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
-{
-	unsigned long start = md->user.addr & PAGE_MASK;
-	unsigned long n = md->user.npages, done = 0;
-	struct mm_struct *mm = md->user.mm;
-	unsigned int gup = FOLL_LONGTERM;
-	struct page **pages;
-	int ret = 0;
-
-	if (md_dir_dev_writes(md->dir))
-		gup |= FOLL_WRITE;
-
-	pages = dmacmd_md_kvcalloc(n, sizeof(*pages));
-	if (!pages)
-		return -ENOMEM;
-
-	if (!mmget_not_zero(mm)) {
-		f->why = "its address space is gone";
-		f->addr = md->user.addr;
-		ret = -EFAULT;
-		goto err_free_pages;
-	}
-	mmap_read_lock(mm);
-	while (done < n) {
-		long got = dmacmd_md_pin_user(mm, start + done * PAGE_SIZE,
-					      n - done, gup, pages + done);
-
-		if (got <= 0) {
-			ret = got ? got : -EFAULT;
-			break;
-		}
-		done += min_t(unsigned long, got, n - done);
-	}
-	if (ret) {
-		f->addr = max(start + done * PAGE_SIZE, md->user.addr);
-		f->why = md_user_fault_why(mm, f->addr, gup & FOLL_WRITE);
-	}
-	mmap_read_unlock(mm);
-	mmput(mm);
-	if (ret) {
-		unpin_user_pages(pages, done);
-		/* -ENOMEM stays; every other failure is a bad user range. */
-		if (ret != -ENOMEM)
-			ret = -EFAULT;
-		goto err_free_pages;
-	}
-
-	atomic_long_add(n, &dmacmd_md_pinned);
-	dmacmd_track_pinned(&md->track, n);
-	md->user.ro = !(gup & FOLL_WRITE);
-	/* Pairs with smp_load_acquire() in md_seg(). */
-	smp_store_release(&md->user.pages, pages);
-	return 0;
-
-err_free_pages:
-	kvfree(pages);
-	return ret;
-}
-
-static void md_user_unpin(struct dmacmd_md *md)
-{
-	struct page **pages = md->user.pages;
-
-	WRITE_ONCE(md->user.pages, NULL);
-	/* What the device wrote must reach the page cache or swap. */
-	unpin_user_pages_dirty_lock(pages, md->user.npages, !md->user.ro);
-	atomic_long_sub(md->user.npages, &dmacmd_md_pinned);
-	dmacmd_track_pinned(&md->track, -(long)md->user.npages);
-	kvfree(pages);
 }
 
 /* ---- Prepare and complete ---- */
@@ -737,396 +477,6 @@ static int md_complete(struct dmacmd_md *md)
 	}
 	mutex_unlock(&md->lock);
 	return ret;
-}
-
-/* ---- The walk ---- */
-
-static void md_seg_set(struct dmacmd_md_seg *seg, phys_addr_t phys, u64 len,
-		       bool has_page)
-{
-	seg->page = has_page ? pfn_to_page(PHYS_PFN(phys)) : NULL;
-	seg->offset = offset_in_page(phys);
-	seg->phys = phys;
-	seg->len = len;
-}
-
-/* The chunk holding @off: the hint, the next one, or a binary search. */
-static unsigned long md_chunk_find(const struct dmacmd_md *md,
-				   unsigned long hint, u64 off)
-{
-	const struct dmacmd_md_chunk *c = md->chunks.chunk;
-	unsigned long lo = 0, hi = md->chunks.count - 1, mid;
-
-	if (hint <= hi && off >= c[hint].start) {
-		if (off - c[hint].start < c[hint].len)
-			return hint;
-		lo = hint + 1;
-		if (lo <= hi && off - c[lo].start < c[lo].len)
-			return lo;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (c[mid].start <= off)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/* The child holding @off, found the same way. */
-static unsigned int md_child_find(const struct dmacmd_md *md,
-				  unsigned long hint, u64 off)
-{
-	const struct dmacmd_md_child *c = md->multi.child;
-	unsigned int lo = 0, hi = md->multi.count - 1, mid;
-
-	if (hint <= hi && off >= c[hint].start) {
-		if (off - c[hint].start < c[hint].md->len)
-			return hint;
-		lo = hint + 1;
-		if (lo <= hi && off - c[lo].start < c[lo].md->len)
-			return lo;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (c[mid].start <= off)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/*
- * A run of a page array: direct indexing, then physically adjacent pages
- * up to @maxlen.  The scan is bounded by the run returned, so a walk
- * visits each page about once.
- */
-static void md_seg_pages(struct page **pages, unsigned long count,
-			 unsigned int first, u64 off, u64 maxlen,
-			 struct dmacmd_md_seg *seg)
-{
-	u64 pos = off + first;
-	unsigned long i = pos >> PAGE_SHIFT;
-	unsigned int pgoff = offset_in_page(pos);
-	unsigned long pfn = page_to_pfn(pages[i]);
-	u64 len = PAGE_SIZE - pgoff;
-
-	seg->page = pages[i];
-	seg->offset = pgoff;
-	seg->phys = page_to_phys(pages[i]) + pgoff;
-	while (len < maxlen && i + 1 < count &&
-	       page_to_pfn(pages[i + 1]) == pfn + 1) {
-		i++;
-		pfn++;
-		len += PAGE_SIZE;
-	}
-	seg->len = min(len, maxlen);
-}
-
-static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
-		  const struct dmacmd_md *md, u64 off, u64 maxlen,
-		  struct dmacmd_md_seg *seg, bool *ro);
-
-/*
- * A run of a borrowed sg_table, entry by entry over orig_nents (the CPU
- * side).  The hint is the entry holding the last offset asked for, so
- * resuming at the end of the run returned rescans at most that run.
- */
-static int md_seg_sgt(struct dmacmd_md_iter_lvl *h,
-		      const struct dmacmd_md *md, u64 off, u64 maxlen,
-		      struct dmacmd_md_seg *seg)
-{
-	const struct sg_table *sgt = md->sgt.sgt;
-	struct scatterlist *sg = (struct scatterlist *)h->pos;
-	unsigned long idx = h->idx;
-	u64 base = h->base, len;
-	phys_addr_t phys;
-
-	if (!sg || off < base) {
-		sg = sgt->sgl;
-		idx = 0;
-		base = 0;
-	}
-	while (off - base >= sg->length) {
-		base += sg->length;
-		if (++idx >= sgt->orig_nents)
-			return -EINVAL;	/* the table shrank under us */
-		sg = sg_next(sg);
-	}
-	h->pos = sg;
-	h->idx = idx;
-	h->base = base;
-
-	phys = sg_phys(sg) + (off - base);
-	len = sg->length - (off - base);
-	while (len < maxlen && ++idx < sgt->orig_nents) {
-		sg = sg_next(sg);
-		if (!sg->length)
-			continue;
-		if (sg_phys(sg) != phys + len)
-			break;
-		len += sg->length;
-	}
-	md_seg_set(seg, phys, min(len, maxlen), true);
-	return 0;
-}
-
-/*
- * A run of a concatenation: the run of the child holding @off, extended
- * into the following children while they continue it physically.
- */
-static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
-			const struct dmacmd_md *md, u64 off, u64 maxlen,
-			struct dmacmd_md_seg *seg, bool *ro)
-{
-	struct dmacmd_md_iter_lvl *h = &it->lvl[lvl];
-	unsigned int i = md_child_find(md, h->idx, off);
-	const struct dmacmd_md *child = md->multi.child[i].md;
-	u64 coff = off - md->multi.child[i].start;
-	struct dmacmd_md_seg next;
-	bool next_ro;
-	int ret;
-
-	h->idx = i;
-	h->base = md->multi.child[i].start;
-	ret = md_seg(it, lvl + 1, child, coff, min(maxlen, child->len - coff),
-		     seg, ro);
-	if (ret)
-		return ret;
-
-	while (seg->len < maxlen && coff + seg->len == child->len &&
-	       ++i < md->multi.count) {
-		child = md->multi.child[i].md;
-		next_ro = false;
-		if (md_seg(it, lvl + 1, child, 0,
-			   min(maxlen - seg->len, child->len), &next, &next_ro))
-			break;	/* reported when the walk gets there */
-		if (next.phys != seg->phys + seg->len || !next.page != !seg->page)
-			break;
-		/* The next walk resumes where this run ends. */
-		h->idx = i;
-		h->base = md->multi.child[i].start;
-		coff = 0;
-		seg->len += next.len;
-		*ro |= next_ro;
-		if (next.len != child->len)
-			break;
-	}
-	return 0;
-}
-
-/*
- * The run at @off of @md, at most @maxlen bytes, with 0 < @maxlen <=
- * @md->len - @off.  *@ro is set if the run is user memory pinned
- * read-only (the CPU must not write it).
- */
-static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
-		  const struct dmacmd_md *md, u64 off, u64 maxlen,
-		  struct dmacmd_md_seg *seg, bool *ro)
-{
-	struct dmacmd_md_iter_lvl *h;
-	struct page **pages;
-	unsigned long i;
-	u64 d;
-
-	if (lvl >= DMACMD_MD_ITER_DEPTH)
-		return -EINVAL;
-	h = &it->lvl[lvl];
-	if (h->md != md) {
-		h->md = md;
-		h->base = 0;
-		h->idx = 0;
-		h->pos = NULL;
-	}
-
-	switch (md->kind) {
-	case DMACMD_MD_CHUNKS:
-		i = md_chunk_find(md, h->idx, off);
-		h->idx = i;
-		h->base = md->chunks.chunk[i].start;
-		d = off - md->chunks.chunk[i].start;
-		md_seg_set(seg, md->chunks.chunk[i].phys + d,
-			   min(md->chunks.chunk[i].len - d, maxlen),
-			   md->chunks.chunk[i].has_page);
-		return 0;
-	case DMACMD_MD_PAGES:
-		md_seg_pages(md->pages.pages, md->pages.count, md->pages.first,
-			     off, maxlen, seg);
-		return 0;
-	case DMACMD_MD_USER:
-		/* Pairs with smp_store_release() in md_user_pin(). */
-		pages = smp_load_acquire(&md->user.pages);
-		if (!pages)
-			return -EBADFD;
-		md_seg_pages(pages, md->user.npages,
-			     offset_in_page(md->user.addr), off, maxlen, seg);
-		*ro |= md->user.ro;
-		return 0;
-	case DMACMD_MD_SGT:
-		return md_seg_sgt(h, md, off, maxlen, seg);
-	case DMACMD_MD_SUB:
-		return md_seg(it, lvl + 1, md->sub.parent, md->sub.offset + off,
-			      maxlen, seg, ro);
-	case DMACMD_MD_MULTI:
-		return md_seg_multi(it, lvl, md, off, maxlen, seg, ro);
-	}
-	return -EINVAL;
-}
-
-/**
- * dmacmd_md_layout_fixed() - whether a descriptor always walks the same
- * @md: the descriptor
- *
- * True when every walk of @md returns the same physical runs for as long
- * as it lives: pages, chunks and their subranges and concatenations.  User
- * memory is pinned anew by each dmacmd_md_prepare() and a borrowed
- * sg_table may be changed by its owner, so those are not.
- *
- * Context: Any context.
- * Return: whether a scatterlist built from @md stays valid.
- */
-bool dmacmd_md_layout_fixed(const struct dmacmd_md *md)
-{
-	unsigned int i;
-
-	switch (md->kind) {
-	case DMACMD_MD_CHUNKS:
-	case DMACMD_MD_PAGES:
-		return true;
-	case DMACMD_MD_SUB:
-		return dmacmd_md_layout_fixed(md->sub.parent);
-	case DMACMD_MD_MULTI:
-		for (i = 0; i < md->multi.count; i++)
-			if (!dmacmd_md_layout_fixed(md->multi.child[i].md))
-				return false;
-		return true;
-	default:
-		return false;
-	}
-}
-
-/**
- * dmacmd_md_iter_init() - start a walk over a descriptor
- * @it: iterator to initialise
- * @md: descriptor to walk; the caller holds a reference for the walk
- *
- * Context: Any context.
- */
-void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md)
-{
-	memset(it, 0, sizeof(*it));
-	it->md = md;
-}
-
-/**
- * dmacmd_md_iter_seg() - the physically contiguous run at an offset
- * @it: iterator from dmacmd_md_iter_init()
- * @offset: byte offset within the descriptor
- * @maxlen: longest run wanted; 0 means up to the end of the descriptor
- * @seg: filled with the run on success, untouched on error
- *
- * Physically adjacent pages, chunks, scatterlist entries and children of
- * a concatenation are merged, so @seg->len may cross pages (and exceed
- * 4 GiB); it never exceeds @maxlen or the end of the descriptor, and a
- * run never mixes memory with and without a struct page.  @seg->page is
- * the page holding @seg->phys; for a run crossing pages use nth_page()
- * or pfn_to_page(), not pointer arithmetic.
- *
- * Calls with non-decreasing offsets (the usual walk: next offset = this
- * offset + @seg->len) cost O(1) amortised: every level of a nested
- * descriptor remembers where it was.  Any offset is allowed; going
- * backwards costs a binary search (a rescan for a borrowed sg_table).
- *
- * Context: Any context.  Does not sleep; takes no lock (the descriptor
- * must stay prepared, and user memory pinned, during the walk).
- * Return:
- * * %0 - @seg holds the run
- * * %-ERANGE - @offset is at or past the end of the descriptor
- * * %-EBADFD - the run is user memory that is not prepared (not pinned)
- * * %-EINVAL - bad iterator, or a borrowed sg_table changed under us
- */
-int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
-		       struct dmacmd_md_seg *seg)
-{
-	struct dmacmd_md *md = it->md;
-	bool ro = false;
-
-	if (md_bad(md))
-		return -EINVAL;
-	if (offset >= md->len)
-		return -ERANGE;
-	if (!maxlen || maxlen > md->len - offset)
-		maxlen = md->len - offset;
-	return md_seg(it, 0, md, offset, maxlen, seg, &ro);
-}
-
-/* ---- Copies ---- */
-
-static void md_copy_run(phys_addr_t phys, void *buf, u64 len, bool to_md)
-{
-	while (len) {
-		struct page *page = pfn_to_page(PHYS_PFN(phys));
-		unsigned int off = offset_in_page(phys);
-		size_t n = min_t(u64, len, PAGE_SIZE - off);
-		void *va = kmap_local_page(page);
-
-		if (to_md) {
-			memcpy(va + off, buf, n);
-			flush_dcache_page(page);
-		} else {
-			memcpy(buf, va + off, n);
-		}
-		kunmap_local(va);
-		phys += n;
-		buf += n;
-		len -= n;
-	}
-}
-
-/* Copy until done or until memory the CPU cannot (or must not) touch. */
-static u64 md_copy(struct dmacmd_md *md, u64 offset, void *buf, u64 len,
-		   bool to_md, int *err)
-{
-	struct dmacmd_md_iter it;
-	struct dmacmd_md_seg seg;
-	u64 done = 0;
-	bool ro;
-
-	*err = 0;
-	dmacmd_md_iter_init(&it, md);
-	while (done < len) {
-		ro = false;
-		*err = md_seg(&it, 0, md, offset + done, len - done, &seg, &ro);
-		if (*err)
-			break;
-		if (!seg.page) {
-			*err = -EOPNOTSUPP;
-			break;
-		}
-		if (to_md && ro) {
-			*err = -EPERM;
-			break;
-		}
-		md_copy_run(seg.phys, buf + done, seg.len, to_md);
-		done += seg.len;
-	}
-	return done;
-}
-
-static const char *md_copy_why(int err)
-{
-	switch (err) {
-	case -EBADFD:
-		return "user memory not prepared";
-	case -EOPNOTSUPP:
-		return "memory without a struct page";
-	case -EPERM:
-		return "user memory pinned read-only (direction DMA_TO_DEVICE)";
-	default:
-		return "descriptor changed under the copy";
-	}
 }
 
 /* ---- Constructors ---- */
@@ -1334,86 +684,6 @@ err_inval:
 EXPORT_SYMBOL_GPL(dmacmd_md_from_sgtable);
 
 /**
- * dmacmd_md_from_user() - describe a user range of the calling process
- * @uaddr: user virtual address of the first byte
- * @len: length in bytes
- * @dir: direction of the transfers; unless %DMA_TO_DEVICE the device
- *	writes the memory, so it must be writable
- *
- * IOKit's withAddressRange() in a user task.  The descriptor records the
- * caller's mm (current->mm, kept with mmgrab()); nothing is pinned until
- * dmacmd_md_prepare(), which pins every page (pin_user_pages_remote()
- * with FOLL_LONGTERM, plus FOLL_WRITE when the device writes) and may run
- * in any process context.  The last dmacmd_md_complete(), from any
- * context that may sleep, unpins them, marking them dirty when the device
- * could have written them.  Until prepared, walking, reading and writing
- * the descriptor fail (IOKit panics "not wired").  A range that is not
- * mapped or not writable is not checked here: dmacmd_md_prepare() reports
- * it.
- *
- * Context: Process context of the task whose memory it is.  May sleep.
- * Return: a new descriptor holding one reference, or an ERR_PTR():
- *
- * * %-EINVAL - @len 0, range wraps, invalid @dir, or the caller is a
- *   kernel thread without an mm
- * * %-EFAULT - the range is not user memory (access_ok() fails, e.g. a
- *   kernel address)
- * * %-ENOMEM - out of memory
- */
-struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
-				      enum dma_data_direction dir)
-{
-	const char *why = NULL;
-	struct dmacmd_md *md;
-
-	md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
-	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
-		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
-			      len, why);
-	return md;
-}
-EXPORT_SYMBOL_GPL(dmacmd_md_from_user);
-
-static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
-				      unsigned int count,
-				      enum dma_data_direction dir,
-				      const char **why, unsigned long ip);
-
-/* Several ranges of the calling process: one user child per range. */
-static struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
-					    unsigned int count,
-					    enum dma_data_direction dir,
-					    const char **why, unsigned long ip)
-{
-	struct dmacmd_md **mds, *md;
-	unsigned int i, made;
-
-	if (count == 1)
-		return md_user_new(ranges[0].addr, ranges[0].len, dir, why,
-				   ip);
-	if (!md_ranges_len(ranges, count, true, why))
-		return ERR_PTR(-EINVAL);
-
-	mds = dmacmd_md_kvcalloc(count, sizeof(*mds));
-	if (!mds)
-		return ERR_PTR(-ENOMEM);
-	for (made = 0; made < count; made++) {
-		md = md_user_new(ranges[made].addr, ranges[made].len, dir, why,
-				 ip);
-		if (IS_ERR(md))
-			goto out_put;
-		mds[made] = md;
-	}
-	md = md_multi_new(mds, count, dir, why, ip);
-out_put:
-	/* The concatenation holds its own references. */
-	for (i = 0; i < made; i++)
-		dmacmd_md_put(mds[i]);
-	kvfree(mds);
-	return md;
-}
-
-/**
  * dmacmd_md_from_ranges() - describe several address ranges as one
  * @ranges: the ranges, in order (copied)
  * @count: number of ranges
@@ -1533,10 +803,9 @@ err_inval:
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_sub);
 
-static struct dmacmd_md *md_multi_new(struct dmacmd_md **mds,
-				      unsigned int count,
-				      enum dma_data_direction dir,
-				      const char **why, unsigned long ip)
+struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
+			       enum dma_data_direction dir, const char **why,
+			       unsigned long ip)
 {
 	unsigned int i, depth = 0;
 	struct dmacmd_md *md;
@@ -1624,215 +893,6 @@ struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
 	return md;
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_multi);
-
-/* ---- Allocated buffers ---- */
-
-/* Zones from the widest to the narrowest; a buffer may only move down. */
-enum { MD_ZONE_NORMAL, MD_ZONE_DMA32, MD_ZONE_DMA, MD_NR_ZONES };
-
-#define MD_BUF_GFP	(__GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
-
-static unsigned int md_first_zone(u64 limit)
-{
-	if (limit <= DMA_BIT_MASK(24))
-		return MD_ZONE_DMA;
-	if (limit <= DMA_BIT_MASK(32))
-		return MD_ZONE_DMA32;
-	return MD_ZONE_NORMAL;
-}
-
-static gfp_t md_zone_gfp(unsigned int zone, bool contig)
-{
-	switch (zone) {
-	case MD_ZONE_DMA:
-		return GFP_KERNEL | GFP_DMA | MD_BUF_GFP;
-	case MD_ZONE_DMA32:
-		return GFP_KERNEL | GFP_DMA32 | MD_BUF_GFP;
-	default:
-		/* A contiguous buffer's CPU address is page_address(). */
-		return (contig ? GFP_KERNEL : GFP_HIGHUSER) | MD_BUF_GFP;
-	}
-}
-
-/*
- * 2^@order pages whose first @npages end at or below @limit.  A zone is
- * only a hint (ZONE_DMA32 reaches 4 GiB, not a 28-bit limit; some
- * architectures have no ZONE_DMA), so every block is checked, and a
- * block over the limit moves the whole buffer to the next narrower zone.
- */
-static struct page *md_buf_block(unsigned int *zone, unsigned int order,
-				 unsigned long npages, u64 limit, bool contig)
-{
-	struct page *page;
-
-	for (; *zone < MD_NR_ZONES; (*zone)++) {
-		page = dmacmd_md_page_alloc(md_zone_gfp(*zone, contig), order);
-		if (!page)
-			continue;
-		if (page_to_phys(page) + ((u64)npages << PAGE_SHIFT) - 1 <= limit)
-			return page;
-		dmacmd_md_page_free(page, order);
-	}
-	return NULL;
-}
-
-static int md_buf_contig(struct dmacmd_md *md, unsigned long npages,
-			 u64 align, u64 limit)
-{
-	unsigned int zone = md_first_zone(limit);
-	unsigned int order = get_order(max((u64)npages << PAGE_SHIFT, align));
-	struct page *page;
-	unsigned long i;
-
-	/* The buddy allocator aligns a block to its size. */
-	page = md_buf_block(&zone, order, npages, limit, true);
-	if (!page)
-		return -ENOMEM;
-	if (order) {
-		split_page(page, order);
-		for (i = npages; i < 1UL << order; i++)
-			dmacmd_md_page_free(nth_page(page, i), 0);
-	}
-	md->chunks.chunk = &md->chunks.one;
-	md->chunks.count = 1;
-	md->chunks.one.len = md->len;
-	md->chunks.one.phys = page_to_phys(page);
-	md->chunks.one.has_page = true;
-	md->kaddr = page_address(page);
-	md->owns_memory = true;
-	return 0;
-}
-
-static int md_buf_pages(struct dmacmd_md *md, unsigned long npages,
-			u64 limit)
-{
-	unsigned int zone = md_first_zone(limit);
-	struct page **pages;
-	unsigned long i;
-	void *kaddr;
-
-	if (npages > UINT_MAX)	/* vmap() takes an unsigned int */
-		return -ENOMEM;
-	pages = dmacmd_md_kvcalloc(npages, sizeof(*pages));
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < npages; i++) {
-		pages[i] = md_buf_block(&zone, 0, 1, limit, false);
-		if (!pages[i])
-			goto err_free_pages;
-	}
-	kaddr = dmacmd_md_vmap(pages, npages);
-	if (!kaddr)
-		goto err_free_pages;
-
-	md->pages.pages = pages;
-	md->pages.count = npages;
-	md->kaddr = kaddr;
-	md->vmapped = true;
-	md->owns_memory = true;
-	return 0;
-
-err_free_pages:
-	while (i--)
-		dmacmd_md_page_free(pages[i], 0);
-	kvfree(pages);
-	return -ENOMEM;
-}
-
-/**
- * dmacmd_md_alloc() - allocate a buffer within a physical mask
- * @capacity: size in bytes
- * @phys_mask: physical addresses the buffer may use: its lowest set bit is
- *	the alignment of the buffer's start, its highest set bit the highest
- *	address bit any byte may have (e.g. 0xFFFFF000: page aligned, below
- *	4 GiB); 0 means no restriction.  Bits in between are not honoured
- *	separately.
- * @flags: 0 or %DMACMD_MD_CONTIGUOUS (one physically contiguous block)
- * @dir: direction of the transfers
- *
- * IOKit's IOBufferMemoryDescriptor::inTaskWithPhysicalMask() in
- * kernel_task.  The memory is zeroed and comes from the zone that fits
- * the limit (ZONE_DMA up to 24 bits, ZONE_DMA32 up to 32 bits); every
- * page is checked against the limit, and a narrower zone is tried when a
- * page falls above it.  An alignment above a page implies
- * %DMACMD_MD_CONTIGUOUS.  A contiguous buffer is at most what the page
- * allocator gives in one block (4 MiB on x86-64).  dmacmd_md_kaddr()
- * returns the CPU address (page_address() when contiguous, a vmap() of
- * the pages otherwise).  The buffer is always wired: it can be walked
- * without dmacmd_md_prepare(), and dmacmd_md_is_prepared() is true; its
- * prepare and complete still nest and must pair.  The memory is freed
- * with the descriptor.
- *
- * Context: Process context.  May sleep (GFP_KERNEL allocation).
- * Return: a new descriptor holding one reference, or an ERR_PTR():
- *
- * * %-EINVAL - @capacity 0, unknown @flags, invalid @dir, or a mask that
- *   can never hold @capacity bytes
- * * %-ENOMEM - no memory within the mask (logged) or out of memory
- */
-struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
-				  enum dma_data_direction dir)
-{
-	unsigned long npages;
-	struct dmacmd_md *md;
-	u64 align, limit, need;
-	const char *why;
-	bool contig;
-	int ret;
-
-	if (!capacity || capacity > ULONG_MAX - PAGE_SIZE) {
-		why = "zero or huge capacity";
-		goto err_inval;
-	}
-	if (flags & ~DMACMD_MD_CONTIGUOUS) {
-		why = "unknown flags";
-		goto err_inval;
-	}
-	if (!md_dir_ok(dir)) {
-		why = "invalid direction";
-		goto err_inval;
-	}
-	if (!phys_mask)
-		phys_mask = U64_MAX;
-	align = max_t(u64, phys_mask & -phys_mask, PAGE_SIZE);
-	limit = fls64(phys_mask) == 64 ? U64_MAX :
-		(1ULL << fls64(phys_mask)) - 1;
-	npages = DIV_ROUND_UP(capacity, PAGE_SIZE);
-	contig = (flags & DMACMD_MD_CONTIGUOUS) || align > PAGE_SIZE;
-	/*
-	 * The limit is a power of two minus one, so a contiguous buffer's
-	 * block (the smallest power of two holding it) fits when it does.
-	 */
-	need = (u64)npages << PAGE_SHIFT;
-	if (need - 1 > limit) {
-		why = "mask cannot hold the capacity";
-		goto err_inval;
-	}
-
-	md = md_new(contig ? DMACMD_MD_CHUNKS : DMACMD_MD_PAGES, capacity, dir,
-		    1, _RET_IP_);
-	if (!md)
-		return ERR_PTR(-ENOMEM);
-	if (contig)
-		ret = md_buf_contig(md, npages, align, limit);
-	else
-		ret = md_buf_pages(md, npages, limit);
-	if (ret) {
-		pr_err_ratelimited("%pS: no memory for %zu%s bytes within physical mask %#llx (below %#llx, aligned to %#llx)\n",
-				   (void *)_RET_IP_, capacity,
-				   contig ? " contiguous" : "", phys_mask,
-				   limit, align);
-		md_destroy(md);
-		return ERR_PTR(ret);
-	}
-	return md;
-
-err_inval:
-	dmacmd_misuse(NULL, "bad buffer of %zu bytes, mask %#llx, flags %#x: %s\n",
-		      capacity, phys_mask, flags, why);
-	return ERR_PTR(-EINVAL);
-}
-EXPORT_SYMBOL_GPL(dmacmd_md_alloc);
 
 /* ---- Operations ---- */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Memory descriptor internals, owned by dmacmd_md.c.  The command layer
+ * Memory descriptor internals, owned by dmacmd_md*.c.  The command layer
  * walks a descriptor only through the iterator below.
  */
 #ifndef _DMACMD_MD_H
@@ -48,7 +48,7 @@ struct dmacmd_md_iter_lvl {
 /**
  * struct dmacmd_md_iter - resumable walk over a descriptor's runs
  * @md: the descriptor walked
- * @lvl: private resume hints of dmacmd_md.c, one per nesting level
+ * @lvl: private resume hints of dmacmd_md_walk.c, one per nesting level
  *	(sub-range and concatenation descriptors nest)
  *
  * Lives on the caller's stack or in its object; dmacmd_md_iter_init()
@@ -73,7 +73,7 @@ struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
- * Fault-injection hooks and counters of dmacmd_md.c, exported with
+ * Fault-injection hooks and counters of dmacmd_md*.c, exported with
  * EXPORT_SYMBOL_IF_KUNIT for kunit/md_kunit.c only: every allocation and
  * every page pin of a descriptor goes through one of these wrappers, and
  * the tests replace them with kunit_activate_static_stub().  Nothing else

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmacmd: the life cycle of a command (IOKit's IODMACommand): creation,
+ * cloning, references, release, its accessors, and attaching memory.
+ * Preparing that memory for the device is dmacmd_map.c's.
+ */
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "dmacmd_internal.h"
+#include <trace/events/dmacmd.h>
+
+/* A new spec or new memory: no scatterlist built so far applies. */
+static void dmacmd_forget_built(struct dmacmd *cmd)
+{
+	cmd->map[0].built = false;
+	cmd->map[1].built = false;
+}
+
+/*
+ * Attach @md (the caller handles references) and read once what the hot
+ * path asks of it: descriptors never change length, direction or layout
+ * kind.
+ */
+void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md)
+{
+	cmd->md = md;
+	cmd->md_len = md ? dmacmd_md_length(md) : 0;
+	cmd->map_dir = md ? dmacmd_md_direction(md) : DMA_NONE;
+	/* kIODirectionNone and In|Out: the device may do either. */
+	if (cmd->map_dir != DMA_TO_DEVICE && cmd->map_dir != DMA_FROM_DEVICE)
+		cmd->map_dir = DMA_BIDIRECTIONAL;
+	cmd->md_fixed = md && dmacmd_md_layout_fixed(md);
+	cmd->gen_valid = false;
+	dmacmd_forget_built(cmd);
+}
+
+void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
+{
+	dmacmd_forget_built(cmd);
+	cmd->spec = *s;
+	cmd->specified = true;
+	cmd->spec_max = s->address_bits >= 64 ? U64_MAX :
+			(1ULL << s->address_bits) - 1;
+	cmd->translated = dmacmd_dev_translated(cmd->dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+static struct dmacmd *__dmacmd_create(struct device *dev,
+				      const struct dmacmd_spec *spec,
+				      void *refcon, unsigned long ip)
+{
+	struct dmacmd_spec norm;
+	const char *why = NULL;
+	struct dmacmd *cmd;
+	int ret;
+
+	if (IS_ERR(dev) || IS_ERR(spec)) {
+		dmacmd_misuse_at(ip, NULL, "invalid device or spec pointer\n");
+		return ERR_PTR(-EINVAL);
+	}
+	if (spec) {
+		ret = dmacmd_spec_normalize(spec, &norm, &why);
+		if (!ret)
+			ret = dmacmd_spec_dev_ok(dev, &norm, &why);
+		if (ret) {
+			dmacmd_misuse_at(ip, dev, "refused spec: %s\n", why);
+			return ERR_PTR(ret);
+		}
+	}
+	cmd = dmacmd_map_kvcalloc(1, sizeof(*cmd));
+	if (!cmd)
+		return ERR_PTR(-ENOMEM);
+	dmacmd_track_init(&cmd->track, DMACMD_KIND_CMD, ip);
+	refcount_set(&cmd->ref, 1);
+	cmd->dev = get_device(dev);
+	cmd->stats = dmacmd_stats_get(dev);
+	if (cmd->stats)
+		atomic_long_inc(&cmd->stats->live_cmds);
+	cmd->refcon = refcon;
+	if (spec)
+		dmacmd_set_spec(cmd, &norm);
+	atomic_long_inc(&dmacmd_live_cmds);
+	return cmd;
+}
+
+/**
+ * dmacmd_create() - create a DMA command for a device
+ * @dev: the device the memory is mapped for; its DMA mask, swiotlb and
+ *	IOMMU apply.  May be NULL only for kIterateOnly and kBypassed specs.
+ * @spec: what the DMA engine can address, or NULL for an unspecified
+ *	command (IOKit's withRefCon) that must be given one with
+ *	dmacmd_prepare_with_spec() before use
+ * @refcon: the caller's cookie, see dmacmd_refcon()
+ *
+ * IOKit's IODMACommand::withSpecification and withRefCon.  The spec is
+ * normalized as IOKit does: @spec->address_bits 0 means 64 (32 with a
+ * 32-bit output function), maximum sizes of 0 mean unlimited, alignments
+ * of 0 mean 1 and @spec->alignment_internal 0 means @spec->alignment.
+ * The command holds a reference on @dev.
+ *
+ * Context: Process context.  May sleep.
+ * Return: the new command (one reference), or an ERR_PTR():
+ *
+ * * %-EINVAL - NULL output function, address bits in 1..PAGE_SHIFT-1 or
+ *   above 64 (above 32 for a 32-bit output function), an alignment that
+ *   is not a power of two up to 4 MiB, a maximum segment size below the
+ *   segment alignments, a maximum transfer size below the length
+ *   alignment, unknown mapping type or flags, no device or no DMA mask for
+ *   a mapped command
+ * * %-EOPNOTSUPP - kUnmapped, kNoCacheStore or kOnChip, or kBypassed for a
+ *   device behind a translating IOMMU
+ * * %-ENOMEM - out of memory
+ * * %-EWOULDBLOCK - called in atomic context (logged)
+ */
+struct dmacmd *dmacmd_create(struct device *dev,
+			     const struct dmacmd_spec *spec, void *refcon)
+{
+	if (dmacmd_atomic_misuse(_RET_IP_, dev, "create"))
+		return ERR_PTR(-EWOULDBLOCK);
+	return __dmacmd_create(dev, spec, refcon, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(dmacmd_create);
+
+/**
+ * dmacmd_clone() - create a command with another command's spec and device
+ * @cmd: the command to copy
+ * @refcon: the new command's cookie
+ *
+ * IOKit's cloneCommand, except that the spec is copied exactly (IOKit
+ * swaps the length and internal-segment alignments).  The clone has no
+ * memory and is not prepared.
+ *
+ * Context: Process context.  May sleep.
+ * Return: the new command (one reference), or an ERR_PTR():
+ *
+ * * %-EINVAL - @cmd is NULL, an error pointer or released
+ * * %-ENOMEM - out of memory
+ */
+struct dmacmd *dmacmd_clone(struct dmacmd *cmd, void *refcon)
+{
+	if (dmacmd_bad(cmd)) {
+		dmacmd_misuse(NULL, "clone of an invalid command\n");
+		return ERR_PTR(-EINVAL);
+	}
+	return __dmacmd_create(cmd->dev, cmd->specified ? &cmd->spec : NULL,
+			       refcon, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(dmacmd_clone);
+
+/**
+ * dmacmd_get() - take a reference on a command
+ * @cmd: the command (NULL is ignored)
+ *
+ * IOKit's retain().  A released command is logged and ignored.
+ *
+ * Context: Any context.
+ */
+void dmacmd_get(struct dmacmd *cmd)
+{
+	if (IS_ERR(cmd)) {
+		dmacmd_misuse(NULL, "get of an error pointer\n");
+		return;
+	}
+	if (cmd && !dmacmd_bad(cmd))
+		refcount_inc(&cmd->ref);
+}
+EXPORT_SYMBOL_GPL(dmacmd_get);
+
+static void dmacmd_mapping_free(struct dmacmd_mapping *m)
+{
+	kvfree(m->sgl);
+	kvfree(m->bref);
+	m->sgl = NULL;
+	m->bref = NULL;
+	m->sg_cap = 0;
+	m->bref_cap = 0;
+}
+
+/* The last reference is gone; @cmd->track.ip says who dropped it. */
+static void dmacmd_release(struct dmacmd *cmd)
+{
+	unsigned int i;
+
+	if (cmd->active) {
+		dmacmd_teardown(cmd, dmacmd_cur_map(cmd), true, true);
+		cmd->active = 0;
+		if (cmd->dk)
+			dmacmd_md_complete(cmd->md);
+		cmd->dk = false;
+	}
+	if (cmd->md)
+		dmacmd_md_put(cmd->md);
+	for (i = 0; i < ARRAY_SIZE(cmd->map); i++)
+		dmacmd_mapping_free(&cmd->map[i]);
+	for (i = 0; i < DMACMD_NR_POOLS; i++)
+		dmacmd_pool_free(&cmd->pool[i]);
+	dmacmd_cpool_free(cmd);
+	if (cmd->stats) {
+		atomic_long_dec(&cmd->stats->live_cmds);
+		dmacmd_stats_put(cmd->stats);
+	}
+	put_device(cmd->dev);
+	dmacmd_track_retire(&cmd->track, DMACMD_KIND_CMD, sizeof(*cmd));
+	atomic_long_dec(&dmacmd_live_cmds);
+}
+
+/**
+ * dmacmd_put() - drop a reference on a command
+ * @cmd: the command (NULL is ignored)
+ *
+ * IOKit's release().  The last reference frees the command.  A command
+ * that still holds memory is completed and its memory released first
+ * (IOKit leaks the descriptor); if it was still prepared other than by
+ * dmacmd_prepare_for_dma(), that is logged as misuse.  A command already
+ * released is logged and ignored.
+ *
+ * Context: Process context when this may be the last reference (the
+ * mapping is torn down and memory freed).
+ */
+void dmacmd_put(struct dmacmd *cmd)
+{
+	if (!cmd)
+		return;
+	if (IS_ERR(cmd)) {
+		dmacmd_misuse(NULL, "put of an error pointer\n");
+		return;
+	}
+	if (dmacmd_bad(cmd))
+		return;
+	if (refcount_read(&cmd->ref) == 1 && cmd->active && !cmd->dk)
+		dmacmd_misuse(cmd->dev,
+			      "command released while prepared (%u prepares outstanding); completing it\n",
+			      cmd->active);
+	if (refcount_dec_and_test(&cmd->ref)) {
+		cmd->track.ip = _RET_IP_;
+		dmacmd_release(cmd);
+	}
+}
+EXPORT_SYMBOL_GPL(dmacmd_put);
+
+/**
+ * dmacmd_refcon() - the caller's cookie of a command
+ * @cmd: the command
+ *
+ * Stands for IOKit's public fRefCon field.
+ *
+ * Context: Any context.
+ * Return: the cookie, NULL for an invalid @cmd.
+ */
+void *dmacmd_refcon(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) ? NULL : cmd->refcon;
+}
+EXPORT_SYMBOL_GPL(dmacmd_refcon);
+
+/**
+ * dmacmd_set_refcon() - set the caller's cookie of a command
+ * @cmd: the command
+ * @refcon: the new cookie
+ *
+ * Context: Any context.
+ */
+void dmacmd_set_refcon(struct dmacmd *cmd, void *refcon)
+{
+	if (dmacmd_bad(cmd)) {
+		dmacmd_misuse(NULL, "set_refcon on an invalid command\n");
+		return;
+	}
+	cmd->refcon = refcon;
+}
+EXPORT_SYMBOL_GPL(dmacmd_set_refcon);
+
+/**
+ * dmacmd_device() - the device a command maps for
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the device (no reference taken), NULL if none or @cmd invalid.
+ */
+struct device *dmacmd_device(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) ? NULL : cmd->dev;
+}
+EXPORT_SYMBOL_GPL(dmacmd_device);
+
+/**
+ * dmacmd_get_spec() - the normalized specification of a command
+ * @cmd: the command
+ * @spec: filled with the spec, defaults applied
+ *
+ * Context: Any context.
+ * Return:
+ *
+ * * %0 - *@spec filled
+ * * %-EINVAL - @cmd or @spec invalid
+ * * %-EBADFD - the command has no spec yet
+ */
+int dmacmd_get_spec(const struct dmacmd *cmd, struct dmacmd_spec *spec)
+{
+	if (dmacmd_bad(cmd) || !spec) {
+		dmacmd_misuse(NULL, "get_spec with an invalid argument\n");
+		return -EINVAL;
+	}
+	if (!cmd->specified) {
+		dmacmd_misuse(cmd->dev, "get_spec on a command without a spec\n");
+		return -EBADFD;
+	}
+	*spec = cmd->spec;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmacmd_get_spec);
+
+/**
+ * dmacmd_address_bits() - IOKit's getNumAddressBits
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the spec's address bits after defaulting (64 when unrestricted,
+ * 32 for a 32-bit output function given 0), 0 without a spec.
+ */
+u8 dmacmd_address_bits(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) || !cmd->specified ? 0 : cmd->spec.address_bits;
+}
+EXPORT_SYMBOL_GPL(dmacmd_address_bits);
+
+/**
+ * dmacmd_alignment() - IOKit's getAlignment
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the alignment of the first segment, 0 without a spec.
+ */
+u32 dmacmd_alignment(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) || !cmd->specified ? 0 : cmd->spec.alignment;
+}
+EXPORT_SYMBOL_GPL(dmacmd_alignment);
+
+/**
+ * dmacmd_alignment_length() - IOKit's getAlignmentLength
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the multiple every segment length is, 0 without a spec.
+ */
+u32 dmacmd_alignment_length(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) || !cmd->specified ? 0 :
+	       cmd->spec.alignment_length;
+}
+EXPORT_SYMBOL_GPL(dmacmd_alignment_length);
+
+/**
+ * dmacmd_alignment_internal() - IOKit's getAlignmentInternalSegments
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the alignment of every segment after the first, 0 without a
+ * spec.
+ */
+u32 dmacmd_alignment_internal(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) || !cmd->specified ? 0 :
+	       cmd->spec.alignment_internal;
+}
+EXPORT_SYMBOL_GPL(dmacmd_alignment_internal);
+
+/**
+ * dmacmd_bounced_bytes() - bytes the command copies through bounce memory
+ * @cmd: the command
+ *
+ * Counts only dmacmd's own bounce memory, not the platform's swiotlb.
+ *
+ * Context: Any context.
+ * Return: the bytes of the current preparation that go through bounce
+ * memory, 0 when not prepared.
+ */
+u64 dmacmd_bounced_bytes(const struct dmacmd *cmd)
+{
+	if (dmacmd_bad(cmd) || !cmd->active)
+		return 0;
+	return cmd->map[cmd->cur].bounced;
+}
+EXPORT_SYMBOL_GPL(dmacmd_bounced_bytes);
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+
+/**
+ * dmacmd_memory() - IOKit's getMemoryDescriptor
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the attached descriptor (no reference taken), or NULL.
+ */
+struct dmacmd_md *dmacmd_memory(const struct dmacmd *cmd)
+{
+	return dmacmd_bad(cmd) ? NULL : cmd->md;
+}
+EXPORT_SYMBOL_GPL(dmacmd_memory);
+
+/**
+ * dmacmd_dma_memory() - IOKit's getIOMemoryDescriptor
+ * @cmd: the command
+ *
+ * dmacmd's bounce memory is not a descriptor of its own; read or write
+ * what the device sees with dmacmd_read_bytes() / dmacmd_write_bytes().
+ *
+ * Context: Any context.
+ * Return: the attached descriptor (no reference taken), or NULL.
+ */
+struct dmacmd_md *dmacmd_dma_memory(const struct dmacmd *cmd)
+{
+	return dmacmd_memory(cmd);
+}
+EXPORT_SYMBOL_GPL(dmacmd_dma_memory);
+
+/**
+ * dmacmd_set_memory() - attach a memory descriptor to a command
+ * @cmd: the command
+ * @md: the descriptor; the command takes a reference
+ * @auto_prepare: prepare the whole descriptor, as dmacmd_prepare(@cmd, 0,
+ *	0, true, true)
+ *
+ * IOKit's setMemoryDescriptor.  Attaching the descriptor already attached
+ * prepares nothing; without @auto_prepare it completes every outstanding
+ * prepare.  A different descriptor replaces the current one, which is
+ * released.  The descriptor itself must be prepared (dmacmd_md_prepare())
+ * where its kind needs it: IODMACommand never wires memory.
+ *
+ * Context: Process context.  May sleep.
+ * Return:
+ *
+ * * %0 - attached (and prepared)
+ * * %-EINVAL - @cmd or @md invalid
+ * * %-EBUSY - the command is prepared with another descriptor
+ * * any error of dmacmd_prepare() with @auto_prepare; the command then
+ *   keeps the descriptor it had
+ */
+int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
+		      bool auto_prepare)
+{
+	struct dmacmd_md *old;
+	int ret;
+
+	if (dmacmd_bad(cmd) || dmacmd_md_bad(md, _RET_IP_)) {
+		dmacmd_misuse(dmacmd_log_dev(cmd),
+			      "set_memory with an invalid argument\n");
+		return -EINVAL;
+	}
+	if (md == cmd->md) {
+		if (!auto_prepare) {
+			while (cmd->active)
+				__dmacmd_complete(cmd, true, true, _RET_IP_);
+		}
+		return 0;
+	}
+	if (cmd->active) {
+		dmacmd_misuse(cmd->dev,
+			      "set_memory while prepared with another descriptor\n");
+		return -EBUSY;
+	}
+	old = cmd->md;
+	dmacmd_md_get(md);
+	dmacmd_use_md(cmd, md);
+	if (auto_prepare) {
+		ret = __dmacmd_prepare(cmd, 0, 0, true, true, _RET_IP_);
+		if (ret) {
+			dmacmd_use_md(cmd, old);
+			dmacmd_md_put(md);
+			return ret;
+		}
+	}
+	if (old)
+		dmacmd_md_put(old);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmacmd_set_memory);
+
+/**
+ * dmacmd_clear_memory() - detach the memory descriptor of a command
+ * @cmd: the command
+ * @auto_complete: complete every outstanding prepare first (each as
+ *	dmacmd_complete(@cmd, true, true))
+ *
+ * IOKit's clearMemoryDescriptor.  Releases the command's reference on the
+ * descriptor.
+ *
+ * Context: Process context.  May sleep.
+ * Return:
+ *
+ * * %0 - detached
+ * * %-EINVAL - @cmd invalid
+ * * %-EBADFD - no descriptor attached, or still prepared and not
+ *   @auto_complete
+ */
+int dmacmd_clear_memory(struct dmacmd *cmd, bool auto_complete)
+{
+	if (dmacmd_bad(cmd)) {
+		dmacmd_misuse(NULL, "clear_memory on an invalid command\n");
+		return -EINVAL;
+	}
+	if (!cmd->md) {
+		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
+		return -EBADFD;
+	}
+	if (cmd->active && !auto_complete) {
+		dmacmd_misuse(cmd->dev,
+			      "clear_memory while prepared, without auto-complete\n");
+		return -EBADFD;
+	}
+	while (cmd->active)
+		__dmacmd_complete(cmd, true, true, _RET_IP_);
+	dmacmd_md_put(cmd->md);
+	dmacmd_use_md(cmd, NULL);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmacmd_clear_memory);
