@@ -656,9 +656,26 @@ err_reset:
 }
 
 /*
- * Undo dmacmd_map_range(): unmap (the DMA API syncs for the CPU unless a
- * non-coherent command asked not to invalidate) and copy what the device
- * wrote from bounce memory back to memory when @sync.
+ * Attributes of the unmap at complete.  A non-coherent command that does
+ * not ask to invalidate unmaps without the DMA API's sync for the CPU,
+ * unless it asks to synchronize memory the device may have written and
+ * the mapping needs syncing: where the platform bounced the mapping
+ * (swiotlb), that sync is what copies the device's data home, and the DMA
+ * API cannot do the copy without the cache work.
+ */
+static unsigned long dmacmd_unmap_attrs(struct dmacmd *cmd,
+					struct dmacmd_mapping *m,
+					bool invalidate, bool sync)
+{
+	if (sync && m->dir != DMA_TO_DEVICE && dmacmd_need_sync(cmd, m))
+		return 0;
+	return dmacmd_sync_attrs(cmd, invalidate);
+}
+
+/*
+ * Undo dmacmd_map_range(): unmap (see dmacmd_unmap_attrs() for when the
+ * DMA API syncs for the CPU) and copy what the device wrote from bounce
+ * memory back to memory when @sync.
  */
 int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		    bool invalidate, bool sync)
@@ -669,7 +686,7 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		return 0;
 	if (m->dma_mapped)
 		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
-				  dmacmd_sync_attrs(cmd, invalidate));
+				  dmacmd_unmap_attrs(cmd, m, invalidate, sync));
 	if (m->nbref && sync && m->dir != DMA_TO_DEVICE)
 		ret = dmacmd_bounce_copy(cmd, m, false);
 	dmacmd_mapping_reset(cmd, m);
@@ -917,9 +934,11 @@ int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
  * @cmd: the command
  * @invalidate_cache: for a kNonCoherent command, do the DMA API's cache
  *	work for the CPU when unmapping (otherwise unmap with
- *	DMA_ATTR_SKIP_CPU_SYNC); other commands always do it
+ *	DMA_ATTR_SKIP_CPU_SYNC, unless @synchronize needs the platform's
+ *	bounce buffer copied back, which the DMA API does only with that
+ *	work); other commands always do it
  * @synchronize: copy bounce memory the device wrote back to memory
- *	(directions In and None)
+ *	(directions In and None), dmacmd's own and the platform's (swiotlb)
  *
  * IOKit's complete().  Only the last of nested prepares unmaps; bounce
  * memory then returns to the command's pool for the next prepare.
