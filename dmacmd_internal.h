@@ -220,6 +220,8 @@ enum {
  *	descriptor's physical runs (kIterateOnly, or kBypassed memory that
  *	needs no bouncing)
  * @dma_mapped: @sgt is mapped through the DMA API
+ * @gen_check: segment generation checks every segment against the spec
+ *	(kIterateOnly: what breaks it is an error, never bounced)
  * @sync_known: @need_sync is valid
  * @need_sync: the platform needs dma_sync_* calls for this mapping (swiotlb
  *	or a non-coherent device)
@@ -238,6 +240,7 @@ struct dmacmd_mapping {
 	bool coherent;
 	bool sg_walk;
 	bool dma_mapped;
+	bool gen_check;
 	bool sync_known;
 	bool need_sync;
 	/*
@@ -406,10 +409,18 @@ static inline bool dmacmd_iterate_only(const struct dmacmd *cmd)
 	return cmd->spec.map_options & DMACMD_MAP_ITERATE_ONLY;
 }
 
+/*
+ * Does the command map through the DMA API?  kMapped and kNonCoherent do,
+ * kIterateOnly ones too when they have a device (the device sees IOVAs
+ * behind an IOMMU; only double buffering is skipped).  kBypassed and
+ * kUnmapped hand out CPU physical addresses.
+ */
 static inline bool dmacmd_uses_dma_api(const struct dmacmd *cmd)
 {
-	return !dmacmd_iterate_only(cmd) &&
-	       dmacmd_map_type(cmd) != DMACMD_MAP_BYPASSED;
+	u32 type = dmacmd_map_type(cmd);
+
+	return (type == DMACMD_MAP_MAPPED || type == DMACMD_MAP_NONCOHERENT) &&
+	       cmd->dev;
 }
 
 /* dmacmd_spec.c */

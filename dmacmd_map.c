@@ -316,6 +316,7 @@ static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
 	m->bounced = 0;
 	m->sg_walk = false;
 	m->dma_mapped = false;
+	m->gen_check = false;
 	m->sync_known = false;
 	m->full = false;
 	m->coherent = false;
@@ -412,6 +413,7 @@ static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
 	m->coherent = false;
 	m->sg_walk = false;
 	m->dma_mapped = false;
+	m->gen_check = false;
 	m->sync_known = false;
 }
 
@@ -450,6 +452,7 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	m->sgt.orig_nents = m->built_n;
 	m->sgt.nents = m->built_n;
 	m->sg_walk = true;
+	m->gen_check = dmacmd_iterate_only(cmd);
 	cmd->max_addr = m->built_max;
 	ret = dmacmd_map_sgt(cmd, m, m->built_n, flush);
 	if (ret) {
@@ -473,8 +476,10 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * against the spec.  What the spec refuses is tried again as a copy buffer
  * (misaligned layouts), then as a copy buffer of coherent DMA memory
  * (what the platform's streaming mappings cannot meet: swiotlb keeps page
- * alignment at most, and its slots may lie beyond a narrow spec).  On
- * failure nothing stays mapped or taken from the pools.
+ * alignment at most, and its slots may lie beyond a narrow spec).  A
+ * kIterateOnly command maps the memory as it is and bounces nothing:
+ * segment generation refuses what breaks the spec.  On failure nothing
+ * stays mapped or taken from the pools.
  */
 static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			    bool full, bool flush, bool sync)
@@ -485,6 +490,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	enum dma_data_direction dir;
 	struct dmacmd_seg64 bad;
 	struct dmacmd_build b;
+	bool iterate = dmacmd_iterate_only(cmd);
 	bool verify, aligned, coherent = false;
 	phys_addr_t end;
 	u64 dev_max;
@@ -498,16 +504,20 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
 		  sp->alignment_length == 1;
 
-	if (dmacmd_iterate_only(cmd)) {
+	if (iterate && !api) {
+		/* Physical runs as they are, checked as they are handed out. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
+		m->gen_check = true;
 		return 0;
 	}
 	if (!api && !full) {
 		/* kBypassed: hand out the memory as it is if it fits. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
 		ret = dmacmd_verify(cmd, m, &bad);
-		if (!ret)
+		if (!ret) {
+			m->gen_check = true;
 			return 0;
+		}
 		if (ret != -EMSGSIZE && ret != -EDOM)
 			return ret;
 		full = ret == -EDOM;
@@ -521,6 +531,12 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		coherent = true;
 	}
 	if (api && !cmd->translated && dmacmd_swiotlb_unreachable(dev, &end)) {
+		if (iterate) {
+			dev_err_ratelimited(dev,
+					    "dmacmd: kIterateOnly: swiotlb=force would bounce below %pa, beyond the device's DMA mask, and kIterateOnly bounces nothing\n",
+					    &end);
+			return -EADDRNOTAVAIL;
+		}
 		/*
 		 * swiotlb=force would bounce every streaming mapping to slots
 		 * beyond the device's mask (and WARN): only coherent memory
@@ -531,16 +547,20 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	}
 	/*
 	 * The DMA API never hands out an address beyond the device's mask, so
-	 * only a spec narrower than that, or alignments, need a check.
+	 * only a spec narrower than that, or alignments, need a check.  A
+	 * kIterateOnly command checks each segment as it hands it out.
 	 */
-	if (!api)
+	if (iterate)
+		verify = false;
+	else if (!api)
 		verify = true;
 	else if (cmd->translated)
 		verify = !aligned || cmd->spec_max < dev_max;
 	else
 		verify = !aligned || cmd->max_addr < dev_max;
 
-	if (api && !full && !aligned && dmacmd_mem_misaligned(cmd, m))
+	if (api && !iterate && !full && !aligned &&
+	    dmacmd_mem_misaligned(cmd, m))
 		full = true;
 
 retry:
@@ -549,7 +569,7 @@ retry:
 	b.m = m;
 	b.max_ent = DMACMD_SG_MAX;
 	b.bmask = ~0UL;
-	b.bounce_max = cmd->translated ? U64_MAX : cmd->max_addr;
+	b.bounce_max = cmd->translated || iterate ? U64_MAX : cmd->max_addr;
 	if (api) {
 		/* dma_max_mapping_size() only changes with the mask. */
 		if (!cmd->map_size_mask || cmd->map_size_mask != dma_get_mask(dev)) {
@@ -578,6 +598,7 @@ retry:
 	m->sgt.orig_nents = b.n;
 	m->sgt.nents = b.n;
 	m->sg_walk = true;
+	m->gen_check = iterate;
 
 	/*
 	 * Memory the device may write is copied in whatever @sync says: the
@@ -772,7 +793,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 					 "the descriptor is not prepared (dmacmd_md_prepare())\n");
 		else if (ret == -EOPNOTSUPP)
 			dmacmd_misuse_at(ip, cmd->dev,
-					 "memory without a struct page cannot be mapped (only kBypassed or kIterateOnly hand it out)\n");
+					 "memory without a struct page cannot be mapped (only kBypassed, kUnmapped, or kIterateOnly without a device hand it out)\n");
 		return ret;
 	}
 	cmd->active = 1;

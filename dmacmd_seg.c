@@ -381,7 +381,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 	if (!n)
 		cmd->gen_start = *r;
 	cmd->gen_valid = false;
-	check = !m->sg_walk;
+	check = m->gen_check;
 	bmask = m->dma_mapped ? m->bmask : ~0UL;
 	fast64 = !check && fn == dmacmd_out_host64;
 	out32 = !fast64 && dmacmd_is_out32(fn);
@@ -462,7 +462,7 @@ int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	m = dmacmd_cur_map(cmd);
 	max = *nsegs;
 	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
-	    pos == cmd->gen_run.pos && m->sg_walk) {
+	    pos == cmd->gen_run.pos && m->sg_walk && !m->gen_check) {
 		cmd->gen_start = cmd->gen_run;
 		n = dmacmd_gen_fast64(cmd, m, m->dma_mapped ? m->bmask : ~0UL,
 				      &cmd->gen_run, segs, max);

@@ -244,7 +244,10 @@ int dmacmd_spec_normalize(const struct dmacmd_spec *in,
 	case DMACMD_MAP_BYPASSED:
 		break;
 	case DMACMD_MAP_UNMAPPED:
-		*why = "kUnmapped is not supported (Linux maps through the DMA API)";
+		/* Raw physical runs: only a cursor can hand those out. */
+		if (s.map_options & DMACMD_MAP_ITERATE_ONLY)
+			break;
+		*why = "kUnmapped without kIterateOnly is not supported (Linux maps through the DMA API)";
 		return -EOPNOTSUPP;
 	default:
 		*why = "unknown mapping type";
@@ -264,15 +267,19 @@ int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
 {
 	u32 type = s->map_options & DMACMD_MAP_TYPE_MASK;
 
-	if (s->map_options & DMACMD_MAP_ITERATE_ONLY)
-		return 0;
-	if (type == DMACMD_MAP_BYPASSED) {
+	/* CPU physical addresses mean nothing behind a translating IOMMU. */
+	if (type == DMACMD_MAP_BYPASSED || type == DMACMD_MAP_UNMAPPED) {
 		if (dmacmd_dev_translated(dev)) {
-			*why = "kBypassed for a device behind a translating IOMMU";
+			*why = type == DMACMD_MAP_BYPASSED ?
+			       "kBypassed for a device behind a translating IOMMU" :
+			       "kUnmapped for a device behind a translating IOMMU";
 			return -EOPNOTSUPP;
 		}
 		return 0;
 	}
+	/* A cursor without a device hands out physical runs. */
+	if (!dev && (s->map_options & DMACMD_MAP_ITERATE_ONLY))
+		return 0;
 	if (!dev) {
 		*why = "no device for a mapped command";
 		return -EINVAL;

@@ -68,6 +68,9 @@ static const struct lc_spec_case lc_spec_cases[] = {
 	  { dmacmd_out_host64, 64, 0, 100, 1, 512 }, -EINVAL },
 	{ "kUnmapped: refused", { dmacmd_out_host64, 64, .map_options =
 	  DMACMD_MAP_UNMAPPED }, -EOPNOTSUPP },
+	{ "kUnmapped | kIterateOnly: raw physical runs", { dmacmd_out_host64,
+	  64, .map_options = DMACMD_MAP_UNMAPPED | DMACMD_MAP_ITERATE_ONLY },
+	  0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
 	{ "kNoCacheStore: refused", { dmacmd_out_host64, 64, .map_options =
 	  DMACMD_MAP_NO_CACHE_STORE }, -EOPNOTSUPP },
 	{ "kOnChip: refused", { dmacmd_out_host64, 64, .map_options =

@@ -482,6 +482,93 @@ static void dmacmd_test_map_noncoherent_invalidate(struct kunit *test)
 	}
 }
 
+/*
+ * kMapped | kIterateOnly with a device maps through the DMA API and only
+ * skips double buffering, as IOKit's prepare still maps through the mapper
+ * in cursor mode: every segment is an address the device reaches the
+ * memory at (an IOVA behind an IOMMU), nothing is bounced, and what the
+ * spec forbids is still an error from generation.  Complete unmaps
+ * (dma-debug checks that nothing stays mapped).
+ */
+static void dmacmd_test_map_iterate_only_device(struct kunit *test)
+{
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .map_options = DMACMD_MAP_ITERATE_ONLY };
+	struct device *dev = dmacmd_kt_edu_dev(test);
+	const u64 len = 3 * PAGE_SIZE;
+	struct dmacmd_kt_segs s = {};
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	struct page *low;
+	u64 bad;
+	u8 *buf;
+
+	if (!dev)
+		dev = dmacmd_kt_fake_dev(test, 64);
+	low = dmacmd_kt_alloc_pages(test, 2, 0, MP_FOUR_GIB - 1);
+	KUNIT_ASSERT_NOT_NULL(test, low);
+	buf = page_address(low);
+	dmacmd_kt_fill(buf, len, 7, 0);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, len,
+						   DMA_BIDIRECTIONAL));
+	cmd = dmacmd_kt_cmd(test, dev, &spec);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	dmacmd_kt_gen_all(test, cmd, &s, 8);
+	KUNIT_EXPECT_EQ(test, s.len, len);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_dev_segs(dev, &s, 0, len, 7, false,
+						     &bad), 0,
+			    "the device does not see the memory at %#llx (%s)",
+			    bad, dmacmd_kt_translated(dev) ? "IOMMU" : "direct");
+	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+}
+
+/*
+ * kUnmapped | kIterateOnly hands out the raw physical runs (xnu's
+ * IOMemoryRemoteTest walks memory so) where those are what the device
+ * sees, and is refused for a device behind a translating IOMMU, like
+ * kBypassed.
+ */
+static void dmacmd_test_map_unmapped_iterate(struct kunit *test)
+{
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .map_options = DMACMD_MAP_UNMAPPED |
+						   DMACMD_MAP_ITERATE_ONLY };
+	struct device *edu = dmacmd_kt_edu_dev(test);
+	struct dmacmd_seg64 seg[4];
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	struct page *pg;
+	u64 off = 0;
+	u32 n = 4;
+
+	pg = dmacmd_kt_alloc_pages(test, 1, 0, U64_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, pg);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(page_address(pg),
+						   2 * PAGE_SIZE,
+						   DMA_TO_DEVICE));
+	cmd = dmacmd_kt_cmd(test, NULL, &spec);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_gen64(cmd, &off, seg, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, seg[0].addr, (u64)page_to_phys(pg));
+	KUNIT_EXPECT_EQ(test, seg[0].len, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+
+	if (!edu)
+		return;
+	cmd = dmacmd_create(edu, &spec, NULL);
+	if (dmacmd_kt_translated(edu)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), -EOPNOTSUPP);
+	} else {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), 0);
+		if (!IS_ERR(cmd))
+			dmacmd_put(cmd);
+	}
+}
+
 /* kBypassed hands out CPU physical addresses, without the DMA API. */
 static void dmacmd_test_map_bypassed_physical(struct kunit *test)
 {
@@ -1146,6 +1233,8 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE(dmacmd_test_map_noncoherent_invalidate),
 	KUNIT_CASE(dmacmd_test_map_bypassed_physical),
 	KUNIT_CASE(dmacmd_test_map_iterate_only),
+	KUNIT_CASE(dmacmd_test_map_iterate_only_device),
+	KUNIT_CASE(dmacmd_test_map_unmapped_iterate),
 	KUNIT_CASE(dmacmd_test_map_bounce_high_pages),
 	KUNIT_CASE(dmacmd_test_map_force_double_buffer),
 	KUNIT_CASE_PARAM(dmacmd_test_map_prepare_fault_unwinds,

@@ -1407,6 +1407,7 @@ static void dmacmd_test_iterate_only_host32_page(struct kunit *test)
 	UInt64 offset = 0;
 	UInt32 n = 1;
 	IODMACommand *cmd;
+	u8 *seen;
 
 	page = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
 							       kIOMemoryUnshared |
@@ -1420,6 +1421,10 @@ static void dmacmd_test_iterate_only_host32_page(struct kunit *test)
 						     kIOMemoryMapperNone);
 	KUNIT_EXPECT_EQ(test, seglen, (u64)PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, phys & ~0x00000000FFFFF000ULL, 0ULL);
+	dmacmd_kt_fill(IOBufferMemoryDescriptor_getBytesNoCopy(page), PAGE_SIZE,
+		       9, 0);
+	seen = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
 
 	cmd = IODMACommand_withSpecification(kIODMACommandOutputHost32, 32,
 					     PAGE_SIZE,
@@ -1446,11 +1451,16 @@ static void dmacmd_test_iterate_only_host32_page(struct kunit *test)
 					kIOReturnSuccess);
 		OSObject_release(cmd);
 	}
-	/* An iterating cursor hands out the page itself. */
+	/*
+	 * An iterating cursor hands out where the device reaches the page:
+	 * the page itself, or an IOVA of it behind an IOMMU.
+	 */
 	KUNIT_EXPECT_EQ(test, n, 1U);
 	KUNIT_EXPECT_EQ(test, seg.len, (u32)PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, (u64)dma_to_phys(porting_dev(test), seg.addr),
-			phys);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(porting_dev(test), seg.addr,
+						   seen, PAGE_SIZE, false), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(seen, PAGE_SIZE, 9, 0),
+			U64_MAX);
 	PORTING_EXPECT_IORETURN(test,
 				IOMemoryDescriptor_complete(page,
 							    kIODirectionNone),
