@@ -247,7 +247,7 @@ int dmacmd_spec_normalize(const struct dmacmd_spec *in,
 		/* Raw physical runs: only a cursor can hand those out. */
 		if (s.map_options & DMACMD_MAP_ITERATE_ONLY)
 			break;
-		*why = "kUnmapped without kIterateOnly is not supported (Linux maps through the DMA API)";
+		*why = "kUnmapped without kIterateOnly (Linux maps through the DMA API)";
 		return -EOPNOTSUPP;
 	default:
 		*why = "unknown mapping type";
