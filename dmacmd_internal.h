@@ -219,7 +219,11 @@ enum {
  * @sg_walk: segments come from @sgt's DMA side; otherwise from the
  *	descriptor's physical runs (kIterateOnly, or kBypassed memory that
  *	needs no bouncing)
- * @dma_mapped: @sgt is mapped through the DMA API
+ * @dma_mapped: @sgt is mapped through the DMA API by this mapping
+ * @kept: the mapping of the whole descriptor that the descriptor keeps
+ *	(dmacmd_md_dma.c), in use: @sgl holds the DMA segments of the
+ *	prepared range within it, and the descriptor, not this mapping,
+ *	unmaps it
  * @gen_check: segment generation checks every segment against the spec
  *	(kIterateOnly: what breaks it is an error, never bounced)
  * @sync_known: @need_sync is valid
@@ -240,6 +244,7 @@ struct dmacmd_mapping {
 	bool coherent;
 	bool sg_walk;
 	bool dma_mapped;
+	struct dmacmd_md_dma *kept;
 	bool gen_check;
 	bool sync_known;
 	bool need_sync;
@@ -421,6 +426,12 @@ static inline bool dmacmd_uses_dma_api(const struct dmacmd *cmd)
 
 	return (type == DMACMD_MAP_MAPPED || type == DMACMD_MAP_NONCOHERENT) &&
 	       cmd->dev;
+}
+
+/* The device's segment boundary where the DMA API made the segments. */
+static inline unsigned long dmacmd_map_bmask(const struct dmacmd_mapping *m)
+{
+	return m->dma_mapped || m->kept ? m->bmask : ~0UL;
 }
 
 /* dmacmd_spec.c */

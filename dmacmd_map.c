@@ -326,7 +326,7 @@ static bool dmacmd_need_sync(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
 	unsigned int i;
 
-	if (!m->dma_mapped)
+	if (!m->dma_mapped && !m->kept)
 		return false;
 	if (!m->sync_known) {
 		m->need_sync = false;
@@ -340,6 +340,35 @@ static bool dmacmd_need_sync(struct dmacmd *cmd, struct dmacmd_mapping *m)
 		m->sync_known = true;
 	}
 	return m->need_sync;
+}
+
+/*
+ * Sync the DMA segments of @m for the CPU or for the device.  A mapping of
+ * its own is synced as the table it is; a slice of the descriptor's
+ * mapping (@m->kept) segment by segment, so that what other commands
+ * hand out of the same mapping stays as it is.
+ */
+static void dmacmd_map_sync(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			    bool for_cpu)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!m->kept) {
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(cmd->dev, &m->sgt, m->dir);
+		else
+			dma_sync_sgtable_for_device(cmd->dev, &m->sgt, m->dir);
+		return;
+	}
+	for_each_sgtable_dma_sg(&m->sgt, sg, i) {
+		if (for_cpu)
+			dma_sync_single_for_cpu(cmd->dev, sg_dma_address(sg),
+						sg_dma_len(sg), m->dir);
+		else
+			dma_sync_single_for_device(cmd->dev, sg_dma_address(sg),
+						   sg_dma_len(sg), m->dir);
+	}
 }
 
 static unsigned long dmacmd_sync_attrs(const struct dmacmd *cmd, bool sync)
@@ -467,6 +496,105 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Make @m the slice of the descriptor's mapping @d that covers the
+ * prepared range: its DMA segments, the first and last cut to the range.
+ * Nothing is mapped; segments are generated from @m's list as from a
+ * mapping of its own.
+ */
+static int dmacmd_map_slice(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			    struct dmacmd_md_dma *d)
+{
+	u64 start = cmd->prep_off, end = start + cmd->prep_len, pos = 0;
+	struct scatterlist *src, *sg = NULL;
+	unsigned int i, n = 0;
+
+	for_each_sgtable_dma_sg(&d->sgt, src, i) {
+		u64 len = sg_dma_len(src), from, to;
+
+		if (pos >= end)
+			break;
+		if (pos + len > start) {
+			from = max(pos, start);
+			to = min(pos + len, end);
+			sg = dmacmd_sg_add(m, &n);
+			if (!sg)
+				return -ENOMEM;
+			sg_dma_address(sg) = sg_dma_address(src) + (from - pos);
+			sg_dma_len(sg) = to - from;
+		}
+		pos += len;
+	}
+	if (!sg)
+		return -EIO;
+	sg_mark_end(sg);
+	m->sgt.sgl = m->sgl;
+	m->sgt.orig_nents = n;
+	m->sgt.nents = n;
+	m->sg_walk = true;
+	m->kept = d;
+	m->bmask = dma_get_seg_boundary(cmd->dev);
+	return 0;
+}
+
+/*
+ * A prepare of a descriptor that keeps a mapping for the device
+ * (dmacmd_md_dma.c): hand out the slice of it that covers the prepared
+ * range, synced for the device where the platform needs that, as a
+ * mapping of its own would be.  1 when there is no such mapping or the
+ * spec refuses its addresses: the caller then maps the range itself (a
+ * mapping of the command's own, as IOKit remaps for such a spec).
+ */
+static int dmacmd_map_kept(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   bool flush, bool sync)
+{
+	struct dmacmd_md_dma *d;
+	struct dmacmd_seg64 bad;
+	int ret;
+
+	d = dmacmd_md_dma_get(cmd->md, cmd->dev);
+	if (!d)
+		return 1;
+	dmacmd_mapping_begin(cmd, m);
+	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX :
+					   dmacmd_dev_max(cmd->dev));
+	ret = dmacmd_map_slice(cmd, m, d);
+	if (!ret && !dmacmd_iterate_only(cmd) && dmacmd_verify(cmd, m, &bad))
+		ret = 1;
+	if (ret) {
+		m->kept = NULL;
+		dmacmd_mapping_reset(cmd, m);
+		dmacmd_md_dma_put(cmd->md, d);
+		return ret;
+	}
+	m->gen_check = dmacmd_iterate_only(cmd);
+	if ((flush || sync) && dmacmd_need_sync(cmd, m))
+		dmacmd_map_sync(cmd, m, false);
+	return 0;
+}
+
+/*
+ * IOKit's keepMap: a mapping of the whole of a prepared descriptor, made
+ * through the DMA API with nothing double-buffered, goes to the
+ * descriptor.  It stays valid, at the same addresses, until the
+ * descriptor's last complete, whatever becomes of this command; this
+ * command now uses it like any other.  Where the descriptor will not take
+ * it (not prepared, or it keeps one for the device already), the mapping
+ * stays the command's, as before.
+ */
+static void dmacmd_map_keep(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	struct dmacmd_md_dma *d;
+
+	if (!m->dma_mapped || m->nbref || m->full || cmd->prep_off ||
+	    cmd->prep_len != cmd->md_len || !dmacmd_md_is_prepared(cmd->md))
+		return;
+	if (dmacmd_md_dma_adopt(cmd->md, cmd->dev, m->dir, &m->sgt, &d))
+		return;
+	m->dma_mapped = false;
+	m->kept = d;
 }
 
 /*
@@ -694,6 +822,26 @@ static unsigned long dmacmd_unmap_attrs(struct dmacmd *cmd,
 }
 
 /*
+ * Let go of @m's DMA mapping, with @attrs as for the unmap: unmap one of
+ * its own; give a slice of the descriptor's back to it, synced for the
+ * CPU as the unmap would have synced (the descriptor unmaps it at its
+ * last complete).
+ */
+static void dmacmd_map_let_go(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			      unsigned long attrs)
+{
+	if (m->dma_mapped)
+		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir, attrs);
+	if (!m->kept)
+		return;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && m->dir != DMA_TO_DEVICE &&
+	    dmacmd_need_sync(cmd, m))
+		dmacmd_map_sync(cmd, m, true);
+	dmacmd_md_dma_put(cmd->md, m->kept);
+	m->kept = NULL;
+}
+
+/*
  * Undo dmacmd_map_range(): unmap (see dmacmd_unmap_attrs() for when the
  * DMA API syncs for the CPU) and copy what the device wrote from bounce
  * memory back to memory when @sync.
@@ -705,9 +853,7 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 
 	if (!m->sg_walk)
 		return 0;
-	if (m->dma_mapped)
-		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
-				  dmacmd_unmap_attrs(cmd, m, invalidate, sync));
+	dmacmd_map_let_go(cmd, m, dmacmd_unmap_attrs(cmd, m, invalidate, sync));
 	if (m->nbref && sync && m->dir != DMA_TO_DEVICE)
 		ret = dmacmd_bounce_copy(cmd, m, false);
 	dmacmd_mapping_reset(cmd, m);
@@ -777,11 +923,17 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
 	ret = 1;
-	if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
-		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
-	if (ret > 0)
-		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flush,
-				       sync);
+	if (dmacmd_uses_dma_api(cmd))
+		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flush, sync);
+	if (ret > 0) {
+		if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
+			ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
+		if (ret > 0)
+			ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false,
+					       flush, sync);
+		if (!ret)
+			dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
+	}
 	if (ret) {
 		trace_dmacmd_prepare(cmd, cmd->dev, offset, length, 0, 0, ret);
 		if (ret == -EIO)
@@ -1039,7 +1191,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 		return 0;
 	/* What the device wrote so far must reach memory, then the copy. */
 	if (dmacmd_need_sync(cmd, live)) {
-		dma_sync_sgtable_for_cpu(cmd->dev, &live->sgt, live->dir);
+		dmacmd_map_sync(cmd, live, true);
 		synced = true;
 	}
 	if (live->nbref && live->dir != DMA_TO_DEVICE) {
@@ -1050,9 +1202,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 	ret = dmacmd_map_range(cmd, spare, true, true, true);
 	if (ret)
 		goto err_give_back;
-	if (live->dma_mapped)
-		dma_unmap_sgtable(cmd->dev, &live->sgt, live->dir,
-				  DMA_ATTR_SKIP_CPU_SYNC);
+	dmacmd_map_let_go(cmd, live, DMA_ATTR_SKIP_CPU_SYNC);
 	dmacmd_mapping_reset(cmd, live);
 	cmd->cur = !cmd->cur;
 	cmd->force_full = true;
@@ -1062,7 +1212,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 
 err_give_back:
 	if (synced)
-		dma_sync_sgtable_for_device(cmd->dev, &live->sgt, live->dir);
+		dmacmd_map_sync(cmd, live, false);
 	return ret;
 }
 
@@ -1128,7 +1278,7 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 	synced = dmacmd_need_sync(cmd, m);
 	if (options & DMACMD_SYNC_IN) {
 		if (synced)
-			dma_sync_sgtable_for_cpu(cmd->dev, &m->sgt, m->dir);
+			dmacmd_map_sync(cmd, m, true);
 		if (m->nbref && m->dir != DMA_TO_DEVICE)
 			ret = dmacmd_bounce_copy(cmd, m, false);
 	} else {
@@ -1136,7 +1286,7 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 			ret = dmacmd_bounce_copy(cmd, m, true);
 	}
 	if (synced)
-		dma_sync_sgtable_for_device(cmd->dev, &m->sgt, m->dir);
+		dmacmd_map_sync(cmd, m, false);
 out:
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SYNCS, 1);
 	trace_dmacmd_synchronize(cmd, cmd->dev, options, ret);
@@ -1181,7 +1331,8 @@ u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
 
 	if (m->coherent)
 		return dmacmd_xfer_coherent(cmd, m, off, buf, len, to_dev);
-	if (!m->sg_walk)
+	/* The descriptor's own mapping maps its memory as it is. */
+	if (!m->sg_walk || m->kept)
 		return to_dev ?
 		       dmacmd_md_write(cmd->md, cmd->prep_off + off, buf, len) :
 		       dmacmd_md_read(cmd->md, cmd->prep_off + off, buf, len);
@@ -1197,7 +1348,7 @@ bool dmacmd_cpu_begin(struct dmacmd *cmd)
 
 	if (!dmacmd_need_sync(cmd, m))
 		return false;
-	dma_sync_sgtable_for_cpu(cmd->dev, &m->sgt, m->dir);
+	dmacmd_map_sync(cmd, m, true);
 	return true;
 }
 
@@ -1206,7 +1357,7 @@ void dmacmd_cpu_end(struct dmacmd *cmd, bool synced)
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
 
 	if (synced)
-		dma_sync_sgtable_for_device(cmd->dev, &m->sgt, m->dir);
+		dmacmd_map_sync(cmd, m, false);
 }
 
 static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,

@@ -148,6 +148,7 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	md->depth = depth;
 	md->len = len;
 	mutex_init(&md->lock);
+	INIT_LIST_HEAD(&md->dma_maps);
 	dmacmd_track_init(&md->track, DMACMD_KIND_MD, ip);
 	atomic_long_inc(&dmacmd_live_mds);
 	return md;
@@ -395,7 +396,6 @@ err_destroy:
 /* ---- Prepare and complete ---- */
 
 static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f);
-static int md_complete(struct dmacmd_md *md);
 
 /* What the first prepare does; undone by md_release(). */
 static int md_acquire(struct dmacmd_md *md, struct dmacmd_md_fault *f)
@@ -427,6 +427,8 @@ static void md_release(struct dmacmd_md *md)
 {
 	unsigned int i;
 
+	/* Mappings first: the pages they map may go next. */
+	md_dma_unmap_all(md);
 	switch (md->kind) {
 	case DMACMD_MD_USER:
 		md_user_unpin(md);
@@ -463,7 +465,7 @@ static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	return ret;
 }
 
-static int md_complete(struct dmacmd_md *md)
+int md_complete(struct dmacmd_md *md)
 {
 	int ret = 0;
 

@@ -6,8 +6,12 @@
 #ifndef _DMACMD_MD_H
 #define _DMACMD_MD_H
 
+#include <linux/dma-direction.h>
+#include <linux/list.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
 
+struct device;
 struct page;
 struct dmacmd_md;
 
@@ -58,6 +62,33 @@ struct dmacmd_md_iter {
 	struct dmacmd_md *md;
 	struct dmacmd_md_iter_lvl lvl[DMACMD_MD_ITER_DEPTH];
 };
+
+/**
+ * struct dmacmd_md_dma - a DMA mapping that a descriptor keeps
+ * @node: entry in the descriptor's list of mappings (under its mutex)
+ * @dev: the device it is mapped for (a reference is held)
+ * @dir: the direction it is mapped with
+ * @sgt: the mapped table over the whole descriptor; its entries are the
+ *	mapping's own copy
+ * @users: commands using it now (under the descriptor's mutex)
+ *
+ * See dmacmd_md_dma.c.  Lives from a command's dmacmd_md_dma_adopt() to
+ * the descriptor's last complete.
+ */
+struct dmacmd_md_dma {
+	struct list_head node;
+	struct device *dev;
+	enum dma_data_direction dir;
+	struct sg_table sgt;
+	unsigned int users;
+};
+
+struct dmacmd_md_dma *dmacmd_md_dma_get(struct dmacmd_md *md,
+					struct device *dev);
+int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
+			enum dma_data_direction dir, const struct sg_table *sgt,
+			struct dmacmd_md_dma **out);
+void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d);
 
 void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);

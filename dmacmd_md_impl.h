@@ -51,8 +51,11 @@ struct dmacmd_md {
 	void *kaddr;			/* CPU address of byte 0, or NULL */
 	bool owns_memory;		/* an allocated buffer: always wired */
 	bool vmapped;			/* @kaddr comes from vmap() */
-	struct mutex lock;		/* protects @prepared and @user.pages */
+	/* Protects @prepared, @dma_maps and @user.pages. */
+	struct mutex lock;
 	unsigned int prepared;		/* prepare nesting count */
+	/* Mappings kept while prepared (dmacmd_md_dma.c). */
+	struct list_head dma_maps;
 	union {
 		struct {
 			struct dmacmd_md_chunk *chunk;
@@ -146,6 +149,11 @@ u64 md_ranges_len(const struct dmacmd_range *ranges,
 struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 			       enum dma_data_direction dir, const char **why,
 			       unsigned long ip);
+
+int md_complete(struct dmacmd_md *md);
+
+/* dmacmd_md_dma.c */
+void md_dma_unmap_all(struct dmacmd_md *md);
 
 /* dmacmd_md_user.c */
 int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f);

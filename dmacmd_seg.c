@@ -129,7 +129,7 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	bool have_next = false;
 	int ret;
 
-	bmask = m->dma_mapped ? m->bmask : ~0UL;
+	bmask = dmacmd_map_bmask(m);
 	if (bmask != ~0UL)
 		cap = min(cap, (s | bmask) - s + 1);
 	if (s <= cmd->max_addr && cmd->max_addr - s < cap)
@@ -382,7 +382,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 		cmd->gen_start = *r;
 	cmd->gen_valid = false;
 	check = m->gen_check;
-	bmask = m->dma_mapped ? m->bmask : ~0UL;
+	bmask = dmacmd_map_bmask(m);
 	fast64 = !check && fn == dmacmd_out_host64;
 	out32 = !fast64 && dmacmd_is_out32(fn);
 	for (; n < max && r->pos < cmd->prep_len; n++) {
@@ -464,7 +464,7 @@ int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
 	    pos == cmd->gen_run.pos && m->sg_walk && !m->gen_check) {
 		cmd->gen_start = cmd->gen_run;
-		n = dmacmd_gen_fast64(cmd, m, m->dma_mapped ? m->bmask : ~0UL,
+		n = dmacmd_gen_fast64(cmd, m, dmacmd_map_bmask(m),
 				      &cmd->gen_run, segs, max);
 		if (n == max || cmd->gen_run.pos >= cmd->prep_len)
 			goto out;

@@ -1467,6 +1467,73 @@ static void dmacmd_test_iterate_only_host32_page(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/*
+ * IOUSBFamily's transfers: the driver prepares the buffer, takes its
+ * address from a command it completes and releases at once, and the
+ * controller uses that address until the buffer's complete.  The address
+ * must stay what the device reaches the buffer at (behind the IOMMU the
+ * same IOVA), and what the device writes arrives at the complete.
+ */
+static void dmacmd_test_usb_throwaway_command(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_edu_dev(test);
+	const u64 len = 2 * PAGE_SIZE;
+	IOBufferMemoryDescriptor *buf;
+	IODMACommand_Segment64 seg = {};
+	UInt64 offset = 0;
+	UInt32 n = 1;
+	IODMACommand *cmd;
+	u8 *cpu, *seen;
+
+	if (dev)
+		dmacmd_kt_set_mask(test, dev, 64);
+	else
+		dev = porting_dev(test);
+	seen = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	buf = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
+							      kIODirectionInOut,
+							      len,
+							      0xFFFFFFFFFFFFF000ULL);
+	porting_own_md(test, buf);
+	cpu = IOBufferMemoryDescriptor_getBytesNoCopy(buf);
+	dmacmd_kt_fill(cpu, len, 12, 0);
+	PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(buf,
+								kIODirectionNone));
+
+	cmd = IODMACommand_withSpecification(kIODMACommandOutputHost64, 64, 0,
+					     IODMACommand_kMapped, 0, 1, dev,
+					     NULL);
+	KUNIT_ASSERT_NOT_NULL(test, cmd);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_setMemoryDescriptor(cmd, buf,
+								 true),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_gen64IOVMSegments(cmd, &offset,
+							       &seg, &n),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+	OSObject_release(cmd);
+
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	KUNIT_EXPECT_EQ(test, seg.fLength, len);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
+						       len, false), 0,
+			    "the controller's address reaches nothing once the command is gone");
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(seen, len, 12, 0), U64_MAX);
+	dmacmd_kt_fill(seen, len, 13, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
+						   len, true), 0);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(buf,
+							    kIODirectionNone),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(cpu, len, 13, 0), U64_MAX);
+}
+
 /* readBytes()/writeBytes() on a command: relative, clipped, 0 unprepared. */
 static void dmacmd_test_cmd_read_write_bytes(struct kunit *test)
 {
@@ -2189,6 +2256,7 @@ static struct kunit_case dmacmd_porting_cases[] = {
 	KUNIT_CASE(dmacmd_test_output_functions_encoding),
 	KUNIT_CASE(dmacmd_test_gen32_host32_below_4g),
 	KUNIT_CASE(dmacmd_test_iterate_only_host32_page),
+	KUNIT_CASE(dmacmd_test_usb_throwaway_command),
 	KUNIT_CASE(dmacmd_test_cmd_read_write_bytes),
 	KUNIT_CASE(dmacmd_test_md_kernel_range),
 	KUNIT_CASE(dmacmd_test_md_physical_range),
