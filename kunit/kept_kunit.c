@@ -71,6 +71,24 @@ static void kept_prepare(struct kunit *test, struct kept_env *e,
 }
 
 /*
+ * The usual start: @e's memory filled with @seed, prepared, and a command
+ * prepared over all of it (so that the descriptor keeps the mapping).
+ */
+static struct dmacmd *kept_start(struct kunit *test, struct kept_env *e,
+				 enum dma_data_direction dir, u32 seed,
+				 struct dmacmd_kt_segs *s)
+{
+	struct dmacmd *cmd;
+
+	kept_env_init(test, e, dir);
+	dmacmd_kt_fill(e->buf, KEPT_LEN, seed, 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(e->md), 0);
+	cmd = kept_cmd(test, e);
+	kept_prepare(test, e, cmd, 0, KEPT_LEN, s);
+	return cmd;
+}
+
+/*
  * IOUSBFamily's throw-away command: prepare the descriptor, take the
  * address from a command, complete and release the command.  The device
  * still reads the memory there and what it writes arrives at the
@@ -169,11 +187,7 @@ static void dmacmd_test_kept_until_last_user(struct kunit *test)
 	struct dmacmd *cmd;
 	u64 bad;
 
-	kept_env_init(test, &e, DMA_TO_DEVICE);
-	dmacmd_kt_fill(e.buf, KEPT_LEN, 6, 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(e.md), 0);
-	cmd = kept_cmd(test, &e);
-	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
+	cmd = kept_start(test, &e, DMA_TO_DEVICE, 6, &s);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 6,
 						 false, &bad), 0);
@@ -262,11 +276,7 @@ static void dmacmd_test_kept_synchronizes_per_command(struct kunit *test)
 	struct dmacmd *cmd;
 	u64 bad;
 
-	kept_env_init(test, &e, DMA_BIDIRECTIONAL);
-	dmacmd_kt_fill(e.buf, KEPT_LEN, 9, 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(e.md), 0);
-	cmd = kept_cmd(test, &e);
-	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
+	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 9, &s);
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
 
 	/* The CPU writes, a command's prepare hands it to the device. */
