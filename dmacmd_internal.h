@@ -224,6 +224,8 @@ enum {
  *	(dmacmd_md_dma.c), in use: @sgl holds the DMA segments of the
  *	prepared range within it, and the descriptor, not this mapping,
  *	unmaps it
+ * @in_place: @sgl hands out the memory's own bus addresses, unmapped: a
+ *	shared buffer where the platform would bounce (dmacmd_map_in_place())
  * @gen_check: segment generation checks every segment against the spec
  *	(kIterateOnly: what breaks it is an error, never bounced)
  * @sync_known: @need_sync is valid
@@ -245,6 +247,7 @@ struct dmacmd_mapping {
 	bool sg_walk;
 	bool dma_mapped;
 	struct dmacmd_md_dma *kept;
+	bool in_place;
 	bool gen_check;
 	bool sync_known;
 	bool need_sync;
@@ -431,7 +434,7 @@ static inline bool dmacmd_uses_dma_api(const struct dmacmd *cmd)
 /* The device's segment boundary where the DMA API made the segments. */
 static inline unsigned long dmacmd_map_bmask(const struct dmacmd_mapping *m)
 {
-	return m->dma_mapped || m->kept ? m->bmask : ~0UL;
+	return m->dma_mapped || m->kept || m->in_place ? m->bmask : ~0UL;
 }
 
 /* dmacmd_spec.c */

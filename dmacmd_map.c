@@ -7,6 +7,9 @@
  * it through the DMA API, and undoes it again at complete.  Synchronize
  * and the CPU's reads and writes of the device's view are here too.
  */
+#include <linux/cc_platform.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
 #include <linux/highmem.h>
@@ -63,6 +66,16 @@ static struct scatterlist *dmacmd_sg_add(struct dmacmd_mapping *m,
 	sg = &m->sgl[(*n)++];
 	memset(sg, 0, sizeof(*sg));
 	return sg;
+}
+
+/* Close @m's list after its @n entries: segments come from it from now on. */
+static void dmacmd_list_done(struct dmacmd_mapping *m, unsigned int n)
+{
+	sg_mark_end(&m->sgl[n - 1]);
+	m->sgt.sgl = m->sgl;
+	m->sgt.orig_nents = n;
+	m->sgt.nents = n;
+	m->sg_walk = true;
 }
 
 struct dmacmd_build {
@@ -316,6 +329,7 @@ static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
 	m->bounced = 0;
 	m->sg_walk = false;
 	m->dma_mapped = false;
+	m->in_place = false;
 	m->gen_check = false;
 	m->sync_known = false;
 	m->full = false;
@@ -442,6 +456,7 @@ static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
 	m->coherent = false;
 	m->sg_walk = false;
 	m->dma_mapped = false;
+	m->in_place = false;
 	m->gen_check = false;
 	m->sync_known = false;
 }
@@ -529,11 +544,7 @@ static int dmacmd_map_slice(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	}
 	if (!sg)
 		return -EIO;
-	sg_mark_end(sg);
-	m->sgt.sgl = m->sgl;
-	m->sgt.orig_nents = n;
-	m->sgt.nents = n;
-	m->sg_walk = true;
+	dmacmd_list_done(m, n);
 	m->kept = d;
 	m->bmask = dma_get_seg_boundary(cmd->dev);
 	return 0;
@@ -598,6 +609,78 @@ static void dmacmd_map_keep(struct dmacmd *cmd, struct dmacmd_mapping *m)
 }
 
 /*
+ * Should a buffer dmacmd allocated be handed out in place?  Such a buffer
+ * (IOKit's IOBufferMemoryDescriptor) is memory the driver shares with the
+ * device: descriptor rings that the CPU writes through getBytesNoCopy()
+ * while the device reads them, with no synchronize() in between.  A
+ * platform that bounces every streaming mapping (swiotlb=force) would give
+ * the device a copy taken at prepare.  Where the device reaches the buffer
+ * as it is (not behind an IOMMU, DMA coherent with the CPU, memory not
+ * encrypted), hand out the buffer's own bus addresses, as the platform
+ * does for coherent memory.  In a memory-encrypted guest or for a device
+ * that is not DMA coherent the buffer is bounced as any memory is, and
+ * only synchronize() moves data: said once, with the way out.
+ */
+static bool dmacmd_buffer_in_place(struct dmacmd *cmd)
+{
+	struct device *dev = cmd->dev;
+
+	if (cmd->translated || !is_swiotlb_force_bounce(dev) ||
+	    !dmacmd_md_is_buffer(cmd->md))
+		return false;
+	if (dev_is_dma_coherent(dev) && !cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		return true;
+	dev_notice_once(dev,
+			"dmacmd: buffers shared with this device are bounced (%s): the device and the CPU see each other's writes only through synchronize()\n",
+			dev_is_dma_coherent(dev) ? "memory encryption" :
+			"DMA not coherent");
+	return false;
+}
+
+/*
+ * Hand out a shared buffer in place (see dmacmd_buffer_in_place()): the
+ * runs of the prepared range at their bus addresses, nothing mapped or
+ * bounced.  1 when that does not meet the spec as it is (address bits,
+ * alignments): the caller then maps the range the usual way.
+ */
+static int dmacmd_map_in_place(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	struct dmacmd_build b = {
+		.cmd = cmd,
+		.m = m,
+		.max_ent = DMACMD_SG_MAX,
+		.bmask = dma_get_seg_boundary(cmd->dev),
+		.bounce_max = U64_MAX,
+	};
+	struct dmacmd_seg64 bad;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = dmacmd_build_runs(&b);
+	if (ret)
+		goto err_reset;
+	dmacmd_list_done(m, b.n);
+	for_each_sgtable_sg(&m->sgt, sg, i) {
+		sg_dma_address(sg) = phys_to_dma(cmd->dev, sg_phys(sg));
+		sg_dma_len(sg) = sg->length;
+	}
+	m->in_place = true;
+	m->bmask = b.bmask;
+	m->gen_check = dmacmd_iterate_only(cmd);
+	if (m->gen_check)
+		return 0;
+	ret = dmacmd_verify(cmd, m, &bad);
+	if (ret == -EMSGSIZE || ret == -EDOM)
+		ret = 1;
+	if (!ret)
+		return 0;
+err_reset:
+	dmacmd_mapping_reset(cmd, m);
+	return ret;
+}
+
+/*
  * Map the prepared range into @m: build the scatterlist (bouncing what the
  * device cannot reach, or everything into a copy buffer when @full), copy
  * memory into bounce memory, map through the DMA API and check the result
@@ -632,6 +715,11 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
 		  sp->alignment_length == 1;
 
+	if (api && !full && dmacmd_buffer_in_place(cmd)) {
+		ret = dmacmd_map_in_place(cmd, m);
+		if (ret <= 0)
+			return ret;
+	}
 	if (iterate && !api) {
 		/* Physical runs as they are, checked as they are handed out. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
@@ -721,11 +809,7 @@ retry:
 		ret = dmacmd_build_runs(&b);
 	if (ret)
 		goto err_reset;
-	sg_mark_end(&m->sgl[b.n - 1]);
-	m->sgt.sgl = m->sgl;
-	m->sgt.orig_nents = b.n;
-	m->sgt.nents = b.n;
-	m->sg_walk = true;
+	dmacmd_list_done(m, b.n);
 	m->gen_check = iterate;
 
 	/*
@@ -981,6 +1065,16 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  * prepare of the same range while prepared only counts, and each needs a
  * dmacmd_complete().  A failed prepare changes nothing (IOKit leaves the
  * count raised).
+ *
+ * The mapping of the whole of a descriptor that is prepared
+ * (dmacmd_md_prepare()), with nothing double-buffered, goes to the
+ * descriptor, as IOKit's does: its addresses stay valid after this
+ * command completes, until the descriptor's last complete, and every
+ * command on the same descriptor and device hands out the slice of it
+ * that it prepared.  A buffer from dmacmd_md_alloc() is shared with the
+ * device as it is: where the platform would bounce every mapping
+ * (swiotlb=force) and the device reaches the buffer (DMA coherent,
+ * memory not encrypted), its own bus addresses are handed out.
  *
  * Context: Process context.  May sleep: the first prepare allocates
  * bounce memory and scatterlist capacity it has not cached yet.

@@ -133,6 +133,12 @@ struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
 	return container_of(t, struct dmacmd_md, track);
 }
 
+/* Is @md a buffer dmacmd allocated (IOKit's IOBufferMemoryDescriptor)? */
+bool dmacmd_md_is_buffer(const struct dmacmd_md *md)
+{
+	return md->owns_memory;
+}
+
 /* @ip: the caller of the exported constructor, who owns the descriptor */
 struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 			 enum dma_data_direction dir,

@@ -1492,7 +1492,8 @@ static void dmacmd_test_usb_throwaway_command(struct kunit *test)
 	seen = kunit_kzalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	buf = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
-							      kIODirectionInOut,
+							      kIODirectionInOut |
+							      kIOMemoryPhysicallyContiguous,
 							      len,
 							      0xFFFFFFFFFFFFF000ULL);
 	porting_own_md(test, buf);
@@ -1518,8 +1519,9 @@ static void dmacmd_test_usb_throwaway_command(struct kunit *test)
 				kIOReturnSuccess);
 	OSObject_release(cmd);
 
+	/* One segment for all of it, or the device would stray past it. */
 	KUNIT_ASSERT_EQ(test, n, 1U);
-	KUNIT_EXPECT_EQ(test, seg.fLength, len);
+	KUNIT_ASSERT_EQ(test, seg.fLength, len);
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
 						       len, false), 0,
 			    "the controller's address reaches nothing once the command is gone");
@@ -1532,6 +1534,75 @@ static void dmacmd_test_usb_throwaway_command(struct kunit *test)
 							    kIODirectionNone),
 				kIOReturnSuccess);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(cpu, len, 13, 0), U64_MAX);
+}
+
+/*
+ * IntelMausi, LucyRTL8125, RealtekRTL8111 and itlwm: a descriptor ring
+ * allocated within 32 bits, prepared once, its address programmed from
+ * one segment; from then on the CPU writes descriptors and reads status
+ * through getBytesNoCopy() while the device does the same at the segment
+ * address, and nobody calls synchronize().  Each side must see the
+ * other's writes in every DMA configuration (under swiotlb=force too,
+ * where a bounced copy would leave each side alone with its own).
+ */
+static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_edu_dev(test);
+	const u64 len = PAGE_SIZE;
+	IOBufferMemoryDescriptor *ring;
+	IODMACommand_Segment64 seg = {};
+	UInt64 offset = 0;
+	UInt32 n = 1;
+	IODMACommand *cmd;
+	u8 *desc, *seen;
+
+	if (!dev)
+		dev = porting_dev(test);
+	seen = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	ring = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
+							       kIODirectionInOut |
+							       kIOMemoryPhysicallyContiguous,
+							       len,
+							       0x00000000FFFFF000ULL);
+	porting_own_md(test, ring);
+	PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(ring,
+								kIODirectionNone));
+	desc = IOBufferMemoryDescriptor_getBytesNoCopy(ring);
+	memset(desc, 0, len);
+	cmd = porting_own_cmd(test,
+			      IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							     32, 0,
+							     IODMACommand_kMapped,
+							     0, 1, dev, NULL));
+	PORTING_ASSERT_SUCCESS(test, IODMACommand_setMemoryDescriptor(cmd, ring,
+								      true));
+	PORTING_ASSERT_SUCCESS(test, IODMACommand_gen64IOVMSegments(cmd,
+								    &offset,
+								    &seg, &n));
+	KUNIT_ASSERT_EQ(test, n, 1U);
+	KUNIT_ASSERT_EQ(test, seg.fLength, len);
+
+	/* The driver fills descriptors; the device fetches them. */
+	dmacmd_kt_fill(desc, len, 14, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
+						   len, false), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(seen, len, 14, 0), U64_MAX,
+			    "the device does not see the descriptors the CPU wrote");
+	/* The device writes status back; the driver polls it. */
+	dmacmd_kt_fill(seen, len, 15, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
+						   len, true), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(desc, len, 15, 0), U64_MAX,
+			    "the CPU does not see the status the device wrote");
+
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(ring,
+							    kIODirectionNone),
+				kIOReturnSuccess);
 }
 
 /* readBytes()/writeBytes() on a command: relative, clipped, 0 unprepared. */
@@ -2257,6 +2328,7 @@ static struct kunit_case dmacmd_porting_cases[] = {
 	KUNIT_CASE(dmacmd_test_gen32_host32_below_4g),
 	KUNIT_CASE(dmacmd_test_iterate_only_host32_page),
 	KUNIT_CASE(dmacmd_test_usb_throwaway_command),
+	KUNIT_CASE(dmacmd_test_nic_ring_without_synchronize),
 	KUNIT_CASE(dmacmd_test_cmd_read_write_bytes),
 	KUNIT_CASE(dmacmd_test_md_kernel_range),
 	KUNIT_CASE(dmacmd_test_md_physical_range),
