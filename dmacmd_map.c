@@ -558,8 +558,9 @@ static int dmacmd_map_slice(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * spec refuses its addresses: the caller then maps the range itself (a
  * mapping of the command's own, as IOKit remaps for such a spec).
  */
-static int dmacmd_map_kept(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			   bool flush, bool sync)
+static noinline int dmacmd_map_kept(struct dmacmd *cmd,
+				    struct dmacmd_mapping *m, bool flush,
+				    bool sync)
 {
 	struct dmacmd_md_dma *d;
 	struct dmacmd_seg64 bad;
@@ -595,12 +596,13 @@ static int dmacmd_map_kept(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * it (not prepared, or it keeps one for the device already), the mapping
  * stays the command's, as before.
  */
-static void dmacmd_map_keep(struct dmacmd *cmd, struct dmacmd_mapping *m)
+static noinline void dmacmd_map_keep(struct dmacmd *cmd,
+				     struct dmacmd_mapping *m)
 {
 	struct dmacmd_md_dma *d;
 
 	if (!m->dma_mapped || m->nbref || m->full || cmd->prep_off ||
-	    cmd->prep_len != cmd->md_len || !dmacmd_md_is_prepared(cmd->md))
+	    cmd->prep_len != cmd->md_len)
 		return;
 	if (dmacmd_md_dma_adopt(cmd->md, cmd->dev, m->dir, &m->sgt, &d))
 		return;
@@ -900,9 +902,12 @@ static unsigned long dmacmd_unmap_attrs(struct dmacmd *cmd,
 					struct dmacmd_mapping *m,
 					bool invalidate, bool sync)
 {
-	if (sync && m->dir != DMA_TO_DEVICE && dmacmd_need_sync(cmd, m))
+	unsigned long attrs = dmacmd_sync_attrs(cmd, invalidate);
+
+	if (attrs && sync && m->dir != DMA_TO_DEVICE &&
+	    dmacmd_need_sync(cmd, m))
 		return 0;
-	return dmacmd_sync_attrs(cmd, invalidate);
+	return attrs;
 }
 
 /*
@@ -951,6 +956,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		     bool flush, bool sync, unsigned long ip)
 {
 	u64 md_len;
+	bool keeps;
 	int ret;
 
 	if (dmacmd_bad_at(cmd, ip)) {
@@ -1006,8 +1012,10 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
+	/* Only a prepared descriptor keeps mappings (dmacmd_md_dma.c). */
+	keeps = dmacmd_uses_dma_api(cmd) && dmacmd_md_prepared_now(cmd->md);
 	ret = 1;
-	if (dmacmd_uses_dma_api(cmd))
+	if (keeps)
 		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flush, sync);
 	if (ret > 0) {
 		if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
@@ -1015,7 +1023,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		if (ret > 0)
 			ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false,
 					       flush, sync);
-		if (!ret)
+		if (!ret && keeps)
 			dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
 	}
 	if (ret) {

@@ -133,6 +133,12 @@ struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
 	return container_of(t, struct dmacmd_md, track);
 }
 
+/* Is @md prepared at all right now (a hint: no lock is taken)? */
+bool dmacmd_md_prepared_now(const struct dmacmd_md *md)
+{
+	return READ_ONCE(md->prepared);
+}
+
 /* Is @md a buffer dmacmd allocated (IOKit's IOBufferMemoryDescriptor)? */
 bool dmacmd_md_is_buffer(const struct dmacmd_md *md)
 {

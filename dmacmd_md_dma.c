@@ -79,6 +79,9 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 	struct dmacmd_md_dma *d, *other;
 	int ret = 0;
 
+	/* The usual case costs no allocation: checked again under the lock. */
+	if (!READ_ONCE(md->prepared))
+		return -EBUSY;
 	d = dmacmd_md_kzalloc(sizeof(*d));
 	if (!d)
 		return -ENOMEM;
