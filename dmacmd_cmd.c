@@ -424,24 +424,27 @@ EXPORT_SYMBOL_GPL(dmacmd_dma_memory);
 /**
  * dmacmd_set_memory() - attach a memory descriptor to a command
  * @cmd: the command
- * @md: the descriptor; the command takes a reference
+ * @md: the descriptor, the command takes a reference; or NULL to detach
  * @auto_prepare: prepare the whole descriptor, as dmacmd_prepare(@cmd, 0,
  *	0, true, true)
  *
  * IOKit's setMemoryDescriptor.  Attaching the descriptor already attached
  * prepares nothing; without @auto_prepare it completes every outstanding
- * prepare.  A different descriptor replaces the current one, which is
- * released.  The descriptor itself must be prepared (dmacmd_md_prepare())
- * where its kind needs it: IODMACommand never wires memory.
+ * prepare.  A different descriptor, or NULL, replaces the current one,
+ * which is detached and released first, as IOKit does: when the new
+ * descriptor's auto-prepare fails, the command holds nothing.  The
+ * descriptor itself must be prepared (dmacmd_md_prepare()) where its kind
+ * needs it: IODMACommand never wires memory.
  *
  * Context: Process context.  May sleep.
  * Return:
  *
- * * %0 - attached (and prepared)
+ * * %0 - attached (and prepared), or detached for a NULL @md
  * * %-EINVAL - @cmd or @md invalid
- * * %-EBUSY - the command is prepared with another descriptor
+ * * %-EBUSY - the command is prepared with another descriptor (nothing
+ *   changes)
  * * any error of dmacmd_prepare() with @auto_prepare; the command then
- *   keeps the descriptor it had
+ *   holds no descriptor
  */
 int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		      bool auto_prepare)
@@ -449,7 +452,7 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 	struct dmacmd_md *old;
 	int ret;
 
-	if (dmacmd_bad(cmd) || dmacmd_md_bad(md, _RET_IP_)) {
+	if (dmacmd_bad(cmd) || (md && dmacmd_md_bad(md, _RET_IP_))) {
 		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "set_memory with an invalid argument\n");
 		return -EINVAL;
@@ -467,18 +470,22 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		return -EBUSY;
 	}
 	old = cmd->md;
+	if (old) {
+		dmacmd_use_md(cmd, NULL);
+		dmacmd_md_put(old);
+	}
+	if (!md)
+		return 0;
 	dmacmd_md_get(md);
 	dmacmd_use_md(cmd, md);
 	if (auto_prepare) {
 		ret = __dmacmd_prepare(cmd, 0, 0, true, true, _RET_IP_);
 		if (ret) {
-			dmacmd_use_md(cmd, old);
+			dmacmd_use_md(cmd, NULL);
 			dmacmd_md_put(md);
 			return ret;
 		}
 	}
-	if (old)
-		dmacmd_md_put(old);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dmacmd_set_memory);

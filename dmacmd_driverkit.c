@@ -16,7 +16,7 @@
 
 /**
  * dmacmd_prepare_for_dma() - DriverKit's IODMACommand::PrepareForDMA
- * @cmd: a command that is not prepared
+ * @cmd: the command: not prepared, or prepared with @md
  * @options: must be 0
  * @md: the memory; dmacmd prepares it (dmacmd_md_prepare()) for the caller
  * @offset: start of the range within @md
@@ -27,17 +27,22 @@
  * @segs: the segments, in host byte order
  *
  * Prepares @md, attaches it without auto-prepare, prepares the range and
- * generates its segments in one pass.  Unlike DriverKit, a mapping that
- * needs more segments than *@nsegs is an error, never a silent truncation.
- * Any failure undoes everything: @md is completed again and the command
- * keeps the descriptor it had.  Undo a success with dmacmd_complete_dma().
+ * generates its segments in one pass.  Called again with the memory the
+ * command is prepared with, it completes that preparation first and
+ * prepares anew, as DriverKit does, here without leaving a prepare of @md
+ * behind: one dmacmd_complete_dma() undoes the lot.  Unlike DriverKit, a
+ * mapping that needs more segments than *@nsegs is an error, never a
+ * silent truncation.  Any failure undoes what this call did: @md is
+ * completed again and the command keeps the descriptor it had (no longer
+ * prepared, after a preparation this call completed).  Undo a success
+ * with dmacmd_complete_dma().
  *
  * Context: Process context.  May sleep.
  * Return:
  *
  * * %0 - prepared, *@nsegs segments cover the whole range
  * * %-EINVAL - @options not 0, or an invalid or NULL argument, *@nsegs 0
- * * %-EBUSY - the command is prepared
+ * * %-EBUSY - the command is prepared with other memory (nothing changes)
  * * %-E2BIG - the mapping needs more than *@nsegs segments
  * * errors of dmacmd_md_prepare(), dmacmd_prepare() and
  *   dmacmd_gen_segments()
@@ -58,10 +63,14 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 			      "prepare_for_dma with an invalid argument\n");
 		return -EINVAL;
 	}
-	if (cmd->active) {
-		dmacmd_misuse(cmd->dev, "prepare_for_dma while prepared\n");
+	if (cmd->active && md != cmd->md) {
+		dmacmd_misuse(cmd->dev,
+			      "prepare_for_dma while prepared with other memory\n");
 		return -EBUSY;
 	}
+	/* The same memory again: start over (the last complete undoes ours). */
+	while (cmd->active)
+		__dmacmd_complete(cmd, true, true, _RET_IP_);
 	ret = dmacmd_md_prepare(md);
 	if (ret)
 		return ret;

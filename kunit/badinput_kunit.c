@@ -897,14 +897,19 @@ static long bi_gen64_call(struct bi_fix *f, const struct bi_row *r,
 
 static long bi_prepare_for_dma(struct bi_fix *f, const struct bi_row *r)
 {
+	struct dmacmd_md *md = r->arg == BI_OTHER ? bi_data(f, BI_OTHER) :
+			       bi_ptr(r->arg, f->md);
 	u32 n = r->nulls & BI_ZERO_NSEGS ? 0 : r->b ?: BI_SEGS;
 	u64 flags;
+	long ret;
 
-	return dmacmd_prepare_for_dma(bi_cmd(f, r), r->d,
-				      bi_ptr(r->arg, f->md), r->a, r->c,
-				      r->nulls & BI_NO_FLAGS ? NULL : &flags,
-				      r->nulls & BI_NO_NSEGS ? NULL : &n,
-				      r->nulls & BI_NO_SEGS ? NULL : f->seg);
+	ret = dmacmd_prepare_for_dma(bi_cmd(f, r), r->d, md, r->a, r->c,
+				     r->nulls & BI_NO_FLAGS ? NULL : &flags,
+				     r->nulls & BI_NO_NSEGS ? NULL : &n,
+				     r->nulls & BI_NO_SEGS ? NULL : f->seg);
+	if (r->arg == BI_OTHER)
+		dmacmd_md_put(md);
+	return ret;
 }
 
 static long bi_complete_dma(struct bi_fix *f, const struct bi_row *r)
@@ -1292,14 +1297,17 @@ static long bi_dk_create(struct bi_fix *f, const struct bi_row *r)
 
 static long bi_dk_prepare_for_dma(struct bi_fix *f, const struct bi_row *r)
 {
+	IOMemoryDescriptor *md = r->arg == BI_OTHER ? bi_data(f, BI_OTHER) :
+				 bi_ptr(r->arg, f->md);
 	u32 n = r->nulls & BI_ZERO_NSEGS ? 0 : r->b ?: BI_SEGS;
 	u64 flags;
 	kern_return_t ret;
 
-	ret = IODMACommand_PrepareForDMA(bi_cmd(f, r), r->d,
-					 bi_ptr(r->arg, f->md), r->a, r->c,
+	ret = IODMACommand_PrepareForDMA(bi_cmd(f, r), r->d, md, r->a, r->c,
 					 r->nulls & BI_NO_FLAGS ? NULL : &flags,
 					 &n, (IOAddressSegment *)f->seg);
+	if (r->arg == BI_OTHER)
+		OSObject_release(md);
 	/* Accepted (a NULL @flags): undo it, so that nothing changed. */
 	if (!ret)
 		KUNIT_EXPECT_EQ(f->test, IODMACommand_CompleteDMA(f->cmd, 0),
@@ -1808,8 +1816,8 @@ static const struct bi_row bi_rows[] = {
 		 .obj = BI_NULL),
 	BI_ERRNO("dmacmd_set_memory", "ERR_PTR command", bi_set_memory, -EINVAL,
 		 .obj = BI_ERR),
-	BI_ERRNO("dmacmd_set_memory", "NULL descriptor", bi_set_memory, -EINVAL,
-		 .arg = BI_NULL),
+	BI_ERRNO("dmacmd_set_memory", "NULL descriptor while prepared",
+		 bi_set_memory, -EBUSY, .arg = BI_NULL, .state = BI_PREPARED),
 	BI_ERRNO("dmacmd_set_memory", "ERR_PTR descriptor", bi_set_memory,
 		 -EINVAL, .arg = BI_ERR, .state = BI_ATTACHED),
 	BI_ERRNO("dmacmd_set_memory", "another descriptor while prepared",
@@ -2053,8 +2061,9 @@ static const struct bi_row bi_rows[] = {
 		 -EINVAL, .nulls = BI_NO_SEGS),
 	BI_ERRNO("dmacmd_prepare_for_dma", "count 0", bi_prepare_for_dma,
 		 -EINVAL, .nulls = BI_ZERO_NSEGS),
-	BI_ERRNO("dmacmd_prepare_for_dma", "prepared", bi_prepare_for_dma,
-		 -EBUSY, .state = BI_PREPARED),
+	BI_ERRNO("dmacmd_prepare_for_dma", "other memory while prepared",
+		 bi_prepare_for_dma, -EBUSY, .state = BI_PREPARED,
+		 .arg = BI_OTHER),
 	BI_ERRNO("dmacmd_prepare_for_dma", "offset at the end",
 		 bi_prepare_for_dma, -ERANGE, .a = BI_LEN),
 	BI_ERRNO("dmacmd_prepare_for_dma", "offset + length wraps",
@@ -2268,9 +2277,9 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("IODMACommand_setMemoryDescriptor", "NULL command",
 	       bi_io_set_memory_descriptor, .kind = BI_IORET,
 	       .want = kIOReturnBadArgument, .obj = BI_NULL),
-	BI_ROW("IODMACommand_setMemoryDescriptor", "NULL memory",
+	BI_ROW("IODMACommand_setMemoryDescriptor", "NULL memory while prepared",
 	       bi_io_set_memory_descriptor, .kind = BI_IORET,
-	       .want = kIOReturnBadArgument, .arg = BI_NULL),
+	       .want = kIOReturnBusy, .arg = BI_NULL, .state = BI_PREPARED),
 	BI_ROW("IODMACommand_setMemoryDescriptor", "another while prepared",
 	       bi_io_set_memory_descriptor, .kind = BI_IORET,
 	       .want = kIOReturnBusy, .state = BI_PREPARED, .arg = BI_OTHER),
@@ -2446,8 +2455,9 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("IODMACommand_PrepareForDMA", "count 0", bi_dk_prepare_for_dma,
 	       .kind = BI_IORET, .want = kIOReturnBadArgument,
 	       .nulls = BI_ZERO_NSEGS),
-	BI_ROW("IODMACommand_PrepareForDMA", "prepared", bi_dk_prepare_for_dma,
-	       .kind = BI_IORET, .want = kIOReturnBusy, .state = BI_DK),
+	BI_ROW("IODMACommand_PrepareForDMA", "other memory while prepared",
+	       bi_dk_prepare_for_dma, .kind = BI_IORET, .want = kIOReturnBusy,
+	       .state = BI_DK, .arg = BI_OTHER),
 	BI_ROW("IODMACommand_PrepareForDMA", "more segments than the count",
 	       bi_dk_prepare_for_dma, .kind = BI_IORET,
 	       .want = kIOReturnNoSpace, .mem = BI_M_SPLIT, .b = 1),

@@ -292,7 +292,12 @@ static void dmacmd_test_clear_memory_auto_complete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), -EBADFD);
 }
 
-/* A failed auto-prepare keeps the descriptor the command had. */
+/*
+ * A failed auto-prepare leaves the command holding nothing, as xnu's
+ * IODMACommand::setMemoryDescriptor() does: it detaches the old descriptor
+ * before it looks at the new one, and clears the new one when its prepare
+ * fails.
+ */
 static void dmacmd_test_set_memory_failed_prepare(struct kunit *test)
 {
 	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, PAGE_SIZE };
@@ -301,11 +306,48 @@ static void dmacmd_test_set_memory_failed_prepare(struct kunit *test)
 	lc_fix_init(test, &f, &spec);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, true), -E2BIG);
-	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
+	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, PAGE_SIZE, true, true),
+			-EBADFD);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, PAGE_SIZE, true, true),
 			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+}
+
+/*
+ * set_memory(NULL) detaches, as xnu's setMemoryDescriptor(NULL) does:
+ * success on an idle command (also one holding nothing), -EBUSY while
+ * prepared, with nothing changed.  The descriptor's reference goes.
+ */
+static void dmacmd_test_set_memory_null_detaches(struct kunit *test)
+{
+	struct dmacmd_kt_counts before, held, after;
+	struct dmacmd_md *md;
+	struct lc_fix f;
+
+	lc_fix_init(test, &f, &lc_spec64);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, false), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, true), 0);
+	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
+
+	/* The command holds the only reference to @md. */
+	dmacmd_kt_counts_read(&before);
+	md = dmacmd_md_from_kva(f.buf, LC_LEN, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(md));
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, md, true), 0);
+	dmacmd_md_put(md);
+	dmacmd_kt_counts_read(&held);
+	KUNIT_EXPECT_EQ(test, held.mds, before.mds + 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, false), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), md);
+	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(f.cmd));
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, true), 0);
+	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
+	dmacmd_kt_counts_read(&after);
+	dmacmd_kt_counts_equal(test, &before, &after, "after detaching");
 }
 
 /* withRefCon: no spec until prepareWithSpecification. */
@@ -324,7 +366,8 @@ static void dmacmd_test_unspecified_command(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), -EBADFD);
 	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, true), -EBADFD);
-	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
+	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepare_with_spec(f.cmd, &bad, 0, 0, true,
 						       true), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(f.cmd, &got), -EBADFD);
@@ -643,7 +686,8 @@ static const struct lc_misuse lc_misuse_cases[] = {
 	{ "complete NULL", false, lc_complete_null, -EINVAL },
 	{ "set memory while prepared", true, lc_set_memory_other_prepared,
 	  -EBUSY },
-	{ "set memory NULL", false, lc_set_memory_null_md, -EINVAL },
+	{ "set memory NULL while prepared", true, lc_set_memory_null_md,
+	  -EBUSY },
 	{ "set memory ERR_PTR", false, lc_set_memory_err_md, -EINVAL },
 	{ "clear memory while prepared, no auto-complete", true,
 	  lc_clear_memory_prepared, -EBADFD },
@@ -729,6 +773,7 @@ static struct kunit_case dmacmd_lifecycle_cases[] = {
 	KUNIT_CASE(dmacmd_test_set_memory_auto_prepare),
 	KUNIT_CASE(dmacmd_test_clear_memory_auto_complete),
 	KUNIT_CASE(dmacmd_test_set_memory_failed_prepare),
+	KUNIT_CASE(dmacmd_test_set_memory_null_detaches),
 	KUNIT_CASE(dmacmd_test_unspecified_command),
 	KUNIT_CASE(dmacmd_test_release_with_memory),
 	KUNIT_CASE_PARAM(dmacmd_test_misuse_refused_no_change,

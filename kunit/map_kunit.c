@@ -1178,8 +1178,8 @@ static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 	struct dmacmd_md *other;
 	struct dmacmd_seg64 segs[8];
 	struct dmacmd *cmd, *cmd2;
+	u64 flags = 0, off, len;
 	struct mp_mem m;
-	u64 flags = 0;
 	u32 n;
 
 	mp_mem_init(test, &m, MP_VMALLOC, 0, 8 * PAGE_SIZE, DMA_TO_DEVICE);
@@ -1206,8 +1206,22 @@ static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 						     &n, segs), 0);
 	KUNIT_EXPECT_EQ(test, n, 8);
 	KUNIT_EXPECT_EQ(test, flags, DMACMD_DK_DIR_OUT);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare_for_dma(cmd, 0, m.md, 0, 0, &flags,
-						     &n, segs), -EBUSY);
+	/* Other memory while prepared is busy; nothing changes. */
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare_for_dma(cmd, 0, other, 0, 0,
+						     &flags, &n, segs), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(other));
+	/*
+	 * The same memory again re-prepares (xnu's PrepareForDMA_Impl
+	 * completes the command first), here without leaking the memory's
+	 * prepare: one complete still undoes all.
+	 */
+	n = 8;
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare_for_dma(cmd, 0, m.md, PAGE_SIZE, 0,
+						     &flags, &n, segs), 0);
+	KUNIT_EXPECT_EQ(test, n, 7);
+	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(cmd, &off, &len), 0);
+	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, len, 7 * PAGE_SIZE);
 	/* A plain complete undoes the memory's prepare too. */
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(m.md));
@@ -1216,6 +1230,7 @@ static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 	/* Released while prepared: DriverKit's auto-complete, memory too. */
 	cmd2 = dmacmd_create(dev, &spec, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd2);
+	n = 8;
 	KUNIT_ASSERT_EQ(test, dmacmd_prepare_for_dma(cmd2, 0, m.md, 0, 0,
 						     &flags, &n, segs), 0);
 	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(m.md));

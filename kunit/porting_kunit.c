@@ -2247,6 +2247,59 @@ static void dmacmd_test_driverkit_prepare_for_dma(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/*
+ * A dext that calls PrepareForDMA() again on the memory it prepared
+ * re-prepares (xnu's PrepareForDMA_Impl completes the command first and
+ * prepares anew), without a prepare of the memory left behind: one
+ * CompleteDMA() undoes all.  Other memory while prepared is busy.
+ */
+static void dmacmd_test_driverkit_prepare_again(struct kunit *test)
+{
+	IODMACommand *cmd = porting_dk_cmd(test);
+	IOMemoryDescriptor *md, *other;
+	IOAddressSegment segs[32];
+	u8 *buf = porting_kbuf(test, 3 * PAGE_SIZE, 27);
+	u32 count = ARRAY_SIZE(segs);
+	u64 flags = 0, off = 0, len = 0;
+
+	md = porting_kmd(test, buf, 3 * PAGE_SIZE, kIODirectionInOut);
+	other = porting_kmd(test, buf, PAGE_SIZE, kIODirectionOut);
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_PrepareForDMA(cmd, 0, md, 0, 0,
+							  &flags, &count,
+							  segs));
+	count = ARRAY_SIZE(segs);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_PrepareForDMA(cmd, 0, other, 0, 0,
+							   &flags, &count,
+							   segs),
+				kIOReturnBusy);
+	count = ARRAY_SIZE(segs);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_PrepareForDMA(cmd, 0, md,
+							   PAGE_SIZE, 0,
+							   &flags, &count,
+							   segs),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_GetPreparation(cmd, &off, &len,
+							    NULL),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_EQ(test, off, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, len, (u64)(2 * PAGE_SIZE));
+	PORTING_EXPECT_IORETURN(test, IODMACommand_CompleteDMA(cmd, 0),
+				kIOReturnSuccess);
+	/* Nothing of either PrepareForDMA() is left prepared. */
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(md,
+							    kIODirectionNone),
+				kIOReturnNotReady);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(other,
+							    kIODirectionNone),
+				kIOReturnNotReady);
+}
+
 /* PrepareForDMA() refuses, and never truncates a mapping silently. */
 static void dmacmd_test_driverkit_prepare_for_dma_errors(struct kunit *test)
 {
@@ -2339,6 +2392,7 @@ static struct kunit_case dmacmd_porting_cases[] = {
 	KUNIT_CASE(dmacmd_test_ring_flow_physical_mask),
 	KUNIT_CASE(dmacmd_test_driverkit_create),
 	KUNIT_CASE(dmacmd_test_driverkit_prepare_for_dma),
+	KUNIT_CASE(dmacmd_test_driverkit_prepare_again),
 	KUNIT_CASE(dmacmd_test_driverkit_prepare_for_dma_errors),
 	{}
 };

@@ -302,13 +302,16 @@ static inline void IODMACommand_setRefCon(IODMACommand *cmd, void *refCon)
 /**
  * IODMACommand_setMemoryDescriptor() - Attach the memory to transfer
  * @cmd: the command
- * @mem: the descriptor (gains a reference)
+ * @mem: the descriptor (gains a reference), or NULL to detach
  * @autoPrepare: prepare the whole descriptor too
+ *
+ * As IOKit: the memory attached before is detached first, so a failed
+ * @autoPrepare leaves the command holding nothing.
  *
  * Context: Process context; may sleep.
  * Return: kIOReturnSuccess; kIOReturnBusy if @cmd is prepared with other
- * memory; with @autoPrepare, any error of IODMACommand_prepare() (the
- * memory is then detached again).
+ * memory (or @mem is NULL while prepared); with @autoPrepare, any error of
+ * IODMACommand_prepare() (the memory is then detached again).
  */
 static inline IOReturn
 IODMACommand_setMemoryDescriptor(IODMACommand *cmd,
