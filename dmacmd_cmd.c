@@ -15,8 +15,8 @@
 /* A new spec or new memory: no scatterlist built so far applies. */
 static void dmacmd_forget_built(struct dmacmd *cmd)
 {
-	cmd->map[0].built = false;
-	cmd->map[1].built = false;
+	cmd->map[0].built.valid = false;
+	cmd->map[1].built.valid = false;
 }
 
 /*

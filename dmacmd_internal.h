@@ -200,6 +200,48 @@ enum {
 };
 
 /**
+ * struct dmacmd_shape - what decides the list a prepare builds
+ * @md: the memory
+ * @off: the prepared offset within it
+ * @len: the prepared length
+ * @mask: the device's DMA mask
+ * @limit: the device's bus DMA limit
+ * @segsz: the device's largest DMA segment
+ * @bmask: the device's DMA segment boundary mask
+ *
+ * The spec is not in it: a new spec forgets every list built before.
+ */
+struct dmacmd_shape {
+	const struct dmacmd_md *md;
+	u64 off;
+	u64 len;
+	u64 mask;
+	u64 limit;
+	unsigned int segsz;
+	unsigned long bmask;
+};
+
+/**
+ * struct dmacmd_built - a list kept for the next prepare of its shape
+ * @shape: the shape it was built for
+ * @max_addr: the highest address segments of it may use
+ * @n: its entries
+ * @valid: there is such a list
+ * @verify: its segments need checking against the spec once mapped
+ *
+ * Only lists holding nothing but the memory's own pages are kept: mapping
+ * one again then costs what dma_map_sgtable() of a driver's own table
+ * costs.
+ */
+struct dmacmd_built {
+	struct dmacmd_shape shape;
+	u64 max_addr;
+	unsigned int n;
+	bool valid;
+	bool verify;
+};
+
+/**
  * struct dmacmd_mapping - the state of one mapping of the prepared range
  * @sgl: flat scatterlist; its capacity only grows, so that a prepare of a
  *	shape seen before allocates nothing
@@ -231,6 +273,8 @@ enum {
  * @sync_known: @need_sync is valid
  * @need_sync: the platform needs dma_sync_* calls for this mapping (swiotlb
  *	or a non-coherent device)
+ * @built: the list built last time, which a prepare of the same shape
+ *	maps again as it is (dmacmd_map_built())
  */
 struct dmacmd_mapping {
 	struct scatterlist *sgl;
@@ -251,21 +295,7 @@ struct dmacmd_mapping {
 	bool gen_check;
 	bool sync_known;
 	bool need_sync;
-	/*
-	 * The list built last time, reused by a prepare of the same shape:
-	 * the same memory and range, under the same device limits.
-	 */
-	const struct dmacmd_md *built_md;
-	u64 built_off;
-	u64 built_len;
-	u64 built_max;
-	u64 built_mask;
-	u64 built_limit;
-	unsigned int built_segsz;
-	unsigned long built_bmask;
-	unsigned int built_n;
-	bool built;
-	bool built_verify;
+	struct dmacmd_built built;
 };
 
 /**

@@ -432,18 +432,38 @@ static void dmacmd_log_unmet(struct dmacmd *cmd, int err,
 				    cmd->spec.alignment_length);
 }
 
+/* The shape of the current prepare of @cmd. */
+static void dmacmd_shape_fill(const struct dmacmd *cmd, struct dmacmd_shape *s)
+{
+	struct device *dev = cmd->dev;
+
+	s->md = cmd->md;
+	s->off = cmd->prep_off;
+	s->len = cmd->prep_len;
+	s->mask = dma_get_mask(dev);
+	s->limit = dev->bus_dma_limit;
+	s->segsz = dma_get_max_seg_size(dev);
+	s->bmask = dma_get_seg_boundary(dev);
+}
+
+/* Is @s the shape of the current prepare of @cmd? */
+static bool dmacmd_shape_is(const struct dmacmd_shape *s,
+			    const struct dmacmd *cmd)
+{
+	struct device *dev = cmd->dev;
+
+	return s->md == cmd->md && s->off == cmd->prep_off &&
+	       s->len == cmd->prep_len && s->mask == dma_get_mask(dev) &&
+	       s->limit == dev->bus_dma_limit &&
+	       s->segsz == dma_get_max_seg_size(dev) &&
+	       s->bmask == dma_get_seg_boundary(dev);
+}
+
 /* Is the list built last time still the list this prepare would build? */
 static bool dmacmd_built_fits(const struct dmacmd *cmd,
 			      const struct dmacmd_mapping *m)
 {
-	struct device *dev = cmd->dev;
-
-	return m->built && m->built_md == cmd->md &&
-	       m->built_off == cmd->prep_off && m->built_len == cmd->prep_len &&
-	       m->built_mask == dma_get_mask(dev) &&
-	       m->built_limit == dev->bus_dma_limit &&
-	       m->built_segsz == dma_get_max_seg_size(dev) &&
-	       m->built_bmask == dma_get_seg_boundary(dev);
+	return m->built.valid && dmacmd_shape_is(&m->built.shape, cmd);
 }
 
 /* Start a mapping of @m: nothing bounced, mapped or known yet. */
@@ -493,21 +513,21 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	int ret;
 
 	dmacmd_mapping_begin(cmd, m);
-	m->sgt.orig_nents = m->built_n;
-	m->sgt.nents = m->built_n;
+	m->sgt.orig_nents = m->built.n;
+	m->sgt.nents = m->built.n;
 	m->sg_walk = true;
 	m->gen_check = dmacmd_iterate_only(cmd);
-	cmd->max_addr = m->built_max;
-	ret = dmacmd_map_sgt(cmd, m, m->built_n, flush);
+	cmd->max_addr = m->built.max_addr;
+	ret = dmacmd_map_sgt(cmd, m, m->built.n, flush);
 	if (ret) {
 		dmacmd_mapping_reset(cmd, m);
 		return ret;
 	}
-	if (m->built_verify && dmacmd_verify(cmd, m, &bad)) {
+	if (m->built.verify && dmacmd_verify(cmd, m, &bad)) {
 		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 		dmacmd_mapping_reset(cmd, m);
-		m->built = false;
+		m->built.valid = false;
 		return 1;
 	}
 	return 0;
@@ -802,7 +822,7 @@ retry:
 	}
 	m->full = full;
 	m->coherent = coherent;
-	m->built = false;
+	m->built.valid = false;
 	if (coherent)
 		ret = dmacmd_build_coherent(&b);
 	else if (full)
@@ -871,17 +891,11 @@ retry:
 	 * what dma_map_sgtable() of a driver's own sg_table costs.
 	 */
 	if (api && !full && !m->nbref && cmd->md_fixed) {
-		m->built_md = cmd->md;
-		m->built_off = cmd->prep_off;
-		m->built_len = cmd->prep_len;
-		m->built_max = cmd->max_addr;
-		m->built_mask = dma_get_mask(dev);
-		m->built_limit = dev->bus_dma_limit;
-		m->built_segsz = dma_get_max_seg_size(dev);
-		m->built_bmask = dma_get_seg_boundary(dev);
-		m->built_n = b.n;
-		m->built_verify = verify;
-		m->built = true;
+		dmacmd_shape_fill(cmd, &m->built.shape);
+		m->built.max_addr = cmd->max_addr;
+		m->built.n = b.n;
+		m->built.verify = verify;
+		m->built.valid = true;
 	}
 	return 0;
 
