@@ -48,4 +48,16 @@
 #define dmacmd_swiotlb_pool_end(mem)	((mem)->defpool.end)
 #endif
 
+/*
+ * The buddy allocator's largest order, inclusive: MAX_ORDER counted one
+ * past it until 6.4, and is MAX_PAGE_ORDER since 6.8.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define DMACMD_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#elif defined(MAX_PAGE_ORDER)
+#define DMACMD_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#else
+#define DMACMD_MAX_PAGE_ORDER	MAX_ORDER
+#endif
+
 #endif /* _DMACMD_COMPAT_H */

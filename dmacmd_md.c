@@ -6,6 +6,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -41,7 +42,17 @@
  *
  * Sub and multi descriptors hold a reference on what they cover and pass
  * prepare and complete down to it, so descriptors form a tree at most
- * %DMACMD_MD_ITER_DEPTH levels deep (a leaf is one level).
+ * %DMACMD_MD_ITER_DEPTH levels deep (a leaf is one level).  Made with
+ * %DMA_NONE, a sub-range takes its parent's direction and a concatenation
+ * its children's: as in IOKit, where their prepare passes
+ * kIODirectionNone down and each wired descriptor uses its own direction.
+ *
+ * A descriptor may be empty, as IOKit allows: a kernel, physical or user
+ * range of length 0, a sub-range of length 0 (at any offset up to its
+ * parent's end) and a concatenation of no descriptors (or of empty ones
+ * only).  It prepares and completes like any other (a sub-range still
+ * prepares its parent), reads, writes and walks nothing, and a command
+ * refuses to prepare it (-ERANGE, nothing to map).
  *
  * The command layer reads a descriptor through dmacmd_md_iter_seg(), which
  * returns the physically contiguous run at an offset and remembers where
@@ -90,6 +101,25 @@ struct page *dmacmd_md_page_alloc(gfp_t gfp,
 	return alloc_pages(gfp, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
+
+/*
+ * Take the @nr pages from @pfn on out of the page allocator, moving what
+ * is movable out of the way (alloc_contig_range()); each page then holds
+ * one reference and is freed by dmacmd_md_page_free(page, 0).
+ */
+int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_range_alloc, pfn, nr);
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return -ENOMEM;
+#if IS_ENABLED(CONFIG_CONTIG_ALLOC)
+	return alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+				  GFP_KERNEL | __GFP_NOWARN);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_range_alloc);
 
 void dmacmd_md_page_free(struct page *page, unsigned int order)
 {
@@ -166,6 +196,23 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	return md;
 }
 
+/*
+ * A descriptor of no bytes (IOKit accepts zero-length ranges): it prepares
+ * and completes like any other and walks, reads and writes nothing.
+ */
+struct dmacmd_md *md_empty_new(enum dma_data_direction dir, const char **why,
+			       unsigned long ip)
+{
+	struct dmacmd_md *md;
+
+	if (!md_dir_ok(dir)) {
+		*why = "invalid direction";
+		return ERR_PTR(-EINVAL);
+	}
+	md = md_new(DMACMD_MD_CHUNKS, 0, dir, 1, ip);
+	return md ?: ERR_PTR(-ENOMEM);
+}
+
 static void md_release(struct dmacmd_md *md);
 
 /*
@@ -185,7 +232,7 @@ void md_destroy(struct dmacmd_md *md)
 		if (md->owns_memory) {
 			struct page *page = pfn_to_page(PHYS_PFN(md->chunks.one.phys));
 
-			for (i = 0; i < DIV_ROUND_UP(md->len, PAGE_SIZE); i++)
+			for (i = 0; i < DIV_ROUND_UP(md->capacity, PAGE_SIZE); i++)
 				dmacmd_md_page_free(nth_page(page, i), 0);
 		}
 		if (md->chunks.chunk != &md->chunks.one)
@@ -510,13 +557,15 @@ int md_complete(struct dmacmd_md *md)
  * vmalloc memory mapped, for the life of the descriptor.  Memory of other
  * kernel mappings (module data, fixmaps, ioremap) is refused.  Kernel
  * memory is always resident, but as in IOKit the descriptor should still
- * be prepared before DMA.  dmacmd_md_kaddr() returns @addr.
+ * be prepared before DMA.  dmacmd_md_kaddr() returns @addr.  A @len of 0
+ * gives an empty descriptor, whatever @addr (see "DOC: Memory
+ * descriptors").
  *
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @addr NULL or not linear-map/vmalloc memory throughout, @len
- *   0, range wraps, or invalid @dir
+ * * %-EINVAL - @addr NULL or not linear-map/vmalloc memory throughout,
+ *   range wraps, or invalid @dir
  * * %-ENOMEM - out of memory
  */
 struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
@@ -526,7 +575,9 @@ struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	if (!addr)
+	if (!len)
+		md = md_empty_new(dir, &why, _RET_IP_);
+	else if (!addr)
 		md = ERR_PTR(-EINVAL);
 	else
 		md = md_chunks_new(&range, 1, dir, true, &why, _RET_IP_);
@@ -546,12 +597,13 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_kva);
  * IOKit's withPhysicalAddress().  Pages with a struct page (pfn_valid())
  * can be mapped through a scatterlist and copied by dmacmd_md_read() and
  * dmacmd_md_write(); other physical memory (device memory) is only
- * handed out as physical segments.
+ * handed out as physical segments.  A @len of 0 gives an empty
+ * descriptor.
  *
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @len 0, range wraps, or invalid @dir
+ * * %-EINVAL - range wraps, or invalid @dir
  * * %-ENOMEM - out of memory
  */
 struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
@@ -561,7 +613,10 @@ struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_chunks_new(&range, 1, dir, false, &why, _RET_IP_);
+	if (!len)
+		md = md_empty_new(dir, &why, _RET_IP_);
+	else
+		md = md_chunks_new(&range, 1, dir, false, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad physical range %pa+%#zx: %s\n", &phys,
 			      len, why);
@@ -756,13 +811,36 @@ static bool md_dir_covers(enum dma_data_direction child,
 	return !md_dir_dev_writes(dir) || md_dir_dev_writes(child);
 }
 
+/*
+ * Check a sub-range of @parent and settle its direction (%DMA_NONE takes
+ * the parent's); NULL if it is fine, else why not.
+ */
+static const char *md_sub_check(const struct dmacmd_md *parent, u64 offset,
+				u64 len, enum dma_data_direction *dir)
+{
+	u64 end;
+
+	if (!md_dir_ok(*dir))
+		return "invalid direction";
+	if (*dir == DMA_NONE)
+		*dir = parent->dir;
+	if (!md_dir_covers(parent->dir, *dir))
+		return "the device writes a read-only parent";
+	if (check_add_overflow(offset, len, &end) || end > parent->len)
+		return "sub-range outside its parent";
+	if (parent->depth >= DMACMD_MD_ITER_DEPTH)
+		return "descriptors nested too deeply";
+	return NULL;
+}
+
 /**
  * dmacmd_md_sub() - describe a sub-range of another descriptor
  * @parent: the descriptor; the new one holds a reference on it
  * @offset: offset of the sub-range within @parent
- * @len: length of the sub-range
- * @dir: direction of the transfers; if the device may write (anything but
- *	%DMA_TO_DEVICE), @parent must allow it too
+ * @len: length of the sub-range; 0 gives an empty descriptor
+ * @dir: direction of the transfers: %DMA_NONE means @parent's; otherwise,
+ *	if the device may write (anything but %DMA_TO_DEVICE), @parent must
+ *	allow it too
  *
  * IOKit's IOSubMemoryDescriptor::withSubRange().  Preparing the
  * sub-range prepares @parent (all of it, as IOKit does); completing it
@@ -772,8 +850,8 @@ static bool md_dir_covers(enum dma_data_direction child,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @parent invalid, @len 0, @offset + @len overflows or runs past
- *   the end of @parent, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
+ * * %-EINVAL - @parent invalid, @offset + @len overflows or runs past the
+ *   end of @parent, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
  *   @dir or one @parent does not allow
  * * %-ENOMEM - out of memory
  */
@@ -782,25 +860,13 @@ struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
 {
 	struct dmacmd_md *md;
 	const char *why;
-	u64 end;
 
-	if (md_bad(parent)) {
+	if (md_bad(parent))
 		why = "no parent";
+	else
+		why = md_sub_check(parent, offset, len, &dir);
+	if (why)
 		goto err_inval;
-	}
-	if (!md_dir_ok(dir) || !md_dir_covers(parent->dir, dir)) {
-		why = "invalid direction, or the device writes a read-only parent";
-		goto err_inval;
-	}
-	if (!len || check_add_overflow(offset, len, &end) ||
-	    end > parent->len) {
-		why = "sub-range empty or outside its parent";
-		goto err_inval;
-	}
-	if (parent->depth >= DMACMD_MD_ITER_DEPTH) {
-		why = "descriptors nested too deeply";
-		goto err_inval;
-	}
 
 	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1, _RET_IP_);
 	if (!md)
@@ -817,6 +883,102 @@ err_inval:
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_sub);
 
+/* Why @md may not change shape now, or NULL; called with @md->lock held. */
+static const char *md_in_use(struct dmacmd_md *md)
+{
+	lockdep_assert_held(&md->lock);
+	if (md->prepared)
+		return "prepared";
+	if (!list_empty(&md->dma_maps))
+		return "a device mapping of it is kept";
+	if (refcount_read(&md->ref) > 1)
+		return "held by a command or another descriptor";
+	return NULL;
+}
+
+/**
+ * dmacmd_md_sub_retarget() - make a sub-range describe another range
+ * @md: a sub-range made by dmacmd_md_sub()
+ * @parent: the descriptor it is to cover from now on; @md takes a reference
+ *	on it and drops the one on its old parent
+ * @offset: offset of the range within @parent
+ * @len: length of the range; 0 gives an empty descriptor
+ * @dir: direction, as for dmacmd_md_sub()
+ *
+ * IOKit's IOSubMemoryDescriptor::initSubRange() on a sub-range already
+ * made, which drivers use to reuse one object per transfer.  Only a
+ * sub-range nothing else uses can move: not prepared, and holding no
+ * reference but the caller's (no command attached, no sub-range or
+ * concatenation over it), so that no one's view of it changes under them.
+ * A refused call changes nothing.
+ *
+ * Context: Process context.  May sleep (the descriptor's mutex).
+ * Return:
+ *
+ * * %0 - @md now covers @offset..@offset + @len of @parent
+ * * %-EINVAL - @md is not a sub-range; @parent invalid or @md itself;
+ *   the range outside @parent; nesting deeper than %DMACMD_MD_ITER_DEPTH;
+ *   invalid @dir or one @parent does not allow
+ * * %-EBUSY - @md is prepared or used by something else
+ */
+int dmacmd_md_sub_retarget(struct dmacmd_md *md, struct dmacmd_md *parent,
+			   u64 offset, u64 len, enum dma_data_direction dir)
+{
+	struct dmacmd_md *old;
+	const char *why;
+
+	if (md_bad(md) || md->kind != DMACMD_MD_SUB)
+		why = "not a sub-range";
+	else if (md_bad(parent) || parent == md)
+		why = "no parent, or the sub-range itself";
+	else
+		why = md_sub_check(parent, offset, len, &dir);
+	if (why) {
+		dmacmd_misuse(NULL, "bad re-target of sub-range %p to %#llx+%#llx of %p: %s\n",
+			      md, offset, len, parent, why);
+		return -EINVAL;
+	}
+
+	mutex_lock(&md->lock);
+	why = md_in_use(md);
+	if (why) {
+		mutex_unlock(&md->lock);
+		dmacmd_misuse(NULL, "re-target of sub-range %p refused: %s\n",
+			      md, why);
+		return -EBUSY;
+	}
+	dmacmd_md_get(parent);
+	old = md->sub.parent;
+	md->sub.parent = parent;
+	md->sub.offset = offset;
+	md->dir = dir;
+	md->depth = parent->depth + 1;
+	WRITE_ONCE(md->len, len);
+	mutex_unlock(&md->lock);
+	dmacmd_md_put(old);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_sub_retarget);
+
+/*
+ * The direction of a concatenation made with %DMA_NONE: its children's
+ * when they agree; both ways when each may be written by the device;
+ * otherwise no direction covers them all (%DMA_TO_DEVICE children beside
+ * children the device writes) and the caller's check refuses them.
+ * Without children, %DMA_NONE.
+ */
+static enum dma_data_direction md_multi_dir(struct dmacmd_md **mds,
+					    unsigned int count)
+{
+	enum dma_data_direction dir = count ? mds[0]->dir : DMA_NONE;
+	unsigned int i;
+
+	for (i = 1; i < count; i++)
+		if (mds[i]->dir != dir)
+			return DMA_BIDIRECTIONAL;
+	return dir;
+}
+
 struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 			       enum dma_data_direction dir, const char **why,
 			       unsigned long ip)
@@ -825,7 +987,7 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 	struct dmacmd_md *md;
 	u64 len = 0;
 
-	if (IS_ERR_OR_NULL(mds) || !count) {
+	if (IS_ERR(mds) || (!mds && count)) {
 		*why = "no descriptors";
 		return ERR_PTR(-EINVAL);
 	}
@@ -838,6 +1000,10 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 			*why = "invalid descriptor in the array";
 			return ERR_PTR(-EINVAL);
 		}
+	}
+	if (dir == DMA_NONE)
+		dir = md_multi_dir(mds, count);
+	for (i = 0; i < count; i++) {
 		if (!md_dir_covers(mds[i]->dir, dir)) {
 			*why = "the device writes a read-only descriptor";
 			return ERR_PTR(-EINVAL);
@@ -856,6 +1022,8 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 	md = md_new(DMACMD_MD_MULTI, len, dir, depth + 1, ip);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
+	if (!count)
+		return md;
 	md->multi.child = dmacmd_md_kvcalloc(count, sizeof(*md->multi.child));
 	if (!md->multi.child) {
 		md_destroy(md);
@@ -874,10 +1042,12 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 /**
  * dmacmd_md_multi() - describe the concatenation of descriptors
  * @mds: the descriptors, in order; the new one holds a reference on each
- *	(the array itself is copied)
- * @count: number of descriptors
- * @dir: direction of the transfers; if the device may write (anything but
- *	%DMA_TO_DEVICE), every descriptor must allow it too
+ *	(the array itself is copied); may be NULL when @count is 0
+ * @count: number of descriptors; 0 gives an empty descriptor
+ * @dir: direction of the transfers: %DMA_NONE means the descriptors'
+ *	(theirs if they agree, else %DMA_BIDIRECTIONAL, which descriptors
+ *	the device only reads refuse); otherwise, if the device may write
+ *	(anything but %DMA_TO_DEVICE), every descriptor must allow it too
  *
  * IOKit's IOMultiMemoryDescriptor::withDescriptors().  Descriptors may be
  * of any kind, sub-ranges and concatenations included, and may appear
@@ -889,9 +1059,9 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
  * Context: Process context.  May sleep (GFP_KERNEL allocation).
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @mds NULL, @count 0, an invalid descriptor, total length
- *   overflows, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid @dir or
- *   one a descriptor does not allow
+ * * %-EINVAL - @mds NULL with @count not 0, an invalid descriptor, total
+ *   length overflows, nesting deeper than %DMACMD_MD_ITER_DEPTH, invalid
+ *   @dir or one a descriptor does not allow
  * * %-ENOMEM - out of memory
  */
 struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,

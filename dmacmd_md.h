@@ -118,6 +118,7 @@ void *dmacmd_md_kzalloc(size_t size);
 void *dmacmd_md_kvcalloc(size_t n, size_t size);
 struct page *dmacmd_md_page_alloc(gfp_t gfp, unsigned int order);
 void dmacmd_md_page_free(struct page *page, unsigned int order);
+int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr);
 void *dmacmd_md_vmap(struct page **pages, unsigned int count);
 long dmacmd_md_pin_user(struct mm_struct *mm, unsigned long start,
 			unsigned long nr_pages, unsigned int gup_flags,

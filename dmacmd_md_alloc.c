@@ -6,8 +6,14 @@
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -65,23 +71,102 @@ static struct page *md_buf_block(unsigned int *zone, unsigned int order,
 	return NULL;
 }
 
+/*
+ * Could @nr pages from @pfn be taken out of @zone?  Every page must exist,
+ * belong to @zone, and be neither reserved nor part of a huge page.  If
+ * not, *@next is the first page after the one that spoiled it.
+ */
+static bool md_range_usable(struct zone *zone, unsigned long pfn,
+			    unsigned long nr, unsigned long *next)
+{
+	struct page *page;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		if (!pfn_valid(pfn + i))
+			goto bad;
+		page = pfn_to_page(pfn + i);
+		if (page_zone(page) != zone || PageReserved(page) ||
+		    PageHuge(page) || PageHighMem(page))
+			goto bad;
+	}
+	return true;
+bad:
+	*next = pfn + i + 1;
+	return false;
+}
+
+/*
+ * @npages contiguous pages aligned to @align (and to their size rounded
+ * up to a power of two, so that a zone holds few candidates) and ending
+ * at or below @limit, taken from the zones' ranges with
+ * alloc_contig_range(), which
+ * moves movable pages out of the way: a block larger than the buddy
+ * allocator's largest, or one fragmentation keeps it from finding.
+ * Higher zones are tried first, to spare ZONE_DMA32 and ZONE_DMA.
+ */
+static struct page *md_buf_range(unsigned long npages, u64 align, u64 limit)
+{
+	/* Candidates aligned to their size, as alloc_contig_pages() tries. */
+	unsigned long step = max_t(u64, align >> PAGE_SHIFT,
+				   roundup_pow_of_two(npages));
+	unsigned long last = min_t(u64, limit >> PAGE_SHIFT, ULONG_MAX - 1);
+	unsigned long pfn, end, next;
+	struct zone *zone;
+	int nid, z;
+
+	for_each_online_node(nid) {
+		for (z = MAX_NR_ZONES - 1; z >= 0; z--) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			if (!populated_zone(zone) || zone_is_zone_device(zone))
+				continue;
+			end = min(zone_end_pfn(zone), last + 1);
+			pfn = ALIGN(zone->zone_start_pfn, step);
+			while (pfn < end && npages <= end - pfn) {
+				if (fatal_signal_pending(current))
+					return NULL;
+				if (!md_range_usable(zone, pfn, npages, &next)) {
+					pfn = ALIGN(next, step);
+					continue;
+				}
+				if (!dmacmd_md_range_alloc(pfn, npages))
+					return pfn_to_page(pfn);
+				pfn += step;
+				cond_resched();
+			}
+		}
+	}
+	return NULL;
+}
+
 static int md_buf_contig(struct dmacmd_md *md, unsigned long npages,
 			 u64 align, u64 limit)
 {
 	unsigned int zone = md_first_zone(limit);
 	unsigned int order = get_order(max((u64)npages << PAGE_SHIFT, align));
-	struct page *page;
+	struct page *page = NULL;
 	unsigned long i;
 
 	/* The buddy allocator aligns a block to its size. */
-	page = md_buf_block(&zone, order, npages, limit, true);
-	if (!page)
-		return -ENOMEM;
-	if (order) {
+	if (order <= DMACMD_MAX_PAGE_ORDER)
+		page = md_buf_block(&zone, order, npages, limit, true);
+	if (page && order) {
 		split_page(page, order);
 		for (i = npages; i < 1UL << order; i++)
 			dmacmd_md_page_free(nth_page(page, i), 0);
 	}
+	/*
+	 * Large blocks the buddy allocator has not got (too large, or memory
+	 * too fragmented) are searched for; small ones it has if anyone has.
+	 */
+	if (!page && order > PAGE_ALLOC_COSTLY_ORDER) {
+		page = md_buf_range(npages, align, limit);
+		if (page)
+			for (i = 0; i < npages; i++)
+				clear_highpage(nth_page(page, i));
+	}
+	if (!page)
+		return -ENOMEM;
 	md->chunks.chunk = &md->chunks.one;
 	md->chunks.count = 1;
 	md->chunks.one.len = md->len;
@@ -89,6 +174,7 @@ static int md_buf_contig(struct dmacmd_md *md, unsigned long npages,
 	md->chunks.one.has_page = true;
 	md->kaddr = page_address(page);
 	md->owns_memory = true;
+	md->capacity = md->len;
 	return 0;
 }
 
@@ -119,6 +205,7 @@ static int md_buf_pages(struct dmacmd_md *md, unsigned long npages,
 	md->kaddr = kaddr;
 	md->vmapped = true;
 	md->owns_memory = true;
+	md->capacity = md->len;
 	return 0;
 
 err_free_pages:
@@ -144,8 +231,12 @@ err_free_pages:
  * the limit (ZONE_DMA up to 24 bits, ZONE_DMA32 up to 32 bits); every
  * page is checked against the limit, and a narrower zone is tried when a
  * page falls above it.  An alignment above a page implies
- * %DMACMD_MD_CONTIGUOUS.  A contiguous buffer is at most what the page
- * allocator gives in one block (4 MiB on x86-64).  dmacmd_md_kaddr()
+ * %DMACMD_MD_CONTIGUOUS.  A contiguous buffer comes from the page
+ * allocator in one block; one larger than its largest block (4 MiB on
+ * x86-64), or one it cannot find for fragmentation, is taken from a range
+ * of free and movable pages with alloc_contig_range() (kernels with
+ * CONFIG_CONTIG_ALLOC, as Debian's), so that memory really lacks when it
+ * fails.  It can take long, as in IOKit.  dmacmd_md_kaddr()
  * returns the CPU address (page_address() when contiguous, a vmap() of
  * the pages otherwise).  The buffer is always wired: it can be walked
  * without dmacmd_md_prepare(), and dmacmd_md_is_prepared() is true; its
@@ -222,3 +313,58 @@ err_inval:
 	return ERR_PTR(-EINVAL);
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_alloc);
+
+/**
+ * dmacmd_md_set_length() - change the length of an allocated buffer
+ * @md: a buffer made by dmacmd_md_alloc()
+ * @len: its new length, at most the capacity it was allocated with
+ *
+ * IOKit's IOBufferMemoryDescriptor::setLength().  The memory stays
+ * allocated and at the same addresses; only the bytes the descriptor
+ * describes (and so what a command maps of all of it, reads and writes)
+ * change.  Only a buffer nothing else uses may change length: no
+ * reference on it but the caller's (a command attached to it, a sub-range
+ * or concatenation over it would all see their view change) and no
+ * device mapping of it kept (see dmacmd_md_prepare()).  A prepared buffer
+ * may change length.
+ *
+ * Context: Process context.  May sleep (the descriptor's mutex).
+ * Return:
+ *
+ * * %0 - done
+ * * %-EINVAL - @md is not an allocated buffer, or @len exceeds its capacity
+ * * %-EBUSY - @md is held by something else or a device mapping of it is
+ *   kept
+ */
+int dmacmd_md_set_length(struct dmacmd_md *md, size_t len)
+{
+	const char *why = NULL;
+
+	if (md_bad(md) || !md->owns_memory)
+		why = "not an allocated buffer";
+	else if (len > md->capacity)
+		why = "longer than its capacity";
+	if (why) {
+		dmacmd_misuse(NULL, "bad length %#zx of buffer %p: %s\n", len,
+			      md, why);
+		return -EINVAL;
+	}
+
+	mutex_lock(&md->lock);
+	if (!list_empty(&md->dma_maps))
+		why = "a device mapping of it is kept";
+	else if (refcount_read(&md->ref) > 1)
+		why = "held by a command or another descriptor";
+	if (why) {
+		mutex_unlock(&md->lock);
+		dmacmd_misuse(NULL, "length of buffer %p not changed: %s\n", md,
+			      why);
+		return -EBUSY;
+	}
+	WRITE_ONCE(md->len, len);
+	if (md->kind == DMACMD_MD_CHUNKS)
+		md->chunks.one.len = len;
+	mutex_unlock(&md->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmacmd_md_set_length);

@@ -50,6 +50,7 @@ struct dmacmd_md {
 	u64 len;
 	void *kaddr;			/* CPU address of byte 0, or NULL */
 	bool owns_memory;		/* an allocated buffer: always wired */
+	size_t capacity;		/* bytes allocated, if @owns_memory */
 	bool vmapped;			/* @kaddr comes from vmap() */
 	/* Protects @prepared, @dma_maps and @user.pages. */
 	struct mutex lock;
@@ -137,6 +138,7 @@ void *dmacmd_md_kzalloc(size_t size);
 void *dmacmd_md_kvcalloc(size_t n, size_t size);
 struct page *dmacmd_md_page_alloc(gfp_t gfp, unsigned int order);
 void dmacmd_md_page_free(struct page *page, unsigned int order);
+int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr);
 void *dmacmd_md_vmap(struct page **pages, unsigned int count);
 
 /* dmacmd_md.c */
@@ -144,6 +146,8 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 			 enum dma_data_direction dir,
 			 unsigned int depth, unsigned long ip);
 void md_destroy(struct dmacmd_md *md);
+struct dmacmd_md *md_empty_new(enum dma_data_direction dir, const char **why,
+			       unsigned long ip);
 u64 md_ranges_len(const struct dmacmd_range *ranges,
 		  unsigned int count, bool kernel, const char **why);
 struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,

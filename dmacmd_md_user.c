@@ -188,13 +188,14 @@ void md_user_unpin(struct dmacmd_md *md)
  * could have written them.  Until prepared, walking, reading and writing
  * the descriptor fail (IOKit panics "not wired").  A range that is not
  * mapped or not writable is not checked here: dmacmd_md_prepare() reports
- * it.
+ * it.  A @len of 0 gives an empty descriptor, whatever @uaddr and even in
+ * a kernel thread (IOKit's withAddressRange(0, 0, ..., current_task())).
  *
  * Context: Process context of the task whose memory it is.  May sleep.
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
- * * %-EINVAL - @len 0, range wraps, invalid @dir, or the caller is a
- *   kernel thread without an mm
+ * * %-EINVAL - range wraps, invalid @dir, or the caller is a kernel
+ *   thread without an mm
  * * %-EFAULT - the range is not user memory (access_ok() fails, e.g. a
  *   kernel address)
  * * %-ENOMEM - out of memory
@@ -205,7 +206,10 @@ struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 	const char *why = NULL;
 	struct dmacmd_md *md;
 
-	md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
+	if (!len)
+		md = md_empty_new(dir, &why, _RET_IP_);
+	else
+		md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
 			      len, why);

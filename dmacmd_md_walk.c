@@ -148,8 +148,11 @@ static int md_seg_sgt(struct dmacmd_md_iter_lvl *h,
 }
 
 /*
- * A run of a concatenation: the run of the child holding @off, extended
- * into the following children while they continue it physically.
+ * A run of a concatenation: the run of the child holding @off (never an
+ * empty child: the search lands on the last child starting at or before
+ * @off, and one that is empty is followed by one starting there too),
+ * extended into the following children with bytes while they continue it
+ * physically.
  */
 static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
 			const struct dmacmd_md *md, u64 off, u64 maxlen,
@@ -170,8 +173,13 @@ static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
 	if (ret)
 		return ret;
 
-	while (seg->len < maxlen && coff + seg->len == child->len &&
-	       ++i < md->multi.count) {
+	while (seg->len < maxlen && coff + seg->len == child->len) {
+		/* Empty children have no run of their own to merge. */
+		do {
+			i++;
+		} while (i < md->multi.count && !md->multi.child[i].md->len);
+		if (i >= md->multi.count)
+			break;
 		child = md->multi.child[i].md;
 		next_ro = false;
 		if (md_seg(it, lvl + 1, child, 0,

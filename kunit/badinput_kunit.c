@@ -418,7 +418,7 @@ static long bi_copy(struct bi_fix *f, const struct bi_row *r)
 /* The calls of bi_query(): of a descriptor, then of a command. */
 enum bi_query {
 	BI_Q_MD_LENGTH, BI_Q_MD_DIRECTION, BI_Q_MD_KADDR, BI_Q_MD_IS_PREPARED,
-	BI_Q_IO_BYTES, BI_Q_IO_LENGTH, BI_Q_IO_DIRECTION,
+	BI_Q_IO_BYTES, BI_Q_IO_LENGTH, BI_Q_IO_DIRECTION, BI_Q_IO_FLAGS,
 	BI_Q_REFCON, BI_Q_DEVICE, BI_Q_ADDRESS_BITS, BI_Q_ALIGNMENT,
 	BI_Q_ALIGNMENT_LENGTH, BI_Q_ALIGNMENT_INTERNAL, BI_Q_BOUNCED,
 	BI_Q_MEMORY, BI_Q_DMA_MEMORY, BI_Q_IS_PREPARED,
@@ -447,6 +447,8 @@ static long bi_query(struct bi_fix *f, const struct bi_row *r)
 		return IOMemoryDescriptor_getLength(md);
 	case BI_Q_IO_DIRECTION:
 		return IOMemoryDescriptor_getDirection(md);
+	case BI_Q_IO_FLAGS:
+		return IOMemoryDescriptor_getFlags(md);
 	case BI_Q_REFCON:
 		return (long)dmacmd_refcon(cmd);
 	case BI_Q_DEVICE:
@@ -1072,6 +1074,34 @@ static long bi_io_in_task_with_options(struct bi_fix *f,
 								r->a);
 }
 
+static long bi_md_set_length(struct bi_fix *f, const struct bi_row *r)
+{
+	return dmacmd_md_set_length(bi_md(f, r), r->b);
+}
+
+static long bi_md_sub_retarget(struct bi_fix *f, const struct bi_row *r)
+{
+	return dmacmd_md_sub_retarget(bi_md(f, r), f->md, r->a, r->b, r->c);
+}
+
+/* setLength() returns nothing: the row's value is the length after it. */
+static long bi_io_set_length(struct bi_fix *f, const struct bi_row *r)
+{
+	IOBufferMemoryDescriptor_setLength(bi_md(f, r), r->b);
+	return IOMemoryDescriptor_getLength(f->md);
+}
+
+static long bi_io_init_sub_range(struct bi_fix *f, const struct bi_row *r)
+{
+	return IOSubMemoryDescriptor_initSubRange(bi_md(f, r), f->md, r->a,
+						  r->b, r->c);
+}
+
+static long bi_io_with_options(struct bi_fix *f, const struct bi_row *r)
+{
+	return (long)IOBufferMemoryDescriptor_withOptions(r->c, r->b, r->a);
+}
+
 static long bi_io_with_capacity(struct bi_fix *f, const struct bi_row *r)
 {
 	return (long)IOBufferMemoryDescriptor_withCapacity(r->b, r->c, r->a);
@@ -1363,8 +1393,13 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("dmacmd_md_from_kva", "range wraps past the top", bi_md_from_kva,
 	       .kind = BI_MD, .want = -EINVAL, .arg = BI_TOP,
 	       .b = 2 * PAGE_SIZE),
-	BI_ROW("dmacmd_md_from_kva", "length 0", bi_md_from_kva, .kind = BI_MD,
-	       .want = -EINVAL, .b = 0),
+	BI_ROW("dmacmd_md_from_kva", "length 0: accepted, empty",
+	       bi_md_from_kva, .kind = BI_MD, .want = BI_MADE, .b = 0),
+	BI_ROW("dmacmd_md_from_kva", "NULL, length 0: accepted, empty",
+	       bi_md_from_kva, .kind = BI_MD, .want = BI_MADE, .arg = BI_NULL,
+	       .b = 0),
+	BI_ROW("dmacmd_md_from_kva", "length 0, direction 4", bi_md_from_kva,
+	       .kind = BI_MD, .want = -EINVAL, .b = 0, .c = 4),
 	BI_ROW("dmacmd_md_from_kva", "length SIZE_MAX", bi_md_from_kva,
 	       .kind = BI_MD, .want = -EINVAL, .b = SIZE_MAX),
 	BI_ROW("dmacmd_md_from_kva", "direction 4", bi_md_from_kva,
@@ -1381,8 +1416,8 @@ static const struct bi_row bi_rows[] = {
 	       .b = PAGE_SIZE),
 	BI_ROW("dmacmd_md_from_phys", "length SIZE_MAX", bi_md_from_phys,
 	       .kind = BI_MD, .want = -EINVAL, .b = SIZE_MAX),
-	BI_ROW("dmacmd_md_from_phys", "length 0", bi_md_from_phys,
-	       .kind = BI_MD, .want = -EINVAL, .b = 0),
+	BI_ROW("dmacmd_md_from_phys", "length 0: accepted, empty",
+	       bi_md_from_phys, .kind = BI_MD, .want = BI_MADE, .b = 0),
 	BI_ROW("dmacmd_md_from_phys", "direction 4", bi_md_from_phys,
 	       .kind = BI_MD, .want = -EINVAL, .b = BI_LEN, .c = 4),
 
@@ -1437,8 +1472,12 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("dmacmd_md_from_user", "range wraps past the top",
 	       bi_md_from_user, .kind = BI_MD, .want = -EINVAL,
 	       .mem = BI_M_USER, .arg = BI_TOP, .b = 2 * PAGE_SIZE),
-	BI_ROW("dmacmd_md_from_user", "length 0", bi_md_from_user,
-	       .kind = BI_MD, .want = -EINVAL, .mem = BI_M_USER, .b = 0),
+	BI_ROW("dmacmd_md_from_user", "length 0: accepted, empty",
+	       bi_md_from_user, .kind = BI_MD, .want = BI_MADE,
+	       .mem = BI_M_USER, .b = 0),
+	BI_ROW("dmacmd_md_from_user", "no mm, length 0: accepted, empty",
+	       bi_md_from_user, .kind = BI_MD, .want = BI_MADE, .arg = BI_NULL,
+	       .b = 0),
 	BI_ROW("dmacmd_md_from_user", "length SIZE_MAX", bi_md_from_user,
 	       .kind = BI_MD, .want = -EINVAL, .mem = BI_M_USER, .b = SIZE_MAX),
 	BI_ROW("dmacmd_md_from_user", "direction 9", bi_md_from_user,
@@ -1494,8 +1533,10 @@ static const struct bi_row bi_rows[] = {
 	       .want = -EINVAL, .obj = BI_NULL, .b = 1),
 	BI_ROW("dmacmd_md_sub", "ERR_PTR parent", bi_md_sub, .kind = BI_MD,
 	       .want = -EINVAL, .obj = BI_ERR, .b = 1),
-	BI_ROW("dmacmd_md_sub", "length 0", bi_md_sub, .kind = BI_MD,
-	       .want = -EINVAL, .b = 0),
+	BI_ROW("dmacmd_md_sub", "length 0: accepted, empty", bi_md_sub,
+	       .kind = BI_MD, .want = BI_MADE, .b = 0),
+	BI_ROW("dmacmd_md_sub", "length 0 past the parent's end", bi_md_sub,
+	       .kind = BI_MD, .want = -EINVAL, .a = BI_LEN + 1, .b = 0),
 	BI_ROW("dmacmd_md_sub", "offset U64_MAX: offset + length wraps",
 	       bi_md_sub, .kind = BI_MD, .want = -EINVAL, .a = U64_MAX, .b = 2),
 	BI_ROW("dmacmd_md_sub", "runs past the parent's end", bi_md_sub,
@@ -1507,19 +1548,30 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("dmacmd_md_sub", "DMA_FROM_DEVICE of a DMA_TO_DEVICE parent",
 	       bi_md_sub, .kind = BI_MD, .want = -EINVAL, .mem = BI_M_TODEV,
 	       .b = 1, .c = DMA_FROM_DEVICE),
-	BI_ROW("dmacmd_md_sub", "DMA_NONE of a DMA_TO_DEVICE parent", bi_md_sub,
-	       .kind = BI_MD, .want = -EINVAL, .mem = BI_M_TODEV, .b = 1,
-	       .c = DMA_NONE),
+	BI_ROW("dmacmd_md_sub", "DMA_NONE of a DMA_TO_DEVICE parent: takes it",
+	       bi_md_sub, .kind = BI_MD, .want = BI_MADE, .mem = BI_M_TODEV,
+	       .b = 1, .c = DMA_NONE),
 	BI_ROW("dmacmd_md_sub", "nested deeper than DMACMD_MD_ITER_DEPTH",
 	       bi_md_sub_deep, .kind = BI_MD, .want = -EINVAL),
 
 	/* dmacmd_md_multi() */
+	BI_ROW("dmacmd_md_sub_retarget", "NULL", bi_md_sub_retarget,
+	       .obj = BI_NULL, .b = 1, .c = DMA_TO_DEVICE, .want = -EINVAL),
+	BI_ROW("dmacmd_md_sub_retarget", "ERR_PTR", bi_md_sub_retarget,
+	       .obj = BI_ERR, .b = 1, .c = DMA_TO_DEVICE, .want = -EINVAL),
+	BI_ROW("dmacmd_md_sub_retarget", "not a sub-range", bi_md_sub_retarget,
+	       .b = 1, .c = DMA_TO_DEVICE, .want = -EINVAL),
 	BI_ROW("dmacmd_md_multi", "NULL array", bi_md_multi, .kind = BI_MD,
 	       .want = -EINVAL, .arg = BI_NULL, .a = 2),
 	BI_ROW("dmacmd_md_multi", "ERR_PTR array", bi_md_multi, .kind = BI_MD,
 	       .want = -EINVAL, .arg = BI_ERR, .a = 2),
-	BI_ROW("dmacmd_md_multi", "count 0", bi_md_multi, .kind = BI_MD,
-	       .want = -EINVAL, .a = 0),
+	BI_ROW("dmacmd_md_multi", "count 0: accepted, empty", bi_md_multi,
+	       .kind = BI_MD, .want = BI_MADE, .a = 0),
+	BI_ROW("dmacmd_md_multi", "NULL array, count 0: accepted, empty",
+	       bi_md_multi, .kind = BI_MD, .want = BI_MADE, .arg = BI_NULL,
+	       .a = 0),
+	BI_ROW("dmacmd_md_multi", "ERR_PTR array, count 0", bi_md_multi,
+	       .kind = BI_MD, .want = -EINVAL, .arg = BI_ERR, .a = 0),
 	BI_ROW("dmacmd_md_multi", "NULL descriptor in the array", bi_md_multi,
 	       .kind = BI_MD, .want = -EINVAL, .obj = BI_NULL, .a = 2),
 	BI_ROW("dmacmd_md_multi", "ERR_PTR descriptor in the array",
@@ -1553,8 +1605,9 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("dmacmd_md_alloc", "mask 1 << 63: aligned to 2^63, no memory",
 	       bi_md_alloc, .kind = BI_MD, .want = -ENOMEM, .a = 1ULL << 63,
 	       .b = PAGE_SIZE),
-	BI_ROW("dmacmd_md_alloc", "contiguous 8 MiB: above one block",
-	       bi_md_alloc, .kind = BI_MD, .want = -ENOMEM, .b = SZ_8M,
+	BI_ROW("dmacmd_md_alloc",
+	       "contiguous 8 MiB: above one block, found in a range",
+	       bi_md_alloc, .kind = BI_MD, .want = BI_MADE, .b = SZ_8M,
 	       .d = DMACMD_MD_CONTIGUOUS),
 
 	/* References and queries of descriptors */
@@ -1572,6 +1625,12 @@ static const struct bi_row bi_rows[] = {
 	       bi_md_put_prepared, .mem = BI_M_USER),
 	BI_ROW("dmacmd_md_put", "caller's reference while a command holds one",
 	       bi_md_put_attached, .want = BI_LEN),
+	BI_ROW("dmacmd_md_set_length", "NULL", bi_md_set_length,
+	       .obj = BI_NULL, .want = -EINVAL),
+	BI_ROW("dmacmd_md_set_length", "ERR_PTR", bi_md_set_length,
+	       .obj = BI_ERR, .want = -EINVAL),
+	BI_ROW("dmacmd_md_set_length", "not an allocated buffer",
+	       bi_md_set_length, .b = 1, .want = -EINVAL),
 	BI_ROW("dmacmd_md_length", "NULL: 0", bi_query, .obj = BI_NULL,
 	       .d = BI_Q_MD_LENGTH),
 	BI_ROW("dmacmd_md_length", "ERR_PTR: 0", bi_query, .obj = BI_ERR,
@@ -2165,13 +2224,14 @@ static const struct bi_row bi_rows[] = {
 	       .c = 0x1000, .d = BI_T_KERNEL),
 	BI_ROW("IOMemoryDescriptor_withAddress", "NULL", bi_io_with_address,
 	       .kind = BI_MD, .arg = BI_NULL, .b = 64),
-	BI_ROW("IOMemoryDescriptor_withAddress", "length 0", bi_io_with_address,
-	       .kind = BI_MD, .b = 0),
+	BI_ROW("IOMemoryDescriptor_withAddress", "length 0: accepted, empty",
+	       bi_io_with_address, .kind = BI_MD, .want = BI_MADE, .b = 0),
 	BI_ROW("IOMemoryDescriptor_withPhysicalAddress", "wraps past the top",
 	       bi_io_with_physical_address, .kind = BI_MD, .arg = BI_TOP,
 	       .b = PAGE_SIZE),
-	BI_ROW("IOMemoryDescriptor_withPhysicalAddress", "length 0",
-	       bi_io_with_physical_address, .kind = BI_MD, .b = 0),
+	BI_ROW("IOMemoryDescriptor_withPhysicalAddress",
+	       "length 0: accepted, empty", bi_io_with_physical_address,
+	       .kind = BI_MD, .want = BI_MADE, .b = 0),
 	BI_ROW("IOSubMemoryDescriptor_withSubRange", "NULL parent",
 	       bi_io_with_sub_range, .kind = BI_MD, .obj = BI_NULL, .b = 1),
 	BI_ROW("IOSubMemoryDescriptor_withSubRange", "past the parent's end",
@@ -2180,8 +2240,9 @@ static const struct bi_row bi_rows[] = {
 	       bi_io_with_sub_range, .kind = BI_MD, .b = 1, .c = 0x1000),
 	BI_ROW("IOMultiMemoryDescriptor_withDescriptors", "NULL array",
 	       bi_io_with_descriptors, .kind = BI_MD, .arg = BI_NULL, .a = 1),
-	BI_ROW("IOMultiMemoryDescriptor_withDescriptors", "count 0",
-	       bi_io_with_descriptors, .kind = BI_MD),
+	BI_ROW("IOMultiMemoryDescriptor_withDescriptors",
+	       "count 0: accepted, empty", bi_io_with_descriptors,
+	       .kind = BI_MD, .want = BI_MADE),
 	BI_ROW("IOBufferMemoryDescriptor_inTaskWithPhysicalMask",
 	       "current_task", bi_io_in_task_with_physical_mask, .kind = BI_MD,
 	       .b = PAGE_SIZE, .d = BI_T_CURRENT),
@@ -2201,6 +2262,26 @@ static const struct bi_row bi_rows[] = {
 	       "alignment 0x3000: not a power of two",
 	       bi_io_in_task_with_options, .kind = BI_MD, .a = 0x3000,
 	       .b = PAGE_SIZE, .d = BI_T_KERNEL),
+	BI_ROW("IOBufferMemoryDescriptor_withOptions", "capacity 0",
+	       bi_io_with_options, .kind = BI_MD),
+	BI_ROW("IOBufferMemoryDescriptor_withOptions", "purgeable (0x40)",
+	       bi_io_with_options, .kind = BI_MD, .b = PAGE_SIZE,
+	       .c = kIODirectionIn | kIOMemoryPageable | 0x40),
+	BI_ROW("IOBufferMemoryDescriptor_setLength", "NULL: ignored",
+	       bi_io_set_length, .obj = BI_NULL, .b = 1, .want = BI_LEN),
+	BI_ROW("IOBufferMemoryDescriptor_setLength",
+	       "not a buffer: ignored, length kept", bi_io_set_length,
+	       .b = 1, .want = BI_LEN),
+	BI_ROW("IOSubMemoryDescriptor_initSubRange", "NULL: false",
+	       bi_io_init_sub_range, .obj = BI_NULL, .b = 1, .want = false),
+	BI_ROW("IOSubMemoryDescriptor_initSubRange", "not a sub-range: false",
+	       bi_io_init_sub_range, .b = 1, .want = false),
+	BI_ROW("IOSubMemoryDescriptor_initSubRange", "direction 4: false",
+	       bi_io_init_sub_range, .b = 1, .c = 4, .want = false),
+	BI_ROW("IOMemoryDescriptor_getFlags", "NULL: 0", bi_query,
+	       .obj = BI_NULL, .d = BI_Q_IO_FLAGS, .want = 0),
+	BI_ROW("IOMemoryDescriptor_getFlags", "ERR_PTR: 0", bi_query,
+	       .obj = BI_ERR, .d = BI_Q_IO_FLAGS, .want = 0),
 	BI_ROW("IOBufferMemoryDescriptor_withCapacity", "capacity 0",
 	       bi_io_with_capacity, .kind = BI_MD),
 	BI_ROW("IOBufferMemoryDescriptor_withCapacity", "capacity SIZE_MAX",
@@ -2216,6 +2297,10 @@ static const struct bi_row bi_rows[] = {
 	       .kind = BI_IORET, .want = kIOReturnBadArgument, .obj = BI_NULL),
 	BI_ROW("IOMemoryDescriptor_prepare", "direction 4", bi_io_md_prepare,
 	       .kind = BI_IORET, .want = kIOReturnBadArgument, .c = 4),
+	BI_ROW("IOMemoryDescriptor_prepare",
+	       "kIODirectionCompleteWithDataValid", bi_io_md_prepare,
+	       .kind = BI_IORET, .want = kIOReturnBadArgument,
+	       .c = kIODirectionCompleteWithDataValid),
 	BI_ROW("IOMemoryDescriptor_prepare", "read-only user memory",
 	       bi_io_md_prepare, .kind = BI_IORET, .want = kIOReturnVMError,
 	       .mem = BI_M_USER_RO),
@@ -2223,6 +2308,10 @@ static const struct bi_row bi_rows[] = {
 	       .kind = BI_IORET, .want = kIOReturnNotReady),
 	BI_ROW("IOMemoryDescriptor_complete", "direction 8", bi_io_md_complete,
 	       .kind = BI_IORET, .want = kIOReturnBadArgument, .c = 8),
+	BI_ROW("IOMemoryDescriptor_complete", "kIODirectionPrepareNoZeroFill",
+	       bi_io_md_complete, .kind = BI_IORET,
+	       .want = kIOReturnBadArgument,
+	       .c = kIODirectionPrepareNoZeroFill),
 	BI_ROW("IOMemoryDescriptor_readBytes", "NULL: 0", bi_copy,
 	       .obj = BI_NULL, .b = 16, .d = BI_C_IO_MD_READ),
 	BI_ROW("IOMemoryDescriptor_readBytes", "past the end: 0", bi_copy,

@@ -22,6 +22,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -375,8 +376,7 @@ static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 	/* Runs into the unmapped guard page after the vmalloc area. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(v + PAGE_SIZE, 2 * PAGE_SIZE,
 					       DMA_TO_DEVICE), -EINVAL);
-	MD_EXPECT_ERR(test, dmacmd_md_from_kva(buf, 0, DMA_TO_DEVICE),
-		      -EINVAL);
+	/* Length 0 is an empty descriptor: dmacmd_test_md_zero_length. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(buf, SIZE_MAX, DMA_TO_DEVICE),
 		      -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(buf, 64,
@@ -722,8 +722,7 @@ static void dmacmd_test_md_user_bad_address(struct kunit *test)
 	/* A kernel address is not user memory: access_ok() fails. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_user((unsigned long)kbuf, 64,
 						DMA_TO_DEVICE), -EFAULT);
-	MD_EXPECT_ERR(test, dmacmd_md_from_user(ua, 0, DMA_TO_DEVICE),
-		      -EINVAL);
+	/* Length 0 is an empty descriptor: dmacmd_test_md_zero_length. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_user(ULONG_MAX - 10, 64,
 						DMA_TO_DEVICE), -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_from_user(ua, 64,
@@ -821,8 +820,7 @@ static void dmacmd_test_md_phys_range(struct kunit *test)
 	u8 buf[8];
 	u64 seglen;
 
-	MD_EXPECT_ERR(test, dmacmd_md_from_phys(base, 0, DMA_TO_DEVICE),
-		      -EINVAL);
+	/* Length 0 is an empty descriptor: dmacmd_test_md_zero_length. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_phys((phys_addr_t)~0ULL - 10, 64,
 						DMA_TO_DEVICE), -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_from_phys(base, 64,
@@ -1073,8 +1071,6 @@ static void dmacmd_test_md_sub_bad_input(struct kunit *test)
 		      -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_sub(ERR_PTR(-ENOMEM), 0, 10,
 					  DMA_TO_DEVICE), -EINVAL);
-	MD_EXPECT_ERR(test, dmacmd_md_sub(parent, 0, 0, DMA_TO_DEVICE),
-		      -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_sub(parent, 200, 57, DMA_TO_DEVICE),
 		      -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_sub(parent, 256, 1, DMA_TO_DEVICE),
@@ -1205,7 +1201,6 @@ static void dmacmd_test_md_multi_bad_input(struct kunit *test)
 	live = md_live(test);
 	kids[1] = NULL;
 	MD_EXPECT_ERR(test, dmacmd_md_multi(NULL, 1, DMA_TO_DEVICE), -EINVAL);
-	MD_EXPECT_ERR(test, dmacmd_md_multi(kids, 0, DMA_TO_DEVICE), -EINVAL);
 	MD_EXPECT_ERR(test, dmacmd_md_multi(kids, 2, DMA_TO_DEVICE), -EINVAL);
 	kids[1] = ERR_PTR(-ENOMEM);
 	MD_EXPECT_ERR(test, dmacmd_md_multi(kids, 2, DMA_TO_DEVICE), -EINVAL);
@@ -1638,6 +1633,484 @@ static void dmacmd_test_md_direction(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_direction(md), DMA_TO_DEVICE);
 }
 
+/* ---- Zero-length descriptors and kIODirectionNone (issue #14, 7) ---- */
+
+/*
+ * What an empty descriptor of any kind must do: as in IOKit, it exists,
+ * prepares and completes (pairing as usual), reads and writes nothing and
+ * has no physical segment.
+ */
+static void md_expect_empty(struct kunit *test, struct dmacmd_md *md,
+			    enum dma_data_direction dir, const char *what)
+{
+	u8 buf[16];
+	u64 len = 1;
+
+	memset(buf, 0xa5, sizeof(buf));
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_length(md), 0, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_direction(md), dir, "%s", what);
+	KUNIT_EXPECT_FALSE_MSG(test, dmacmd_md_is_prepared(md), "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_prepare(md), 0, "%s", what);
+	KUNIT_EXPECT_TRUE_MSG(test, dmacmd_md_is_prepared(md), "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_read(md, 0, buf, sizeof(buf)), 0,
+			    "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_write(md, 0, buf, sizeof(buf)), 0,
+			    "%s", what);
+	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf, 0xa5, sizeof(buf)),
+			      "%s: a read of nothing wrote the buffer", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_phys_segment(md, 0, &len), 0,
+			    "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, len, 0, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_complete(md), 0, "%s", what);
+	KUNIT_EXPECT_FALSE_MSG(test, dmacmd_md_is_prepared(md), "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_md_complete(md), -EBADFD, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, md_pinned(test), 0, "%s", what);
+}
+
+/*
+ * xnu's ZeroLengthTest: withAddressRange(addr, 0, ...) is a descriptor,
+ * in every address space; for user memory even in a thread without one
+ * (the test's kthread has no mm until a test maps user memory).
+ */
+static void dmacmd_test_md_zero_length(struct kunit *test)
+{
+	u8 *k = md_kmalloc(test, 64);
+
+	md_expect_empty(test,
+			md_track(test, dmacmd_md_from_kva(k, 0, DMA_TO_DEVICE)),
+			DMA_TO_DEVICE, "kernel range");
+	md_expect_empty(test,
+			md_track(test, dmacmd_md_from_kva(NULL, 0, DMA_NONE)),
+			DMA_NONE, "kernel range at NULL");
+	md_expect_empty(test,
+			md_track(test, dmacmd_md_from_phys(virt_to_phys(k), 0,
+							   DMA_FROM_DEVICE)),
+			DMA_FROM_DEVICE, "physical range");
+	md_expect_empty(test,
+			md_track(test, dmacmd_md_from_user(0, 0, DMA_NONE)),
+			DMA_NONE, "user range at 0");
+	KUNIT_EXPECT_EQ(test, md_live(test), 4);
+}
+
+/*
+ * A sub-range of length 0 anywhere up to the parent's end, and a
+ * concatenation of nothing or with empty children, are descriptors too.
+ */
+static void dmacmd_test_md_zero_length_sub_multi(struct kunit *test)
+{
+	u8 *k = md_kmalloc(test, 256), *k2 = md_kmalloc(test, 100);
+	struct dmacmd_md *parent, *sub, *kids[5], *multi;
+	long live;
+	u8 want[356];
+	u64 seglen;
+
+	md_fill(k, 256, 0, 40);
+	md_fill(k2, 100, 256, 40);
+	parent = md_track(test, dmacmd_md_from_kva(k, 256, DMA_BIDIRECTIONAL));
+	sub = md_track(test, dmacmd_md_sub(parent, 256, 0, DMA_TO_DEVICE));
+	md_expect_empty(test, sub, DMA_TO_DEVICE, "sub-range at the end");
+	/* Preparing it prepares its parent, as IOKit does. */
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(sub), 0);
+	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(parent));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(sub), 0);
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(parent));
+	md_expect_empty(test, md_track(test, dmacmd_md_sub(parent, 0, 0,
+							   DMA_FROM_DEVICE)),
+			DMA_FROM_DEVICE, "sub-range at 0");
+	live = md_live(test);
+	MD_EXPECT_ERR(test, dmacmd_md_sub(parent, 257, 0, DMA_TO_DEVICE),
+		      -EINVAL);
+	MD_EXPECT_ERR(test, dmacmd_md_sub(parent, U64_MAX, 0, DMA_TO_DEVICE),
+		      -EINVAL);
+
+	md_expect_empty(test, md_track(test, dmacmd_md_multi(NULL, 0,
+							     DMA_TO_DEVICE)),
+			DMA_TO_DEVICE, "concatenation of nothing");
+	md_expect_empty(test, md_track(test, dmacmd_md_multi(kids, 0,
+							     DMA_NONE)),
+			DMA_NONE, "concatenation of no descriptor");
+
+	/* Empty children anywhere take no room and break nothing. */
+	kids[0] = md_track(test, dmacmd_md_from_kva(k2, 0, DMA_TO_DEVICE));
+	kids[1] = md_track(test, dmacmd_md_from_kva(k, 256, DMA_TO_DEVICE));
+	kids[2] = sub;
+	kids[3] = md_track(test, dmacmd_md_from_kva(k2, 100, DMA_TO_DEVICE));
+	kids[4] = kids[0];
+	multi = md_track(test, dmacmd_md_multi(kids, 5, DMA_TO_DEVICE));
+	memcpy(want, k, 256);
+	memcpy(want + 256, k2, 100);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(multi), 356);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(multi, 0, &seglen),
+			virt_to_phys(k));
+	KUNIT_EXPECT_LE(test, seglen, 256);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(multi, 256, &seglen),
+			virt_to_phys(k2));
+	KUNIT_EXPECT_EQ(test, seglen, 100);
+	md_walk_check(test, multi, NULL);
+	md_expect_bytes(test, multi, want, 356);
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(multi), 0);
+	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(kids[0]));
+	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(parent));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(multi), 0);
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(kids[0]));
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(parent));
+}
+
+/*
+ * DMA_NONE (kIODirectionNone) for a sub-range means its parent's
+ * direction, and for a concatenation its children's, so that a window on
+ * memory the device only reads stays read-only (IOKit wires it with the
+ * parent's direction).  Children that need opposite directions have no
+ * common one and are refused, as an explicit direction would be.
+ */
+static void dmacmd_test_md_direction_none_derived(struct kunit *test)
+{
+	unsigned long ua = md_user_filled(test, 2, 0, 41);
+	u8 *k = md_kmalloc(test, 64), *before, pat[32];
+	struct dmacmd_md *to, *from, *both, *none, *user, *sub, *kids[3];
+	long live;
+
+	to = md_track(test, dmacmd_md_from_kva(k, 64, DMA_TO_DEVICE));
+	from = md_track(test, dmacmd_md_from_kva(k, 64, DMA_FROM_DEVICE));
+	both = md_track(test, dmacmd_md_from_kva(k, 64, DMA_BIDIRECTIONAL));
+	none = md_track(test, dmacmd_md_from_kva(k, 64, DMA_NONE));
+
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_sub(to, 0, 10, DMA_NONE))),
+			DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_sub(from, 0, 10, DMA_NONE))),
+			DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_sub(none, 0, 10, DMA_NONE))),
+			DMA_NONE);
+
+	kids[0] = to;
+	kids[1] = to;
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_multi(kids, 2, DMA_NONE))),
+			DMA_TO_DEVICE);
+	kids[0] = from;
+	kids[1] = from;
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_multi(kids, 2, DMA_NONE))),
+			DMA_FROM_DEVICE);
+	kids[1] = both;
+	kids[2] = none;
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_direction(md_track(test, dmacmd_md_multi(kids, 3, DMA_NONE))),
+			DMA_BIDIRECTIONAL);
+	live = md_live(test);
+	kids[0] = to;
+	kids[1] = from;
+	MD_EXPECT_ERR(test, dmacmd_md_multi(kids, 2, DMA_NONE), -EINVAL);
+	kids[1] = none;
+	MD_EXPECT_ERR(test, dmacmd_md_multi(kids, 2, DMA_NONE), -EINVAL);
+
+	/*
+	 * A None window on user memory the device only reads is pinned
+	 * read-only through it: the CPU may not write it either.
+	 */
+	user = md_track(test, dmacmd_md_from_user(ua, 2 * PAGE_SIZE,
+						  DMA_TO_DEVICE));
+	sub = md_track(test, dmacmd_md_sub(user, 100, PAGE_SIZE, DMA_NONE));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_direction(sub), DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(sub), 0);
+	before = kunit_kmalloc(test, 32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_read(sub, 0, before, 32), 32);
+	memset(pat, 0x77, sizeof(pat));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_write(sub, 0, pat, sizeof(pat)), 0);
+	md_expect_bytes(test, sub, before, 32);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(sub), 0);
+	KUNIT_EXPECT_EQ(test, md_pinned(test), 0);
+}
+
+/* ---- Contiguous buffers beyond the buddy allocator (issue #14, 8) ---- */
+
+static long md_pages_freed;
+
+static void md_count_free(struct page *page, unsigned int order)
+{
+	md_pages_freed += 1L << order;
+	__free_pages(page, order);
+}
+
+/* A page allocator that has no block of more than one page left. */
+static struct page *md_fragmented_page_alloc(gfp_t gfp, unsigned int order)
+{
+	return order ? NULL : alloc_pages(gfp, order);
+}
+
+static int md_busy_range_alloc(unsigned long pfn, unsigned long nr)
+{
+	return -EBUSY;
+}
+
+/*
+ * Allocate a contiguous buffer of @size within @mask and check it: one
+ * physical run of @size bytes, aligned to the mask's lowest bit and below
+ * its highest, zeroed, reads back what the CPU wrote, and every page is
+ * given back when it is released.
+ */
+static void md_check_contig(struct kunit *test, size_t size, u64 mask)
+{
+	u64 limit = !mask || fls64(mask) == 64 ? U64_MAX :
+		    (1ULL << fls64(mask)) - 1;
+	u64 align = max_t(u64, mask & -mask, PAGE_SIZE);
+	static const size_t at[] = { 0, 4097, 0 };
+	struct dmacmd_md *md;
+	u64 seglen = 0, v;
+	phys_addr_t pa;
+	unsigned int i;
+	u8 *cpu;
+
+	md = dmacmd_md_alloc(size, mask, DMACMD_MD_CONTIGUOUS,
+			     DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, md, "%zu bytes, mask %#llx",
+					 size, mask);
+	pa = dmacmd_md_phys_segment(md, 0, &seglen);
+	KUNIT_EXPECT_EQ(test, seglen, (u64)size);
+	KUNIT_EXPECT_EQ(test, pa & (align - 1), 0);
+	KUNIT_EXPECT_LE(test, pa + size - 1, limit);
+	cpu = dmacmd_md_kaddr(md);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, virt_to_phys(cpu), pa);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, size));
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		size_t off = i == 2 ? size - sizeof(v) : at[i];
+
+		v = 0x5a5a000000000000ULL | off;
+		memcpy(cpu + off, &v, sizeof(v));
+		v = 0;
+		KUNIT_EXPECT_EQ(test, dmacmd_md_read(md, off, &v, sizeof(v)),
+				sizeof(v));
+		KUNIT_EXPECT_EQ(test, v, 0x5a5a000000000000ULL | off);
+	}
+	md_pages_freed = 0;
+	dmacmd_md_put(md);
+	KUNIT_EXPECT_EQ(test, md_pages_freed,
+			(long)DIV_ROUND_UP(size, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, md_live(test), 0);
+}
+
+/*
+ * Audio rings and firmware images: 8 and 16 MiB physically contiguous,
+ * more than the buddy allocator's largest block (4 MiB), anywhere, below
+ * 4 GiB, and aligned to their size (IOKit's withCapacity(..., true)).
+ */
+static void dmacmd_test_md_alloc_contig_large(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_CONTIG_ALLOC))
+		kunit_skip(test, "kernel without CONFIG_CONTIG_ALLOC");
+	kunit_activate_static_stub(test, dmacmd_md_page_free, md_count_free);
+	md_check_contig(test, SZ_8M, 0);
+	md_check_contig(test, SZ_16M + 100, 0);
+	md_check_contig(test, SZ_8M, 0xFFFFF000ULL);
+	md_check_contig(test, SZ_16M, ~(u64)(SZ_16M - 1));
+}
+
+/*
+ * Fragmented memory: the buddy allocator has no block of 64 pages, yet
+ * free pages are there, so a 64-page buffer is still found; a small one
+ * (at most PAGE_ALLOC_COSTLY_ORDER) is not searched for and fails.
+ * With no range to be had either, the allocation fails and leaves
+ * nothing.
+ */
+static void dmacmd_test_md_alloc_contig_fragmented(struct kunit *test)
+{
+	long live = md_live(test);
+
+	if (!IS_ENABLED(CONFIG_CONTIG_ALLOC))
+		kunit_skip(test, "kernel without CONFIG_CONTIG_ALLOC");
+	kunit_activate_static_stub(test, dmacmd_md_page_alloc,
+				   md_fragmented_page_alloc);
+	kunit_activate_static_stub(test, dmacmd_md_page_free, md_count_free);
+	md_check_contig(test, 64 * PAGE_SIZE, 0);
+	md_check_contig(test, 64 * PAGE_SIZE, 0xFFFFF000ULL);
+	MD_EXPECT_ERR(test, dmacmd_md_alloc(4 * PAGE_SIZE, 0,
+					    DMACMD_MD_CONTIGUOUS,
+					    DMA_TO_DEVICE), -ENOMEM);
+
+	kunit_activate_static_stub(test, dmacmd_md_range_alloc,
+				   md_busy_range_alloc);
+	md_pages_freed = 0;
+	MD_EXPECT_ERR(test, dmacmd_md_alloc(64 * PAGE_SIZE, 0,
+					    DMACMD_MD_CONTIGUOUS,
+					    DMA_TO_DEVICE), -ENOMEM);
+	MD_EXPECT_ERR(test, dmacmd_md_alloc(SZ_8M, 0, DMACMD_MD_CONTIGUOUS,
+					    DMA_TO_DEVICE), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, md_pages_freed, 0);
+	KUNIT_EXPECT_EQ(test, md_live(test), 0);
+}
+
+/* ---- Buffer length and re-targeted sub-ranges (issue #14, 9) ---- */
+
+/*
+ * IOKit's IOBufferMemoryDescriptor::setLength(): any length up to the
+ * capacity, which stays allocated; a longer one is refused and changes
+ * nothing.  Only allocated buffers have a capacity.
+ */
+static void dmacmd_test_md_set_length(struct kunit *test)
+{
+	const size_t cap = 2 * PAGE_SIZE + 100;
+	struct dmacmd_md *buf, *contig, *kva;
+	u8 *k = md_kmalloc(test, 64), *cpu, out[32];
+	u64 seglen;
+
+	buf = md_track(test, dmacmd_md_alloc(cap, 0, 0, DMA_BIDIRECTIONAL));
+	cpu = dmacmd_md_kaddr(buf);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	md_fill(cpu, cap, 0, 42);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(buf), cap);
+
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(buf, 100), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(buf), 100);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_read(buf, 90, out, 32), 10);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_read(buf, 100, out, 32), 0);
+	KUNIT_EXPECT_EQ(test, md_walk_check(test, buf, NULL), 1);
+	md_expect_bytes(test, buf, cpu, 100);
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_md_kaddr(buf), (void *)cpu);
+
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(buf, cap + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(buf), 100);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(buf, cap), 0);
+	md_walk_check(test, buf, NULL);
+	md_expect_bytes(test, buf, cpu, cap);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(buf, 0), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(buf, 0, &seglen), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_read(buf, 0, out, 32), 0);
+
+	contig = md_track(test, dmacmd_md_alloc(cap, 0, DMACMD_MD_CONTIGUOUS,
+						DMA_TO_DEVICE));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(contig, PAGE_SIZE + 1), 0);
+	KUNIT_EXPECT_EQ(test, md_walk_check(test, contig, NULL), 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(contig, 0, &seglen),
+			virt_to_phys(dmacmd_md_kaddr(contig)));
+	KUNIT_EXPECT_EQ(test, seglen, PAGE_SIZE + 1);
+
+	kva = md_track(test, dmacmd_md_from_kva(k, 64, DMA_TO_DEVICE));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(kva, 10), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(kva), 64);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_set_length(ERR_PTR(-EIO), 0), -EINVAL);
+}
+
+/*
+ * IOKit's IOSubMemoryDescriptor::initSubRange() on a sub-range already
+ * made: one sub-range object reused per transfer.  It may move to another
+ * parent, offset, length and direction while nothing uses it: not while
+ * it is prepared, nor while anything else holds it (a command, a
+ * sub-range or concatenation over it), whose view of it would change.
+ */
+static void dmacmd_test_md_sub_retarget(struct kunit *test)
+{
+	u8 *a = md_kmalloc(test, 512), *b = md_vmalloc(test, 2 * PAGE_SIZE);
+	struct dmacmd_md *pa, *pb, *ro, *sub, *over, *kva;
+	long live;
+
+	md_fill(a, 512, 0, 43);
+	md_fill(b, 2 * PAGE_SIZE, 1000, 43);
+	pa = md_track(test, dmacmd_md_from_kva(a, 512, DMA_BIDIRECTIONAL));
+	pb = dmacmd_md_from_kva(b, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pb);
+	ro = md_track(test, dmacmd_md_from_kva(a, 512, DMA_TO_DEVICE));
+	sub = md_track(test, dmacmd_md_sub(pa, 10, 100, DMA_TO_DEVICE));
+	md_expect_bytes(test, sub, a + 10, 100);
+
+	/* To another parent: the sub-range holds it, and lets go of it. */
+	KUNIT_ASSERT_EQ(test, dmacmd_md_sub_retarget(sub, pb, PAGE_SIZE - 50,
+						     200, DMA_NONE), 0);
+	dmacmd_md_put(pb);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(sub), 200);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_direction(sub), DMA_FROM_DEVICE);
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_md_kaddr(sub),
+			    (void *)(b + PAGE_SIZE - 50));
+	md_walk_check(test, sub, NULL);
+	md_expect_bytes(test, sub, b + PAGE_SIZE - 50, 200);
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(sub), 0);
+	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(sub));
+
+	/* Prepared: refused, and nothing changes. */
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 0, 10,
+						     DMA_TO_DEVICE), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(sub), 200);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(sub), 0);
+
+	/* Back to the first parent, empty, then the whole of it. */
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 512, 0,
+						     DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, md_live(test), 3);	/* pb is gone */
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(sub), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 0, 512,
+						     DMA_BIDIRECTIONAL), 0);
+	md_expect_bytes(test, sub, a, 512);
+
+	/* Held by something else: refused. */
+	over = dmacmd_md_sub(sub, 0, 10, DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, over);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 0, 10,
+						     DMA_TO_DEVICE), -EBUSY);
+	dmacmd_md_put(over);
+	dmacmd_md_get(sub);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 0, 10,
+						     DMA_TO_DEVICE), -EBUSY);
+	dmacmd_md_put(sub);
+
+	/* Bad targets: refused, and nothing changes. */
+	live = md_live(test);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 500, 13,
+						     DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, U64_MAX, 2,
+						     DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, ro, 0, 10,
+						     DMA_FROM_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, pa, 0, 10,
+						     (enum dma_data_direction)5),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, sub, 0, 10,
+						     DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, NULL, 0, 0,
+						     DMA_TO_DEVICE), -EINVAL);
+	kva = md_track(test, dmacmd_md_from_kva(a, 512, DMA_TO_DEVICE));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(kva, pa, 0, 10,
+						     DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(NULL, pa, 0, 10,
+						     DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(sub), 512);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_direction(sub), DMA_BIDIRECTIONAL);
+	md_expect_bytes(test, sub, a, 512);
+	KUNIT_EXPECT_EQ(test, md_live(test), live + 1);
+}
+
+/* Re-targeting keeps the depth limit: the new parent's depth counts. */
+static void dmacmd_test_md_sub_retarget_depth(struct kunit *test)
+{
+	u8 *k = md_kmalloc(test, 256);
+	struct dmacmd_md *chain[DMACMD_MD_ITER_DEPTH], *sub;
+	int i;
+
+	chain[0] = md_track(test, dmacmd_md_from_kva(k, 256, DMA_TO_DEVICE));
+	for (i = 1; i < DMACMD_MD_ITER_DEPTH; i++)
+		chain[i] = md_track(test, dmacmd_md_sub(chain[i - 1], 0, 256,
+							DMA_TO_DEVICE));
+	sub = md_track(test, dmacmd_md_sub(chain[0], 0, 256, DMA_TO_DEVICE));
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_sub_retarget(sub,
+					       chain[DMACMD_MD_ITER_DEPTH - 1],
+					       0, 10, DMA_TO_DEVICE), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_md_sub_retarget(sub,
+					       chain[DMACMD_MD_ITER_DEPTH - 2],
+					       0, 10, DMA_TO_DEVICE), 0);
+	/* Now as deep as allowed: nothing may nest under it. */
+	KUNIT_EXPECT_TRUE(test, IS_ERR(dmacmd_md_sub(sub, 0, 1,
+						     DMA_TO_DEVICE)));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_sub_retarget(sub, chain[0], 0, 10,
+						     DMA_TO_DEVICE), 0);
+	md_track(test, dmacmd_md_sub(sub, 0, 1, DMA_TO_DEVICE));
+}
+
 /* ---- Fault injection ---- */
 
 static bool md_fault_now(void)
@@ -2014,6 +2487,14 @@ static struct kunit_case dmacmd_md_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_copy_clipping),
 	KUNIT_CASE(dmacmd_test_md_null_args),
 	KUNIT_CASE(dmacmd_test_md_direction),
+	KUNIT_CASE(dmacmd_test_md_zero_length),
+	KUNIT_CASE(dmacmd_test_md_zero_length_sub_multi),
+	KUNIT_CASE(dmacmd_test_md_direction_none_derived),
+	KUNIT_CASE_SLOW(dmacmd_test_md_alloc_contig_large),
+	KUNIT_CASE(dmacmd_test_md_alloc_contig_fragmented),
+	KUNIT_CASE(dmacmd_test_md_set_length),
+	KUNIT_CASE(dmacmd_test_md_sub_retarget),
+	KUNIT_CASE(dmacmd_test_md_sub_retarget_depth),
 	KUNIT_CASE_PARAM(dmacmd_test_md_fault_alloc, md_ctor_gen_params),
 	KUNIT_CASE(dmacmd_test_md_fault_buffer_pages),
 	KUNIT_CASE(dmacmd_test_md_fault_pin),

@@ -19,6 +19,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -29,6 +30,7 @@
 #include <dmacmd/IOKit/IODMACommand.h>
 #include <dmacmd/DriverKit/IODMACommand.h>
 
+#include "iokit_util.h"
 #include "util.h"
 
 /* IOKit's numbers, as ported code and logs expect them. */
@@ -66,33 +68,6 @@ static_assert(sizeof(IODMACommand_Segment32) == 8 &&
 	      sizeof(IODMACommand_Segment64) == 16 &&
 	      sizeof(IOAddressSegment) == 16 && sizeof(IOAddressRange) == 16);
 
-/* Expect @expr to return the IOReturn @want, printing both in hex. */
-#define PORTING_EXPECT_IORETURN(test, expr, want)			\
-	do {								\
-		IOReturn __got = (expr);				\
-		IOReturn __want = (want);				\
-									\
-		KUNIT_EXPECT_EQ_MSG(test, (u32)__got, (u32)__want,	\
-				    "%s returned 0x%08x, want 0x%08x",	\
-				    #expr, (u32)__got, (u32)__want);	\
-	} while (0)
-
-/* A precondition: @expr must succeed or the test stops here. */
-#define PORTING_ASSERT_SUCCESS(test, expr)				\
-	do {								\
-		IOReturn __got = (expr);				\
-									\
-		KUNIT_ASSERT_EQ_MSG(test, (u32)__got, 0U,		\
-				    "%s returned 0x%08x", #expr,	\
-				    (u32)__got);			\
-	} while (0)
-
-KUNIT_DEFINE_ACTION_WRAPPER(porting_release_cmd, IODMACommand_release,
-			    IODMACommand *);
-KUNIT_DEFINE_ACTION_WRAPPER(porting_release_md, IOMemoryDescriptor_release,
-			    const IOMemoryDescriptor *);
-KUNIT_DEFINE_ACTION_WRAPPER(porting_vfree, vfree, const void *);
-
 static int porting_init(struct kunit *test)
 {
 	struct device *dev;
@@ -111,25 +86,6 @@ static struct device *porting_dev(struct kunit *test)
 }
 
 /* Hand @cmd to the test: released when the test ends, however it ends. */
-static IODMACommand *porting_own_cmd(struct kunit *test, IODMACommand *cmd)
-{
-	KUNIT_ASSERT_NOT_NULL(test, cmd);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							porting_release_cmd,
-							cmd), 0);
-	return cmd;
-}
-
-static IOMemoryDescriptor *porting_own_md(struct kunit *test,
-					  IOMemoryDescriptor *md)
-{
-	KUNIT_ASSERT_NOT_NULL(test, md);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							porting_release_md,
-							md), 0);
-	return md;
-}
-
 static void porting_fill(u8 *p, size_t len, u8 seed)
 {
 	size_t i;
@@ -1415,8 +1371,8 @@ static void dmacmd_test_iterate_only_host32_page(struct kunit *test)
 							       PAGE_SIZE,
 							       0x00000000FFFFF000ULL);
 	porting_own_md(test, page);
-	PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(page,
-								kIODirectionNone));
+	PORTING_ASSERT_SUCCESS(test,
+			       IOMemoryDescriptor_prepare(page, kIODirectionNone));
 	phys = IOMemoryDescriptor_getPhysicalSegment(page, 0, &seglen,
 						     kIOMemoryMapperNone);
 	KUNIT_EXPECT_EQ(test, seglen, (u64)PAGE_SIZE);
@@ -1499,8 +1455,8 @@ static void dmacmd_test_usb_throwaway_command(struct kunit *test)
 	porting_own_md(test, buf);
 	cpu = IOBufferMemoryDescriptor_getBytesNoCopy(buf);
 	dmacmd_kt_fill(cpu, len, 12, 0);
-	PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(buf,
-								kIODirectionNone));
+	PORTING_ASSERT_SUCCESS(test,
+			       IOMemoryDescriptor_prepare(buf, kIODirectionNone));
 
 	cmd = IODMACommand_withSpecification(kIODMACommandOutputHost64, 64, 0,
 					     IODMACommand_kMapped, 0, 1, dev,
@@ -1566,8 +1522,8 @@ static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
 							       len,
 							       0x00000000FFFFF000ULL);
 	porting_own_md(test, ring);
-	PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(ring,
-								kIODirectionNone));
+	PORTING_ASSERT_SUCCESS(test,
+			       IOMemoryDescriptor_prepare(ring, kIODirectionNone));
 	desc = IOBufferMemoryDescriptor_getBytesNoCopy(ring);
 	memset(desc, 0, len);
 	cmd = porting_own_cmd(test,
@@ -1929,6 +1885,150 @@ static void dmacmd_test_md_sub_and_multi(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/*
+ * xnu's ZeroLengthTest and its neighbours, as a driver writes them: a
+ * zero-length range, sub-range and concatenation are descriptors that
+ * prepare, complete, read nothing and are released.  A command refuses to
+ * prepare one with kIOReturnOverrun (what xnu's own walk of it returns)
+ * and stays unprepared.
+ */
+static void dmacmd_test_md_zero_length(struct kunit *test)
+{
+	u8 *buf = porting_kbuf(test, 256, 23);
+	u8 out[16];
+	IOMemoryDescriptor *md, *parent, *sub, *multi;
+	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	IODMACommand_Segment64 seg;
+	UInt64 offset = 0;
+	UInt32 n = 1;
+
+	md = IOMemoryDescriptor_withAddressRange(0, 0, kIODirectionNone,
+						 current_task());
+	KUNIT_ASSERT_NOT_NULL(test, md);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(md, kIODirectionNone),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(md, kIODirectionNone),
+				kIOReturnSuccess);
+	OSObject_release(md);
+
+	md = porting_kmd(test, buf, 0, kIODirectionOut);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(md), 0ULL);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(md),
+			(u32)kIODirectionOut);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_readBytes(md, 0, out, 16),
+			0ULL);
+	md = porting_own_md(test,
+			    IOMemoryDescriptor_withPhysicalAddress(virt_to_phys(buf),
+								   0,
+								   kIODirectionIn));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(md), 0ULL);
+
+	parent = porting_kmd(test, buf, 256, kIODirectionOut);
+	sub = porting_own_md(test,
+			     IOSubMemoryDescriptor_withSubRange(parent, 256, 0,
+								kIODirectionOut));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(sub), 0ULL);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(sub, kIODirectionNone),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(sub, kIODirectionNone),
+				kIOReturnSuccess);
+	multi = porting_own_md(test,
+			       IOMultiMemoryDescriptor_withDescriptors(NULL, 0,
+								       kIODirectionNone,
+								       false));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(multi), 0ULL);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(multi, kIODirectionNone),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(multi, kIODirectionNone),
+				kIOReturnSuccess);
+
+	/* A command: attaching works, preparing nothing is an overrun. */
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_setMemoryDescriptor(cmd, sub, true),
+				kIOReturnOverrun);
+	KUNIT_EXPECT_NULL(test, IODMACommand_getMemoryDescriptor(cmd));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_setMemoryDescriptor(cmd, sub, false));
+	PORTING_EXPECT_IORETURN(test, IODMACommand_prepare(cmd, 0, 0, true,
+							   true),
+				kIOReturnOverrun);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_gen64IOVMSegments(cmd, &offset,
+							       &seg, &n),
+				kIOReturnNotReady);
+	PORTING_EXPECT_IORETURN(test, IODMACommand_complete(cmd, true, true),
+				kIOReturnNotReady);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+}
+
+/*
+ * kIODirectionNone on a sub-range or a concatenation: the descriptor
+ * takes its parent's or its children's direction, so a window on memory
+ * the device only reads can be made without naming the direction again.
+ */
+static void dmacmd_test_md_direction_none_derived(struct kunit *test)
+{
+	u8 *buf = porting_kbuf(test, 512, 24), *out = porting_kbuf(test, 64, 0);
+	IOMemoryDescriptor *outMD, *inMD, *parts[2];
+	IOSubMemoryDescriptor *sub;
+	IOMultiMemoryDescriptor *multi;
+	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	IODMACommand_Segment64 seg;
+	UInt64 offset = 0;
+	UInt32 n = 1;
+
+	outMD = porting_kmd(test, buf, 512, kIODirectionOut);
+	inMD = porting_kmd(test, buf, 512, kIODirectionIn);
+	sub = porting_own_md(test,
+			     IOSubMemoryDescriptor_withSubRange(outMD, 100, 64,
+								kIODirectionNone));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(sub),
+			(u32)kIODirectionOut);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_readBytes(sub, 0, out, 64),
+			64ULL);
+	KUNIT_EXPECT_EQ(test, memcmp(out, buf + 100, 64), 0);
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_setMemoryDescriptor(cmd, sub, true));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_gen64IOVMSegments(cmd, &offset,
+							      &seg, &n));
+	KUNIT_EXPECT_EQ(test, seg.len, 64ULL);
+	porting_expect_device_sees(test, seg.addr, 64, buf + 100);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+
+	parts[0] = outMD;
+	parts[1] = sub;
+	multi = porting_own_md(test,
+			       IOMultiMemoryDescriptor_withDescriptors(parts, 2,
+								       kIODirectionNone,
+								       false));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(multi),
+			(u32)kIODirectionOut);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(multi), 576ULL);
+	parts[1] = inMD;
+	KUNIT_EXPECT_NULL(test,
+			  IOMultiMemoryDescriptor_withDescriptors(parts, 2,
+								  kIODirectionNone,
+								  false));
+	parts[0] = inMD;
+	multi = porting_own_md(test,
+			       IOMultiMemoryDescriptor_withDescriptors(parts, 2,
+								       kIODirectionNone,
+								       false));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(multi),
+			(u32)kIODirectionIn);
+}
+
 /* The buffer constructors honour masks, alignment and contiguity. */
 static void dmacmd_test_buffer_constructors(struct kunit *test)
 {
@@ -1983,7 +2083,7 @@ static void dmacmd_test_buffer_constructors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(bmd),
 			(u32)kIODirectionIn);
 
-	/* Only the kernel task, and no pageable or purgeable memory. */
+	/* Only the kernel task, and no purgeable memory. */
 	KUNIT_EXPECT_NULL(test,
 			  IOBufferMemoryDescriptor_inTaskWithPhysicalMask(current_task(),
 									  kIODirectionInOut,
@@ -1992,9 +2092,308 @@ static void dmacmd_test_buffer_constructors(struct kunit *test)
 	KUNIT_EXPECT_NULL(test,
 			  IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
 									  kIODirectionInOut |
-									  0x20,
+									  kIOMemoryPageable |
+									  0x40,
 									  PAGE_SIZE,
 									  mask));
+}
+
+/* Names real drivers use, with xnu's values (iokit/IOKit, osfmk/mach). */
+static_assert(kIOMemoryPageable == 0x20 &&
+	      kIOMemoryKernelUserShared == 0x10000);
+static_assert(kIODirectionPrepareNoZeroFill == 0x10 &&
+	      kIODirectionCompleteWithDataValid == 0x80);
+static_assert(sizeof(addr64_t) == 8 && sizeof(IOPhysicalAddress32) == 4);
+static_assert(__builtin_types_compatible_p(typeof(TASK_NULL), task_t));
+
+/*
+ * xnu's IODirectionPrepareNoZeroFillTest and BadFixedAllocTest: a
+ * pageable buffer of no task, prepared with kIODirectionPrepareNoZeroFill
+ * and completed with kIODirectionCompleteWithDataValid, nested.  A
+ * buffer of no task that is not pageable is refused, as in IOKit.
+ */
+static void dmacmd_test_buffer_pageable_task_null(struct kunit *test)
+{
+	IOBufferMemoryDescriptor *bmd;
+	IOByteCount seglen = 0;
+
+	bmd = porting_own_md(test,
+			     IOBufferMemoryDescriptor_inTaskWithOptions(TASK_NULL,
+									kIODirectionIn |
+									kIOMemoryPageable,
+									24 * PAGE_SIZE,
+									1));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd),
+			24ULL * PAGE_SIZE);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(bmd, kIODirectionIn |
+							   kIODirectionPrepareNoZeroFill),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(bmd, kIODirectionIn),
+				kIOReturnSuccess);
+	KUNIT_EXPECT_NE(test,
+			IOMemoryDescriptor_getPhysicalSegment(bmd, 0, &seglen, 0),
+			0ULL);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(bmd, kIODirectionIn |
+							    kIODirectionCompleteWithDataValid),
+				kIOReturnSuccess);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(bmd, kIODirectionIn),
+				kIOReturnSuccess);
+	/* The modifiers belong to one call each. */
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_prepare(bmd,
+							   kIODirectionCompleteWithDataValid),
+				kIOReturnBadArgument);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(bmd,
+							    kIODirectionPrepareNoZeroFill),
+				kIOReturnBadArgument);
+
+	KUNIT_EXPECT_NULL(test,
+			  IOBufferMemoryDescriptor_inTaskWithOptions(TASK_NULL,
+								     kIODirectionIn,
+								     PAGE_SIZE,
+								     1));
+	/* Pageable memory of a user task would be mapped there: refused. */
+	KUNIT_EXPECT_NULL(test,
+			  IOBufferMemoryDescriptor_inTaskWithOptions(current_task(),
+								     kIODirectionIn |
+								     kIOMemoryPageable,
+								     PAGE_SIZE,
+								     1));
+}
+
+/*
+ * xnu's IOBMDSetLengthMapTest: a kernel/user-shared buffer of 16 KiB,
+ * aligned to 16 KiB, shortened with setLength(); what a command then maps
+ * is the new length.  A length above the capacity is ignored (IOKit
+ * asserts it in debug kernels and ignores it otherwise).
+ */
+static void dmacmd_test_buffer_set_length(struct kunit *test)
+{
+	IOBufferMemoryDescriptor *bmd;
+	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	IODMACommand_Segment64 seg;
+	UInt64 offset = 0;
+	UInt32 n = 1;
+	u8 *cpu, *out = porting_kbuf(test, 0x4000, 0);
+
+	bmd = porting_own_md(test,
+			     IOBufferMemoryDescriptor_inTaskWithOptions(kernel_task,
+									kIODirectionOutIn |
+									kIOMemoryKernelUserShared,
+									0x4000, 0x4000));
+	cpu = IOBufferMemoryDescriptor_getBytesNoCopy(bmd);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	porting_fill(cpu, 0x4000, 25);
+	KUNIT_EXPECT_EQ(test,
+			IOMemoryDescriptor_getPhysicalSegment(bmd, 0, NULL, 0) &
+			0x3fffULL, 0ULL);
+	KUNIT_EXPECT_TRUE(test, IOMemoryDescriptor_getFlags(bmd) &
+			  kIOMemoryThreadSafe);
+
+	IOBufferMemoryDescriptor_setLength(bmd, 0x100);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 0x100ULL);
+	IOBufferMemoryDescriptor_setLength(bmd, 0x200);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 0x200ULL);
+	IOBufferMemoryDescriptor_setLength(bmd, 0x4001);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 0x200ULL);
+	KUNIT_EXPECT_PTR_EQ(test, IOBufferMemoryDescriptor_getBytesNoCopy(bmd),
+			    (void *)cpu);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_readBytes(bmd, 0, out, 0x4000),
+			0x200ULL);
+	KUNIT_EXPECT_EQ(test, memcmp(out, cpu, 0x200), 0);
+
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_setMemoryDescriptor(cmd, bmd, true));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_gen64IOVMSegments(cmd, &offset, &seg,
+							      &n));
+	KUNIT_EXPECT_EQ(test, n, 1U);
+	KUNIT_EXPECT_EQ(test, seg.fLength, 0x200ULL);
+	porting_expect_device_sees(test, seg.fIOVMAddr, 0x200, cpu);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
+	/* Back to the whole capacity. */
+	IOBufferMemoryDescriptor_setLength(bmd, 0x4000);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 0x4000ULL);
+
+	/* The defaults IOKit's headers give: alignment 1, not contiguous. */
+	bmd = porting_own_md(test,
+			     IOBufferMemoryDescriptor_inTaskWithOptions(kernel_task,
+									kIODirectionOut,
+									100, 1));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 100ULL);
+	bmd = porting_own_md(test,
+			     IOBufferMemoryDescriptor_withCapacity(100,
+								   kIODirectionIn,
+								   false));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd), 100ULL);
+}
+
+/* getFlags(): the direction bits and kIOMemoryThreadSafe. */
+static void dmacmd_test_md_get_flags(struct kunit *test)
+{
+	u8 *buf = porting_kbuf(test, 64, 26);
+	IOMemoryDescriptor *md, *sub;
+
+	md = porting_kmd(test, buf, 64, kIODirectionOut);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getFlags(md),
+			(UInt64)(kIODirectionOut | kIOMemoryThreadSafe));
+	sub = porting_own_md(test,
+			     IOSubMemoryDescriptor_withSubRange(md, 0, 10,
+								kIODirectionNone));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getFlags(sub) &
+			kIOMemoryDirectionMask, (UInt64)kIODirectionOut);
+	md = porting_kmd(test, buf, 64, kIODirectionIn);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getFlags(md) &
+			kIOMemoryDirectionMask, (UInt64)kIODirectionIn);
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getFlags(NULL), 0ULL);
+}
+
+/*
+ * One sub-range reused for every transfer, as drivers that keep a
+ * sub-descriptor per command do: initSubRange(), then set it on the
+ * command, generate, clear.  Each transfer's device view is the new
+ * window; a sub-range that is prepared, or that a command holds, is not
+ * re-targeted (false, nothing changes).
+ */
+static void dmacmd_test_sub_init_sub_range_reuse(struct kunit *test)
+{
+	static const struct { UInt64 off, len; } xfer[] = {
+		{ 0, 512 }, { 3 * 512, 1024 }, { 5000, 100 }, { 0, 4 * PAGE_SIZE },
+	};
+	size_t len = 4 * PAGE_SIZE;
+	u8 *buf = porting_vbuf(test, len, 27), *b2 = porting_kbuf(test, 300, 28);
+	IOMemoryDescriptor *parent, *other;
+	IOSubMemoryDescriptor *sub;
+	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	IODMACommand_Segment64 segs[8];
+	unsigned int t, i;
+
+	parent = porting_kmd(test, buf, len, kIODirectionOut);
+	other = porting_kmd(test, b2, 300, kIODirectionOut);
+	sub = porting_own_md(test,
+			     IOSubMemoryDescriptor_withSubRange(other, 0, 300,
+								kIODirectionOut));
+	for (t = 0; t < ARRAY_SIZE(xfer); t++) {
+		UInt64 offset = 0, covered = 0;
+		UInt32 n = ARRAY_SIZE(segs);
+
+		KUNIT_ASSERT_TRUE(test,
+				  IOSubMemoryDescriptor_initSubRange(sub, parent,
+								     xfer[t].off,
+								     xfer[t].len,
+								     kIODirectionOut));
+		KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(sub),
+				xfer[t].len);
+		PORTING_ASSERT_SUCCESS(test,
+				       IODMACommand_setMemoryDescriptor(cmd, sub,
+									true));
+		/* Held by the command: not re-targeted. */
+		KUNIT_EXPECT_FALSE(test,
+				   IOSubMemoryDescriptor_initSubRange(sub, other,
+								      0, 10,
+								      kIODirectionOut));
+		while (covered < xfer[t].len) {
+			n = ARRAY_SIZE(segs);
+			PORTING_ASSERT_SUCCESS(test,
+					       IODMACommand_gen64IOVMSegments(cmd,
+									      &offset,
+									      segs,
+									      &n));
+			for (i = 0; i < n; i++) {
+				porting_expect_device_sees(test, segs[i].fIOVMAddr,
+							   segs[i].fLength,
+							   buf + xfer[t].off +
+							   covered);
+				covered += segs[i].fLength;
+			}
+		}
+		KUNIT_EXPECT_EQ(test, covered, xfer[t].len);
+		PORTING_EXPECT_IORETURN(test,
+					IODMACommand_clearMemoryDescriptor(cmd,
+									   true),
+					kIOReturnSuccess);
+	}
+
+	/* Prepared: refused, and nothing changes. */
+	PORTING_ASSERT_SUCCESS(test,
+			       IOMemoryDescriptor_prepare(sub, kIODirectionNone));
+	KUNIT_EXPECT_FALSE(test,
+			   IOSubMemoryDescriptor_initSubRange(sub, other, 0, 10,
+							      kIODirectionOut));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(sub), (u64)len);
+	PORTING_EXPECT_IORETURN(test,
+				IOMemoryDescriptor_complete(sub, kIODirectionNone),
+				kIOReturnSuccess);
+	/* Outside the parent: refused, the old window stays. */
+	KUNIT_EXPECT_FALSE(test,
+			   IOSubMemoryDescriptor_initSubRange(sub, other, 200,
+							      101,
+							      kIODirectionOut));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(sub), (u64)len);
+	KUNIT_EXPECT_TRUE(test,
+			  IOSubMemoryDescriptor_initSubRange(sub, other, 200, 100,
+							     kIODirectionNone));
+	KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getDirection(sub),
+			(u32)kIODirectionOut);
+}
+
+/*
+ * An audio or firmware-loading driver's buffer: 8 MiB, physically
+ * contiguous, below 4 GiB, allocated once, more than the page allocator's
+ * largest block (4 MiB on x86-64).  One physical run; a command maps all
+ * of it and the device sees what the CPU wrote, first page and last.
+ */
+static void dmacmd_test_buffer_contiguous_8m(struct kunit *test)
+{
+	const u64 size = SZ_8M;
+	IOBufferMemoryDescriptor *bmd;
+	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	IODMACommand_Segment64 segs[8];
+	IOByteCount seglen = 0;
+	UInt64 offset = 0, covered = 0, phys;
+	UInt32 n = ARRAY_SIZE(segs), i;
+	u8 *cpu;
+
+	if (!IS_ENABLED(CONFIG_CONTIG_ALLOC))
+		kunit_skip(test, "kernel without CONFIG_CONTIG_ALLOC");
+	bmd = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
+							      kIODirectionInOut |
+							      kIOMemoryPhysicallyContiguous,
+							      size,
+							      0x00000000FFFFF000ULL);
+	porting_own_md(test, bmd);
+	phys = IOMemoryDescriptor_getPhysicalSegment(bmd, 0, &seglen,
+						     kIOMemoryMapperNone);
+	KUNIT_EXPECT_EQ(test, seglen, size);
+	KUNIT_EXPECT_LE(test, phys + size - 1, 0xFFFFFFFFULL);
+	cpu = IOBufferMemoryDescriptor_getBytesNoCopy(bmd);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	porting_fill(cpu, size, 29);
+
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_setMemoryDescriptor(cmd, bmd, true));
+	PORTING_ASSERT_SUCCESS(test,
+			       IODMACommand_gen64IOVMSegments(cmd, &offset, segs,
+							      &n));
+	for (i = 0; i < n; i++)
+		covered += segs[i].fLength;
+	KUNIT_ASSERT_EQ(test, covered, size);
+	KUNIT_ASSERT_GE(test, segs[0].fLength, (u64)PAGE_SIZE);
+	KUNIT_ASSERT_GE(test, segs[n - 1].fLength, (u64)PAGE_SIZE);
+	porting_expect_device_sees(test, segs[0].fIOVMAddr, PAGE_SIZE, cpu);
+	porting_expect_device_sees(test, segs[n - 1].fIOVMAddr +
+				   segs[n - 1].fLength - PAGE_SIZE, PAGE_SIZE,
+				   cpu + size - PAGE_SIZE);
+	PORTING_EXPECT_IORETURN(test,
+				IODMACommand_clearMemoryDescriptor(cmd, true),
+				kIOReturnSuccess);
 }
 
 /*
@@ -2388,7 +2787,14 @@ static struct kunit_case dmacmd_porting_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_user_range),
 	KUNIT_CASE(dmacmd_test_md_address_ranges),
 	KUNIT_CASE(dmacmd_test_md_sub_and_multi),
+	KUNIT_CASE(dmacmd_test_md_zero_length),
+	KUNIT_CASE(dmacmd_test_md_direction_none_derived),
 	KUNIT_CASE(dmacmd_test_buffer_constructors),
+	KUNIT_CASE(dmacmd_test_buffer_pageable_task_null),
+	KUNIT_CASE(dmacmd_test_buffer_set_length),
+	KUNIT_CASE_SLOW(dmacmd_test_buffer_contiguous_8m),
+	KUNIT_CASE(dmacmd_test_md_get_flags),
+	KUNIT_CASE(dmacmd_test_sub_init_sub_range_reuse),
 	KUNIT_CASE(dmacmd_test_ring_flow_physical_mask),
 	KUNIT_CASE(dmacmd_test_driverkit_create),
 	KUNIT_CASE(dmacmd_test_driverkit_prepare_for_dma),

@@ -182,6 +182,9 @@ struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
 				  enum dma_data_direction dir);
 struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
 				  enum dma_data_direction dir);
+int dmacmd_md_sub_retarget(struct dmacmd_md *md, struct dmacmd_md *parent,
+			   u64 offset, u64 len, enum dma_data_direction dir);
+int dmacmd_md_set_length(struct dmacmd_md *md, size_t len);
 
 void dmacmd_md_get(struct dmacmd_md *md);
 void dmacmd_md_put(struct dmacmd_md *md);

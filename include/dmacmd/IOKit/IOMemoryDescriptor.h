@@ -17,6 +17,7 @@
 
 #include <linux/dma-direction.h>
 #include <linux/err.h>
+#include <linux/log2.h>
 #include <linux/types.h>
 #include <linux/dmacmd.h>
 
@@ -27,7 +28,8 @@
 #define DMACMD_IOKIT_BUFFER_OPTIONS					\
 	(kIOMemoryDirectionMask | kIOMemoryPhysicallyContiguous |	\
 	 kIOMemoryHostPhysicallyContiguous | kIOMapCacheMask |		\
-	 kIOMemoryMapperNone | kIOMemoryThreadSafe)
+	 kIOMemoryMapperNone | kIOMemoryThreadSafe | kIOMemoryPageable |	\
+	 kIOMemoryKernelUserShared)
 
 /* Options the other descriptor constructors accept. */
 #define DMACMD_IOKIT_MD_OPTIONS						\
@@ -46,6 +48,17 @@ static inline enum dma_data_direction dmacmd_iokit_dma_dir(IOOptionBits dir)
 		/* IOKit treats None as both ways when copying. */
 		return DMA_BIDIRECTIONAL;
 	}
+}
+
+/*
+ * For a sub-range or a concatenation, kIODirectionNone asks for the
+ * direction of what it covers (DMA_NONE in the native API).
+ */
+static inline enum dma_data_direction dmacmd_iokit_dma_dir_of(IOOptionBits dir)
+{
+	if (!(dir & kIODirectionOutIn))
+		return DMA_NONE;
+	return dmacmd_iokit_dma_dir(dir);
 }
 
 static inline IODirection dmacmd_iokit_io_dir(enum dma_data_direction dir)
@@ -174,8 +187,8 @@ IOMemoryDescriptor_withPhysicalAddress(IOPhysicalAddress address,
  * IOSubMemoryDescriptor_withSubRange() - Describe part of another descriptor
  * @of: the parent descriptor (it gains a reference)
  * @offset: start within @of
- * @length: length in bytes
- * @options: a kIODirection* value
+ * @length: length in bytes (0 gives an empty descriptor)
+ * @options: a kIODirection* value; kIODirectionNone takes @of's direction
  *
  * Context: Process context; may sleep.
  * Return: the new descriptor (one reference) or NULL.
@@ -189,15 +202,52 @@ IOSubMemoryDescriptor_withSubRange(IOMemoryDescriptor *of, IOByteCount offset,
 		return NULL;
 	}
 	return dmacmd_iokit_md(dmacmd_md_sub(of, offset, length,
-					     dmacmd_iokit_dma_dir(options)));
+					     dmacmd_iokit_dma_dir_of(options)));
+}
+
+/**
+ * IOSubMemoryDescriptor_initSubRange() - Point a sub-range elsewhere
+ * @md: a sub-range made by IOSubMemoryDescriptor_withSubRange()
+ * @parent: the descriptor to cover from now on (it gains a reference; the
+ *	old parent loses one)
+ * @offset: start within @parent
+ * @length: length in bytes (0 gives an empty descriptor)
+ * @withDirection: a kIODirection* value; kIODirectionNone takes @parent's
+ *	direction
+ *
+ * For drivers that keep one sub-range per transfer.  IOKit's
+ * OSTypeAlloc() + initSubRange() for a new object is
+ * IOSubMemoryDescriptor_withSubRange().  A sub-range that is prepared or
+ * that anything else holds (a command, a sub-range or concatenation over
+ * it) is not moved.
+ *
+ * Context: Process context; may sleep.
+ * Return: true if @md now covers the new range; false (nothing changed,
+ * logged) if not.
+ */
+static inline bool
+IOSubMemoryDescriptor_initSubRange(IOSubMemoryDescriptor *md,
+				   IOMemoryDescriptor *parent,
+				   IOByteCount offset, IOByteCount length,
+				   IODirection withDirection)
+{
+	if (withDirection & ~kIODirectionOutIn) {
+		dmacmd_iokit_misuse("initSubRange: direction %#x\n",
+				    withDirection);
+		return false;
+	}
+	return !dmacmd_md_sub_retarget(md, parent, offset, length,
+				       dmacmd_iokit_dma_dir_of(withDirection));
 }
 
 /**
  * IOMultiMemoryDescriptor_withDescriptors() - Concatenate descriptors
  * @descriptors: array of @withCount descriptors (each gains a reference;
- *	the array itself is copied)
- * @withCount: number of descriptors
- * @withDirection: a kIODirection* value
+ *	the array itself is copied); may be NULL when @withCount is 0
+ * @withCount: number of descriptors (0 gives an empty descriptor)
+ * @withDirection: a kIODirection* value; kIODirectionNone takes the
+ *	descriptors' direction (kIODirectionInOut if they differ, refused if
+ *	one of them is kIODirectionOut)
  * @asReference: ignored: the array is always copied
  *
  * Context: Process context; may sleep.
@@ -211,16 +261,19 @@ IOMultiMemoryDescriptor_withDescriptors(IOMemoryDescriptor **descriptors,
 {
 	(void)asReference;
 	return dmacmd_iokit_md(dmacmd_md_multi(descriptors, withCount,
-					       dmacmd_iokit_dma_dir(withDirection)));
+					       dmacmd_iokit_dma_dir_of(withDirection)));
 }
 
 /**
  * IOBufferMemoryDescriptor_inTaskWithPhysicalMask() - Allocate a DMA buffer
- * @inTask: kernel_task (buffers for other tasks are not supported)
+ * @inTask: kernel_task, or TASK_NULL with kIOMemoryPageable (IOKit's
+ *	kernel pageable memory); buffers of a process are not supported
  * @options: a kIODirection* value or'ed with kIOMemoryPhysicallyContiguous
  *	or kIOMemoryHostPhysicallyContiguous (both give CPU-contiguous
- *	memory), and optionally a kIOMap*Cache mode, kIOMemoryMapperNone or
- *	kIOMemoryThreadSafe (accepted, no effect); any other bit is refused
+ *	memory), and optionally a kIOMap*Cache mode, kIOMemoryMapperNone,
+ *	kIOMemoryThreadSafe, kIOMemoryPageable or kIOMemoryKernelUserShared
+ *	(accepted; the buffer is always wired and page aligned); any other
+ *	bit is refused
  * @capacity: size in bytes
  * @physicalMask: every byte lies at an address within this mask, and the
  *	buffer is aligned to its lowest set bit (0 means no restriction)
@@ -236,8 +289,12 @@ IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
 {
 	u32 flags = 0;
 
+	/* IOKit: a buffer outside kernel_task must be pageable. */
+	if (!inTask && (options & kIOMemoryPageable))
+		inTask = kernel_task;
 	if (inTask != kernel_task || (options & ~DMACMD_IOKIT_BUFFER_OPTIONS)) {
 		dmacmd_iokit_misuse("inTaskWithPhysicalMask: %s\n",
+				    !inTask ? "TASK_NULL without kIOMemoryPageable" :
 				    inTask != kernel_task ?
 				    "a task other than kernel_task" :
 				    "unknown options");
@@ -252,10 +309,11 @@ IOBufferMemoryDescriptor_inTaskWithPhysicalMask(task_t inTask,
 
 /**
  * IOBufferMemoryDescriptor_inTaskWithOptions() - Allocate an aligned buffer
- * @inTask: kernel_task
+ * @inTask: as for IOBufferMemoryDescriptor_inTaskWithPhysicalMask()
  * @options: as for IOBufferMemoryDescriptor_inTaskWithPhysicalMask()
  * @capacity: size in bytes
- * @alignment: alignment in bytes (a power of two; 0 means 1)
+ * @alignment: alignment in bytes (a power of two; 0 means 1; IOKit's
+ *	default argument is 1)
  *
  * Context: Process context; may sleep.
  * Return: the new descriptor (one reference) or NULL, also for an
@@ -280,10 +338,32 @@ IOBufferMemoryDescriptor_inTaskWithOptions(task_t inTask, IOOptionBits options,
 }
 
 /**
+ * IOBufferMemoryDescriptor_withOptions() - Allocate a kernel buffer
+ * @options: as for IOBufferMemoryDescriptor_inTaskWithPhysicalMask()
+ * @capacity: size in bytes
+ * @alignment: as for IOBufferMemoryDescriptor_inTaskWithOptions() (IOKit's
+ *	default argument is 1)
+ *
+ * IOKit's inTaskWithOptions() in kernel_task.
+ *
+ * Context: Process context; may sleep.
+ * Return: the new descriptor (one reference) or NULL.
+ */
+static inline IOBufferMemoryDescriptor *
+IOBufferMemoryDescriptor_withOptions(IOOptionBits options, vm_size_t capacity,
+				     vm_offset_t alignment)
+{
+	return IOBufferMemoryDescriptor_inTaskWithOptions(kernel_task, options,
+							  capacity, alignment);
+}
+
+/**
  * IOBufferMemoryDescriptor_withCapacity() - Allocate a buffer
  * @capacity: size in bytes
  * @withDirection: a kIODirection* value
- * @withContiguousMemory: physically contiguous if true
+ * @withContiguousMemory: physically contiguous if true, and then aligned to
+ *	@capacity rounded up to a power of two, as IOKit aligns it to
+ *	@capacity (IOKit's default argument is false)
  *
  * Context: Process context; may sleep.
  * Return: the new descriptor (one reference) or NULL.
@@ -294,12 +374,35 @@ IOBufferMemoryDescriptor_withCapacity(vm_size_t capacity,
 				      bool withContiguousMemory)
 {
 	IOOptionBits options = withDirection & kIODirectionOutIn;
+	mach_vm_address_t mask = 0;
 
-	if (withContiguousMemory)
+	if (withContiguousMemory) {
 		options |= kIOMemoryPhysicallyContiguous;
+		if (capacity && capacity <= (1UL << (BITS_PER_LONG - 1)))
+			mask = ~((u64)roundup_pow_of_two(capacity) - 1);
+	}
 	return IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
 							       options,
-							       capacity, 0);
+							       capacity, mask);
+}
+
+/**
+ * IOBufferMemoryDescriptor_setLength() - Change how much of a buffer is described
+ * @md: a buffer descriptor
+ * @length: the new length, at most the capacity
+ *
+ * A @length above the capacity is ignored, as IOKit ignores it (and logged).
+ * Unlike IOKit, a buffer that a command, sub-range or concatenation holds,
+ * or whose device mapping is kept, keeps its length (logged): their view
+ * of it would change under them.  Set the length before attaching it.
+ *
+ * Context: Process context; may sleep.
+ */
+static inline void
+IOBufferMemoryDescriptor_setLength(IOBufferMemoryDescriptor *md,
+				   vm_size_t length)
+{
+	dmacmd_md_set_length(md, length);
 }
 
 /**
@@ -330,10 +433,26 @@ IOMemoryDescriptor_getDirection(const IOMemoryDescriptor *md)
 }
 
 /**
+ * IOMemoryDescriptor_getFlags() - The descriptor's option bits
+ * @md: the descriptor
+ *
+ * Context: Any context.
+ * Return: its direction bits (as IOMemoryDescriptor_getDirection()) and
+ * kIOMemoryThreadSafe (every dmacmd descriptor is); 0 for NULL.
+ */
+static inline UInt64 IOMemoryDescriptor_getFlags(const IOMemoryDescriptor *md)
+{
+	if (IS_ERR_OR_NULL(md))
+		return 0;
+	return IOMemoryDescriptor_getDirection(md) | kIOMemoryThreadSafe;
+}
+
+/**
  * IOMemoryDescriptor_prepare() - Make the memory resident for DMA
  * @md: the descriptor
  * @forDirection: kIODirectionNone or a kIODirection* value (the
- *	descriptor's own direction always applies)
+ *	descriptor's own direction always applies), optionally or'ed with
+ *	kIODirectionPrepareNoZeroFill (no effect)
  *
  * Pins user pages; nests, each call needing an IOMemoryDescriptor_complete().
  *
@@ -343,7 +462,7 @@ IOMemoryDescriptor_getDirection(const IOMemoryDescriptor *md)
 static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
 						  IODirection forDirection)
 {
-	if (forDirection & ~kIODirectionOutIn) {
+	if (forDirection & ~(kIODirectionOutIn | kIODirectionPrepareNoZeroFill)) {
 		dmacmd_iokit_misuse("prepare: direction %#x\n", forDirection);
 		return kIOReturnBadArgument;
 	}
@@ -353,7 +472,8 @@ static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
 /**
  * IOMemoryDescriptor_complete() - Undo one IOMemoryDescriptor_prepare()
  * @md: the descriptor
- * @forDirection: as for IOMemoryDescriptor_prepare()
+ * @forDirection: kIODirectionNone or a kIODirection* value, optionally
+ *	or'ed with kIODirectionCompleteWithDataValid (no effect)
  *
  * Context: Process context; may sleep.
  * Return: kIOReturnSuccess, kIOReturnNotReady if not prepared.
@@ -361,7 +481,8 @@ static inline IOReturn IOMemoryDescriptor_prepare(IOMemoryDescriptor *md,
 static inline IOReturn IOMemoryDescriptor_complete(IOMemoryDescriptor *md,
 						   IODirection forDirection)
 {
-	if (forDirection & ~kIODirectionOutIn) {
+	if (forDirection & ~(kIODirectionOutIn |
+			     kIODirectionCompleteWithDataValid)) {
 		dmacmd_iokit_misuse("complete: direction %#x\n", forDirection);
 		return kIOReturnBadArgument;
 	}

@@ -36,6 +36,8 @@ typedef UInt64 mach_vm_size_t;
 typedef unsigned long vm_offset_t;
 typedef unsigned long vm_size_t;
 typedef mach_vm_address_t IOVirtualAddress;
+typedef UInt64 addr64_t;
+typedef UInt32 IOPhysicalAddress32;
 
 /*
  * One range of an address space, IOKit's field names.  Layout-identical to
@@ -59,6 +61,7 @@ static_assert(offsetof(IOAddressRange, length) ==
  * NULL task physical addresses.  No other task is supported.
  */
 typedef struct task_struct *task_t;
+#define TASK_NULL			((task_t)NULL)
 #define kernel_task			DMACMD_KERNEL_TASK
 #define current_task()			(current)
 
@@ -72,6 +75,16 @@ enum {
 	kIODirectionInOut		= 0x3,
 };
 
+/*
+ * Modifiers of one call each, accepted without effect: prepare() pins
+ * pages that are already there (Linux never hands a device an unfilled
+ * page), and complete() has nothing more to keep.
+ */
+enum {
+	kIODirectionPrepareNoZeroFill	= 0x00000010,	/* prepare() only */
+	kIODirectionCompleteWithDataValid = 0x00000080,	/* complete() only */
+};
+
 /* IOMemoryDescriptor option bits that dmacmd accepts. */
 enum {
 	kIOMemoryDirectionMask		= 0x00000007,
@@ -80,11 +93,18 @@ enum {
 	kIOMemoryThreadSafe		= 0x00100000,
 };
 
-/* IOBufferMemoryDescriptor option bits that dmacmd accepts. */
+/*
+ * IOBufferMemoryDescriptor option bits that dmacmd accepts.  Buffers are
+ * always wired, so kIOMemoryPageable only permits what dmacmd does anyway
+ * (and lets the buffer have no task); a kIOMemoryKernelUserShared buffer
+ * is page aligned, as in IOKit, though dmacmd maps nothing into a process.
+ */
 enum {
 	kIOMemoryPhysicallyContiguous	= 0x00000010,
+	kIOMemoryPageable		= 0x00000020,
 	kIOMemoryHostPhysicallyContiguous = 0x00000080,
 	kIOMemoryUnshared		= 0x00000000,
+	kIOMemoryKernelUserShared	= 0x00010000,
 };
 
 /*
