@@ -2,9 +2,10 @@
 /*
  * The memory descriptor itself, private to the files that implement it:
  * dmacmd_md.c (objects, constructors, prepare and complete),
- * dmacmd_md_walk.c (the walk and copies), dmacmd_md_user.c (user memory)
- * and dmacmd_md_alloc.c (allocated buffers).  Everything else reads a
- * descriptor through dmacmd_md.h.
+ * dmacmd_md_compose.c (sub-ranges and concatenations), dmacmd_md_walk.c
+ * (the walk and copies), dmacmd_md_user.c (user memory),
+ * dmacmd_md_alloc.c (allocated buffers) and dmacmd_md_dma.c (kept
+ * mappings).  Everything else reads a descriptor through dmacmd_md.h.
  */
 #ifndef _DMACMD_MD_IMPL_H
 #define _DMACMD_MD_IMPL_H
