@@ -327,6 +327,17 @@ static void xnu_IOMultMemoryDescriptorTest_device(struct kunit *test)
 
 /* ---- IODMACommandForceDoubleBufferTest ---- */
 
+/* The command xnu's double-buffer and remote tests make: 8 KiB segments. */
+static const IODMACommand_SegmentOptions conform_opts_8k = {
+	.fStructSize = sizeof(conform_opts_8k),
+	.fNumAddressBits = 64,
+	.fMaxSegmentSize = 0x2000,
+	.fMaxTransferSize = 128 * 1024,
+	.fAlignment = 1,
+	.fAlignmentLength = 1,
+	.fAlignmentInternalSegments = 1,
+};
+
 /*
  * For each of In, Out and InOut: an 8-page buffer, a kMapped command with
  * 8 KiB segments, synchronize(kForceDoubleBuffer | kIODirectionOut), and
@@ -336,15 +347,6 @@ static void xnu_IOMultMemoryDescriptorTest_device(struct kunit *test)
  */
 static void xnu_IODMACommandForceDoubleBufferTest(struct kunit *test)
 {
-	IODMACommand_SegmentOptions opts = {
-		.fStructSize = sizeof(opts),
-		.fNumAddressBits = 64,
-		.fMaxSegmentSize = 0x2000,
-		.fMaxTransferSize = 128 * 1024,
-		.fAlignment = 1,
-		.fAlignmentLength = 1,
-		.fAlignmentInternalSegments = 1,
-	};
 	struct device *dev = conform_dev(test);
 	IODirection dir;
 
@@ -371,7 +373,7 @@ static void xnu_IODMACommandForceDoubleBufferTest(struct kunit *test)
 		PORTING_ASSERT_SUCCESS(test, IOMemoryDescriptor_prepare(bmd, dir));
 
 		cmd = IODMACommand_withSpecificationOptions(kIODMACommandOutputHost64,
-							    &opts,
+							    &conform_opts_8k,
 							    kIODMAMapOptionMapped,
 							    dev, NULL);
 		porting_own_cmd(test, cmd);
@@ -554,15 +556,6 @@ static void xnu_IOMemoryRemoteTest(struct kunit *test)
  */
 static void xnu_IOMemoryRemoteTest_iterate(struct kunit *test)
 {
-	IODMACommand_SegmentOptions opts = {
-		.fStructSize = sizeof(opts),
-		.fNumAddressBits = 64,
-		.fMaxSegmentSize = 0x2000,
-		.fMaxTransferSize = 128 * 1024,
-		.fAlignment = 1,
-		.fAlignmentLength = 1,
-		.fAlignmentInternalSegments = 1,
-	};
 	IODMACommand_Segment64 seg[1];
 	IOMemoryDescriptor *md;
 	IODMACommand *cmd;
@@ -573,7 +566,7 @@ static void xnu_IOMemoryRemoteTest_iterate(struct kunit *test)
 	md = conform_remote_md(test);
 	cmd = porting_own_cmd(test,
 			      IODMACommand_withSpecificationOptions(kIODMACommandOutputHost64,
-								    &opts,
+								    &conform_opts_8k,
 								    kIODMAMapOptionUnmapped |
 								    kIODMAMapOptionIterateOnly,
 								    NULL, NULL));
