@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmacmd: the CPU's reads and writes of what the device sees of a
+ * prepared command (IOKit's IODMACommand::readBytes() and writeBytes(),
+ * DriverKit's PerformOperation()): the bounce memory where the range is
+ * double-buffered, the memory itself elsewhere, synchronized around the
+ * copy when the DMA layer needs it.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/scatterlist.h>
+
+#include "dmacmd_internal.h"
+#include "dmacmd_map.h"
+
+/* dmacmd_xfer() for a coherent copy buffer: the blocks hold it all. */
+static u64 dmacmd_xfer_coherent(struct dmacmd *cmd, struct dmacmd_mapping *m,
+				u64 off, u8 *buf, u64 len, bool to_dev)
+{
+	u64 done = 0, pos, c;
+	unsigned int i;
+
+	for (i = 0; i < m->nbref && done < len; i++) {
+		struct dmacmd_bounce_ref *r = &m->bref[i];
+
+		pos = r->md_off - cmd->prep_off;
+		if (off + done >= pos + r->len)
+			continue;
+		c = min(r->len - (off + done - pos), len - done);
+		if (to_dev)
+			memcpy(r->cpu + (off + done - pos), buf + done, c);
+		else
+			memcpy(buf + done, r->cpu + (off + done - pos), c);
+		done += c;
+	}
+	return done;
+}
+
+/*
+ * Copy between @buf and the device's view of the prepared range at @off.
+ * The caller has clipped @len and owns the mapping for the CPU.
+ */
+u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
+		bool to_dev)
+{
+	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+
+	if (m->coherent)
+		return dmacmd_xfer_coherent(cmd, m, off, buf, len, to_dev);
+	/* The descriptor's own mapping maps its memory as it is. */
+	if (!m->sg_walk || m->kept)
+		return to_dev ?
+		       dmacmd_md_write(cmd->md, cmd->prep_off + off, buf, len) :
+		       dmacmd_md_read(cmd->md, cmd->prep_off + off, buf, len);
+	if (to_dev)
+		return sg_pcopy_from_buffer(m->sgl, m->sgt.orig_nents, buf, len,
+					    off);
+	return sg_pcopy_to_buffer(m->sgl, m->sgt.orig_nents, buf, len, off);
+}
+
+bool dmacmd_cpu_begin(struct dmacmd *cmd)
+{
+	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+
+	if (!dmacmd_need_sync(cmd, m))
+		return false;
+	dmacmd_map_sync(cmd, m, true);
+	return true;
+}
+
+void dmacmd_cpu_end(struct dmacmd *cmd, bool synced)
+{
+	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+
+	if (synced)
+		dmacmd_map_sync(cmd, m, false);
+}
+
+static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
+		       bool to_dev, unsigned long ip)
+{
+	bool synced;
+	u64 n;
+
+	if (dmacmd_bad_at(cmd, ip) || (!buf && len)) {
+		dmacmd_misuse_at(ip, dmacmd_log_dev(cmd),
+				 "read/write bytes with an invalid argument\n");
+		return 0;
+	}
+	if (!cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "read/write bytes of a command that is not prepared\n");
+		return 0;
+	}
+	if (offset >= cmd->prep_len || !len)
+		return 0;
+	len = min(len, cmd->prep_len - offset);
+	synced = dmacmd_cpu_begin(cmd);
+	n = dmacmd_xfer(cmd, offset, buf, len, to_dev);
+	dmacmd_cpu_end(cmd, synced);
+	return n;
+}
+
+/**
+ * dmacmd_read_bytes() - read what the device sees
+ * @cmd: the prepared command
+ * @offset: offset relative to the prepared offset
+ * @buf: destination
+ * @len: bytes wanted
+ *
+ * IOKit's readBytes: copies from the memory the device reads and writes,
+ * the bounce copy where there is one.  Where the platform bounces too
+ * (swiotlb) the mapping is synced for the CPU first and handed back after.
+ *
+ * Context: Any context that may touch the memory.  Does not sleep.
+ * Return: bytes copied: 0 when not prepared or @offset is at or past the
+ * prepared length, at most the bytes from @offset to the end.
+ */
+u64 dmacmd_read_bytes(struct dmacmd *cmd, u64 offset, void *buf, u64 len)
+{
+	return __dmacmd_rw(cmd, offset, buf, len, false, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(dmacmd_read_bytes);
+
+/**
+ * dmacmd_write_bytes() - write what the device sees
+ * @cmd: the prepared command
+ * @offset: offset relative to the prepared offset
+ * @buf: source
+ * @len: bytes to write
+ *
+ * IOKit's writeBytes: copies into the memory the device reads, the bounce
+ * copy where there is one.  Under swiotlb a %DMA_FROM_DEVICE mapping does
+ * not carry CPU writes to the device (the DMA API only bounces toward the
+ * device for Out and InOut).
+ *
+ * Context: Any context that may touch the memory.  Does not sleep.
+ * Return: bytes copied, as for dmacmd_read_bytes().
+ */
+u64 dmacmd_write_bytes(struct dmacmd *cmd, u64 offset, const void *buf,
+		       u64 len)
+{
+	return __dmacmd_rw(cmd, offset, (void *)buf, len, true, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(dmacmd_write_bytes);
