@@ -423,51 +423,54 @@ err_reset:
 	return ret;
 }
 
-/*
- * Map the prepared range into @m: build the scatterlist (bouncing what the
- * device cannot reach, or everything into a copy buffer when @full), copy
- * memory into bounce memory, map through the DMA API and check the result
- * against the spec.  What the spec refuses is tried again as a copy buffer
- * (misaligned layouts), then as a copy buffer of coherent DMA memory
- * (what the platform's streaming mappings cannot meet: swiotlb keeps page
- * alignment at most, and its slots may lie beyond a narrow spec).  A
- * kIterateOnly command maps the memory as it is and bounces nothing:
- * segment generation refuses what breaks the spec.  On failure nothing
- * stays mapped or taken from the pools.
+/**
+ * struct dmacmd_plan - how a prepared range is to be mapped
+ * @full: everything goes into a copy buffer, not only what the device
+ *	cannot reach
+ * @coherent: that copy buffer is coherent DMA memory
+ * @verify: the mapped list must be checked against the spec
  */
-static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			    bool full, bool flush, bool sync)
+struct dmacmd_plan {
+	bool full;
+	bool coherent;
+	bool verify;
+};
+
+/*
+ * Choose how to map the prepared range into @m, starting from @full.  The
+ * cases that need no list of their own are done here: a shared buffer in
+ * place, kIterateOnly physical runs, kBypassed memory that fits.
+ * Return: 1 when @m is mapped already, 0 with @p filled, or an error.
+ */
+static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   bool full, struct dmacmd_plan *p)
 {
 	const struct dmacmd_spec *sp = &cmd->spec;
+	bool iterate = dmacmd_iterate_only(cmd);
 	bool api = dmacmd_uses_dma_api(cmd);
 	struct device *dev = cmd->dev;
-	enum dma_data_direction dir;
 	struct dmacmd_seg64 bad;
-	struct dmacmd_build b;
-	bool iterate = dmacmd_iterate_only(cmd);
-	bool verify, aligned, coherent = false;
+	bool aligned;
 	phys_addr_t end;
 	u64 dev_max;
 	int ret;
-
-	dmacmd_mapping_begin(cmd, m);
-	dir = m->dir;
 
 	dev_max = dev ? dmacmd_dev_max(dev) : U64_MAX;
 	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
 	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
 		  sp->alignment_length == 1;
+	p->coherent = false;
 
 	if (api && !full && dmacmd_buffer_in_place(cmd)) {
 		ret = dmacmd_map_in_place(cmd, m);
 		if (ret <= 0)
-			return ret;
+			return ret ?: 1;
 	}
 	if (iterate && !api) {
 		/* Physical runs as they are, checked as they are handed out. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
 		m->gen_check = true;
-		return 0;
+		return 1;
 	}
 	if (!api && !full) {
 		/* kBypassed: hand out the memory as it is if it fits. */
@@ -475,7 +478,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		ret = dmacmd_verify(cmd, m, &bad);
 		if (!ret) {
 			m->gen_check = true;
-			return 0;
+			return 1;
 		}
 		if (ret != -EMSGSIZE && ret != -EDOM)
 			return ret;
@@ -487,7 +490,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		 * swiotlb once more at every synchronize: use coherent memory,
 		 * which the device reaches as it is.
 		 */
-		coherent = true;
+		p->coherent = true;
 	}
 	if (api && !cmd->translated && dmacmd_swiotlb_unreachable(dev, &end)) {
 		if (iterate) {
@@ -502,7 +505,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		 * can reach the device.
 		 */
 		full = true;
-		coherent = true;
+		p->coherent = true;
 	}
 	/*
 	 * The DMA API never hands out an address beyond the device's mask, so
@@ -510,64 +513,91 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 * kIterateOnly command checks each segment as it hands it out.
 	 */
 	if (iterate)
-		verify = false;
+		p->verify = false;
 	else if (!api)
-		verify = true;
+		p->verify = true;
 	else if (cmd->translated)
-		verify = !aligned || cmd->spec_max < dev_max;
+		p->verify = !aligned || cmd->spec_max < dev_max;
 	else
-		verify = !aligned || cmd->max_addr < dev_max;
+		p->verify = !aligned || cmd->max_addr < dev_max;
 
 	if (api && !iterate && !full && !aligned &&
 	    dmacmd_mem_misaligned(cmd, m))
 		full = true;
+	p->full = full;
+	return 0;
+}
 
-retry:
-	memset(&b, 0, sizeof(b));
-	b.cmd = cmd;
-	b.m = m;
-	b.max_ent = DMACMD_SG_MAX;
-	b.bmask = ~0UL;
-	b.bounce_max = cmd->translated || iterate ? U64_MAX : cmd->max_addr;
-	if (api) {
-		/* dma_max_mapping_size() only changes with the mask. */
-		if (!cmd->map_size_mask || cmd->map_size_mask != dma_get_mask(dev)) {
-			cmd->map_size = dma_max_mapping_size(dev);
-			cmd->map_size_mask = dma_get_mask(dev);
-		}
-		b.max_ent = min_t(u64, b.max_ent, dma_get_max_seg_size(dev));
-		b.max_ent = min_t(u64, b.max_ent, cmd->map_size);
-		if (b.max_ent >= PAGE_SIZE)
-			b.max_ent &= PAGE_MASK;
-		b.bmask = dma_get_seg_boundary(dev);
+/* Start a list for @m within the device's limits on entries. */
+static void dmacmd_build_start(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			       struct dmacmd_build *b)
+{
+	struct device *dev = cmd->dev;
+
+	memset(b, 0, sizeof(*b));
+	b->cmd = cmd;
+	b->m = m;
+	b->max_ent = DMACMD_SG_MAX;
+	b->bmask = ~0UL;
+	b->bounce_max = cmd->translated || dmacmd_iterate_only(cmd) ?
+			U64_MAX : cmd->max_addr;
+	if (!dmacmd_uses_dma_api(cmd))
+		return;
+	/* dma_max_mapping_size() only changes with the mask. */
+	if (!cmd->map_size_mask || cmd->map_size_mask != dma_get_mask(dev)) {
+		cmd->map_size = dma_max_mapping_size(dev);
+		cmd->map_size_mask = dma_get_mask(dev);
 	}
-	m->full = full;
-	m->coherent = coherent;
+	b->max_ent = min_t(u64, b->max_ent, dma_get_max_seg_size(dev));
+	b->max_ent = min_t(u64, b->max_ent, cmd->map_size);
+	if (b->max_ent >= PAGE_SIZE)
+		b->max_ent &= PAGE_MASK;
+	b->bmask = dma_get_seg_boundary(dev);
+}
+
+/*
+ * One attempt at @p: build the list, copy memory into bounce memory, map
+ * through the DMA API and check the result against the spec.
+ * Return: 0 mapped (*@n entries); -EMSGSIZE or -EDOM when the spec is not
+ * met (*@bad says where; nothing stays mapped); another error.
+ */
+static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			      const struct dmacmd_plan *p, bool flush,
+			      bool sync, struct dmacmd_seg64 *bad,
+			      unsigned int *n)
+{
+	bool api = dmacmd_uses_dma_api(cmd);
+	struct dmacmd_build b;
+	int ret;
+
+	dmacmd_build_start(cmd, m, &b);
+	m->full = p->full;
+	m->coherent = p->coherent;
 	m->built.valid = false;
-	if (coherent)
+	if (p->coherent)
 		ret = dmacmd_build_coherent(&b);
-	else if (full)
+	else if (p->full)
 		ret = dmacmd_build_copy(&b);
 	else
 		ret = dmacmd_build_runs(&b);
 	if (ret)
 		goto err_reset;
 	dmacmd_list_done(m, b.n);
-	m->gen_check = iterate;
+	m->gen_check = dmacmd_iterate_only(cmd);
 
 	/*
 	 * Memory the device may write is copied in whatever @sync says: the
 	 * bounce copy goes back to memory whole, and a device that writes
 	 * only part of it must not leave stale bounce contents behind.
 	 */
-	if (m->nbref && (sync || dir != DMA_TO_DEVICE)) {
+	if (m->nbref && (sync || m->dir != DMA_TO_DEVICE)) {
 		ret = dmacmd_bounce_copy(cmd, m, true);
 		if (ret)
 			goto err_reset;
 	}
 
-	if (coherent) {
-		verify = true;
+	if (p->coherent) {
+		/* Nothing to map: the blocks' DMA addresses are in the list. */
 	} else if (api) {
 		m->bmask = b.bmask;
 		ret = dmacmd_map_sgt(cmd, m, b.n, flush);
@@ -583,46 +613,92 @@ retry:
 		}
 	}
 
-	if (verify) {
-		ret = dmacmd_verify(cmd, m, &bad);
+	if (p->verify || p->coherent) {
+		ret = dmacmd_verify(cmd, m, bad);
 		if (ret) {
 			if (m->dma_mapped)
-				dma_unmap_sgtable(dev, &m->sgt, dir,
+				dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
 						  DMA_ATTR_SKIP_CPU_SYNC);
-			dmacmd_mapping_reset(cmd, m);
-			if (ret != -EMSGSIZE && ret != -EDOM)
-				return ret;
-			if (ret == -EDOM && !full) {
-				full = true;
-				goto retry;
-			}
-			if (api && !coherent &&
-			    (ret == -EDOM || !cmd->translated)) {
-				full = true;
-				coherent = true;
-				goto retry;
-			}
-			dmacmd_log_unmet(cmd, ret, &bad, coherent);
-			return -EADDRNOTAVAIL;
+			goto err_reset;
 		}
 	}
-	/*
-	 * Without bounce memory the list holds only the descriptor's own
-	 * pages: keep it for the next prepare of this shape, which then costs
-	 * what dma_map_sgtable() of a driver's own sg_table costs.
-	 */
-	if (api && !full && !m->nbref && cmd->md_fixed) {
-		dmacmd_shape_fill(cmd, &m->built.shape);
-		m->built.max_addr = cmd->max_addr;
-		m->built.n = b.n;
-		m->built.verify = verify;
-		m->built.valid = true;
-	}
+	*n = b.n;
 	return 0;
 
 err_reset:
 	dmacmd_mapping_reset(cmd, m);
 	return ret;
+}
+
+/*
+ * What to try after an attempt that did not meet the spec (@ret): a copy
+ * buffer (misaligned layouts), then a copy buffer of coherent DMA memory
+ * (what the platform's streaming mappings cannot meet: swiotlb keeps page
+ * alignment at most, and its slots may lie beyond a narrow spec).  False
+ * when nothing is left to try.
+ */
+static bool dmacmd_plan_next(const struct dmacmd *cmd, struct dmacmd_plan *p,
+			     int ret)
+{
+	if (ret == -EDOM && !p->full) {
+		p->full = true;
+		return true;
+	}
+	if (dmacmd_uses_dma_api(cmd) && !p->coherent &&
+	    (ret == -EDOM || !cmd->translated)) {
+		p->full = true;
+		p->coherent = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Map the prepared range into @m: plan (dmacmd_map_plan()), attempt
+ * (dmacmd_map_attempt()) and fall back while the spec is not met
+ * (dmacmd_plan_next()).  Bounce memory holds what the device cannot
+ * reach, or everything when @full.  A kIterateOnly command maps the
+ * memory as it is and bounces nothing: segment generation refuses what
+ * breaks the spec.  On failure nothing stays mapped or taken from the
+ * pools.
+ */
+static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			    bool full, bool flush, bool sync)
+{
+	struct dmacmd_plan p;
+	struct dmacmd_seg64 bad;
+	unsigned int n;
+	int ret;
+
+	dmacmd_mapping_begin(cmd, m);
+	ret = dmacmd_map_plan(cmd, m, full, &p);
+	if (ret)
+		return ret < 0 ? ret : 0;
+
+	for (;;) {
+		ret = dmacmd_map_attempt(cmd, m, &p, flush, sync, &bad, &n);
+		if (ret != -EMSGSIZE && ret != -EDOM)
+			break;
+		if (!dmacmd_plan_next(cmd, &p, ret)) {
+			dmacmd_log_unmet(cmd, ret, &bad, p.coherent);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	if (ret)
+		return ret;
+	/*
+	 * Without bounce memory the list holds only the descriptor's own
+	 * pages: keep it for the next prepare of this shape, which then costs
+	 * what dma_map_sgtable() of a driver's own sg_table costs.
+	 */
+	if (dmacmd_uses_dma_api(cmd) && !p.full && !m->nbref && cmd->md_fixed) {
+		dmacmd_shape_fill(cmd, &m->built.shape);
+		m->built.max_addr = cmd->max_addr;
+		m->built.n = n;
+		m->built.verify = p.verify;
+		m->built.valid = true;
+	}
+	return 0;
 }
 
 /*
