@@ -763,12 +763,16 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 /* ------------------------------------------------------------------ */
 /* Prepare and complete                                                */
 
-int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		     bool flush, bool sync, unsigned long ip)
+/*
+ * Check a prepare of @offset + *@length (0: up to the end of the memory)
+ * and settle *@length.
+ * Return: 0 to map it, 1 for a nested prepare of the same range (counted
+ * here), or an error (logged as the misuse of the caller at @ip).
+ */
+static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
+				unsigned long ip)
 {
 	u64 md_len;
-	bool keeps;
-	int ret;
 
 	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "prepare of an invalid command\n");
@@ -787,56 +791,80 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		return -EBADFD;
 	}
 	md_len = cmd->md_len;
-	if (offset >= md_len || length > md_len - offset) {
+	if (offset >= md_len || *length > md_len - offset) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of %#llx+%#llx outside a descriptor of %#llx bytes\n",
-				 offset, length, md_len);
+				 offset, *length, md_len);
 		return -ERANGE;
 	}
-	if (!length)
-		length = md_len - offset;
+	if (!*length)
+		*length = md_len - offset;
 	if (cmd->active) {
-		if (offset != cmd->prep_off || length != cmd->prep_len) {
+		if (offset != cmd->prep_off || *length != cmd->prep_len) {
 			dmacmd_misuse_at(ip, cmd->dev,
 					 "nested prepare of %#llx+%#llx differs from %#llx+%#llx\n",
-					 offset, length, cmd->prep_off,
+					 offset, *length, cmd->prep_off,
 					 cmd->prep_len);
 			return -EBADFD;
 		}
 		if (cmd->active == UINT_MAX)
 			return -EBUSY;
 		cmd->active++;
-		return 0;
+		return 1;
 	}
-	if (length > cmd->spec.max_transfer_size) {
+	if (*length > cmd->spec.max_transfer_size) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of %#llx bytes, above the maximum transfer size %#llx\n",
-				 length, cmd->spec.max_transfer_size);
+				 *length, cmd->spec.max_transfer_size);
 		return -E2BIG;
 	}
-	if (length & (cmd->spec.alignment_length - 1)) {
+	if (*length & (cmd->spec.alignment_length - 1)) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of %#llx bytes, not a multiple of the length alignment %u\n",
-				 length, cmd->spec.alignment_length);
+				 *length, cmd->spec.alignment_length);
 		return -EDOM;
 	}
+	return 0;
+}
+
+/*
+ * Map the checked range: through the mapping the descriptor keeps, the
+ * list kept from the last prepare of this shape, or a new one.
+ */
+static int dmacmd_prepare_map(struct dmacmd *cmd, bool flush, bool sync)
+{
+	/* Only a prepared descriptor keeps mappings (dmacmd_md_dma.c). */
+	bool keeps = dmacmd_uses_dma_api(cmd) &&
+		     dmacmd_md_prepared_now(cmd->md);
+	int ret = 1;
+
+	if (keeps)
+		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flush, sync);
+	if (ret <= 0)
+		return ret;
+	if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
+		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
+	if (ret > 0)
+		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flush,
+				       sync);
+	if (!ret && keeps)
+		dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
+	return ret;
+}
+
+int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
+		     bool flush, bool sync, unsigned long ip)
+{
+	struct dmacmd_mapping *m;
+	int ret;
+
+	ret = dmacmd_prepare_check(cmd, offset, &length, ip);
+	if (ret)
+		return ret < 0 ? ret : 0;
 
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
-	/* Only a prepared descriptor keeps mappings (dmacmd_md_dma.c). */
-	keeps = dmacmd_uses_dma_api(cmd) && dmacmd_md_prepared_now(cmd->md);
-	ret = 1;
-	if (keeps)
-		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flush, sync);
-	if (ret > 0) {
-		if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
-			ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
-		if (ret > 0)
-			ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false,
-					       flush, sync);
-		if (!ret && keeps)
-			dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
-	}
+	ret = dmacmd_prepare_map(cmd, flush, sync);
 	if (ret) {
 		trace_dmacmd_prepare(cmd, cmd->dev, offset, length, 0, 0, ret);
 		if (ret == -EIO)
@@ -851,18 +879,17 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 					 "memory without a struct page cannot be mapped (only kBypassed, kUnmapped, or kIterateOnly without a device hand it out)\n");
 		return ret;
 	}
+	m = dmacmd_cur_map(cmd);
 	cmd->active = 1;
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
-	cmd->gen_valid = dmacmd_cur_map(cmd)->sg_walk &&
-			 !dmacmd_run_sg(dmacmd_cur_map(cmd), 0, 0, &cmd->gen_run);
+	cmd->gen_valid = m->sg_walk && !dmacmd_run_sg(m, 0, 0, &cmd->gen_run);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
-	if (dmacmd_cur_map(cmd)->bounced)
+	if (m->bounced)
 		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
-				dmacmd_cur_map(cmd)->bounced);
-	trace_dmacmd_prepare(cmd, cmd->dev, offset, length,
-			     dmacmd_cur_map(cmd)->sgt.nents,
-			     dmacmd_cur_map(cmd)->bounced, 0);
+				m->bounced);
+	trace_dmacmd_prepare(cmd, cmd->dev, offset, length, m->sgt.nents,
+			     m->bounced, 0);
 	return 0;
 }
 
