@@ -46,29 +46,10 @@ extern bool dmacmd_strict;
 extern unsigned int dmacmd_quarantine_max;
 
 /*
- * Report a caller's misuse of the API: rate-limited, naming the caller, and
- * a WARN only when the "strict" module parameter asks for one.  Expands in
- * the exported function so that _RET_IP_ is the caller's address.
- */
-#define dmacmd_misuse(dev, fmt, ...)					\
-	do {								\
-		static DEFINE_RATELIMIT_STATE(_rs,			\
-					      DEFAULT_RATELIMIT_INTERVAL, \
-					      DEFAULT_RATELIMIT_BURST);	\
-		struct device *_dev = (dev);				\
-									\
-		if (__ratelimit(&_rs))					\
-			pr_err("%s%s%pS: " fmt,				\
-			       _dev ? dev_name(_dev) : "",		\
-			       _dev ? ": " : "", (void *)_RET_IP_,	\
-			       ##__VA_ARGS__);				\
-		WARN_ON_ONCE(dmacmd_strict);				\
-	} while (0)
-
-/*
- * Same as dmacmd_misuse(), for helpers that an exported function calls:
- * @ip is the exported function's _RET_IP_, so the log still names the
- * driver that misused the API.
+ * Report a caller's misuse of the API: rate-limited, naming the caller at
+ * @ip, and a WARN only when the "strict" module parameter asks for one.
+ * Helpers that an exported function calls pass its _RET_IP_, so that the
+ * log still names the driver that misused the API.
  */
 #define dmacmd_misuse_at(ip, dev, fmt, ...)				\
 	do {								\
@@ -85,6 +66,10 @@ extern unsigned int dmacmd_quarantine_max;
 			       ##__VA_ARGS__);				\
 		WARN_ON_ONCE(dmacmd_strict);				\
 	} while (0)
+
+/* dmacmd_misuse_at() in the exported function itself: its caller. */
+#define dmacmd_misuse(dev, fmt, ...)					\
+	dmacmd_misuse_at(_RET_IP_, dev, fmt, ##__VA_ARGS__)
 
 /*
  * dmacmd_atomic_misuse() - refuse a sleeping entry point in atomic context
