@@ -8,6 +8,7 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -211,6 +212,22 @@ struct dmacmd_md *md_empty_new(enum dma_data_direction dir, const char **why,
 	}
 	md = md_new(DMACMD_MD_CHUNKS, 0, dir, 1, ip);
 	return md ?: ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Why @md may not change shape now, whoever else would see it change, or
+ * NULL: a device mapping of it is kept, or another reference (a command
+ * attached, a sub-range or concatenation over it) is held.  Called with
+ * @md->lock held.
+ */
+const char *md_held(struct dmacmd_md *md)
+{
+	lockdep_assert_held(&md->lock);
+	if (!list_empty(&md->dma_maps))
+		return "a device mapping of it is kept";
+	if (refcount_read(&md->ref) > 1)
+		return "held by a command or another descriptor";
+	return NULL;
 }
 
 static void md_release(struct dmacmd_md *md);

@@ -100,9 +100,9 @@ bad:
  * @npages contiguous pages aligned to @align (and to their size rounded
  * up to a power of two, so that a zone holds few candidates) and ending
  * at or below @limit, taken from the zones' ranges with
- * alloc_contig_range(), which
- * moves movable pages out of the way: a block larger than the buddy
- * allocator's largest, or one fragmentation keeps it from finding.
+ * alloc_contig_range(), which moves movable pages out of the way: a block
+ * larger than the buddy allocator's largest, or one fragmentation keeps
+ * it from finding.
  * Higher zones are tried first, to spare ZONE_DMA32 and ZONE_DMA.
  */
 static struct page *md_buf_range(unsigned long npages, u64 align, u64 limit)
@@ -174,7 +174,6 @@ static int md_buf_contig(struct dmacmd_md *md, unsigned long npages,
 	md->chunks.one.has_page = true;
 	md->kaddr = page_address(page);
 	md->owns_memory = true;
-	md->capacity = md->len;
 	return 0;
 }
 
@@ -205,7 +204,6 @@ static int md_buf_pages(struct dmacmd_md *md, unsigned long npages,
 	md->kaddr = kaddr;
 	md->vmapped = true;
 	md->owns_memory = true;
-	md->capacity = md->len;
 	return 0;
 
 err_free_pages:
@@ -305,6 +303,7 @@ struct dmacmd_md *dmacmd_md_alloc(size_t capacity, u64 phys_mask, u32 flags,
 		md_destroy(md);
 		return ERR_PTR(ret);
 	}
+	md->capacity = capacity;
 	return md;
 
 err_inval:
@@ -351,10 +350,7 @@ int dmacmd_md_set_length(struct dmacmd_md *md, size_t len)
 	}
 
 	mutex_lock(&md->lock);
-	if (!list_empty(&md->dma_maps))
-		why = "a device mapping of it is kept";
-	else if (refcount_read(&md->ref) > 1)
-		why = "held by a command or another descriptor";
+	why = md_held(md);
 	if (why) {
 		mutex_unlock(&md->lock);
 		dmacmd_misuse(NULL, "length of buffer %p not changed: %s\n", md,

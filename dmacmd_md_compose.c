@@ -7,7 +7,6 @@
  */
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/refcount.h>
@@ -95,19 +94,6 @@ err_inval:
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_sub);
 
-/* Why @md may not change shape now, or NULL; called with @md->lock held. */
-static const char *md_in_use(struct dmacmd_md *md)
-{
-	lockdep_assert_held(&md->lock);
-	if (md->prepared)
-		return "prepared";
-	if (!list_empty(&md->dma_maps))
-		return "a device mapping of it is kept";
-	if (refcount_read(&md->ref) > 1)
-		return "held by a command or another descriptor";
-	return NULL;
-}
-
 /**
  * dmacmd_md_sub_retarget() - make a sub-range describe another range
  * @md: a sub-range made by dmacmd_md_sub()
@@ -152,7 +138,7 @@ int dmacmd_md_sub_retarget(struct dmacmd_md *md, struct dmacmd_md *parent,
 	}
 
 	mutex_lock(&md->lock);
-	why = md_in_use(md);
+	why = md->prepared ? "prepared" : md_held(md);
 	if (why) {
 		mutex_unlock(&md->lock);
 		dmacmd_misuse(NULL, "re-target of sub-range %p refused: %s\n",

@@ -147,6 +147,7 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 			 enum dma_data_direction dir,
 			 unsigned int depth, unsigned long ip);
 void md_destroy(struct dmacmd_md *md);
+const char *md_held(struct dmacmd_md *md);
 struct dmacmd_md *md_empty_new(enum dma_data_direction dir, const char **why,
 			       unsigned long ip);
 u64 md_ranges_len(const struct dmacmd_range *ranges,
