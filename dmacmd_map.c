@@ -425,12 +425,16 @@ err_reset:
 
 /**
  * struct dmacmd_plan - how a prepared range is to be mapped
+ * @api: through the DMA API (dmacmd_uses_dma_api())
+ * @iterate: kIterateOnly: nothing is bounced, generation checks the spec
  * @full: everything goes into a copy buffer, not only what the device
  *	cannot reach
  * @coherent: that copy buffer is coherent DMA memory
  * @verify: the mapped list must be checked against the spec
  */
 struct dmacmd_plan {
+	bool api;
+	bool iterate;
 	bool full;
 	bool coherent;
 	bool verify;
@@ -459,6 +463,8 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
 	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
 		  sp->alignment_length == 1;
+	p->api = api;
+	p->iterate = iterate;
 	p->coherent = false;
 
 	if (api && !full && dmacmd_buffer_in_place(cmd)) {
@@ -528,8 +534,9 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	return 0;
 }
 
-/* Start a list for @m within the device's limits on entries. */
+/* Start a list for @m, as @p maps it, within the device's limits. */
 static void dmacmd_build_start(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			       const struct dmacmd_plan *p,
 			       struct dmacmd_build *b)
 {
 	struct device *dev = cmd->dev;
@@ -539,9 +546,8 @@ static void dmacmd_build_start(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	b->m = m;
 	b->max_ent = DMACMD_SG_MAX;
 	b->bmask = ~0UL;
-	b->bounce_max = cmd->translated || dmacmd_iterate_only(cmd) ?
-			U64_MAX : cmd->max_addr;
-	if (!dmacmd_uses_dma_api(cmd))
+	b->bounce_max = cmd->translated || p->iterate ? U64_MAX : cmd->max_addr;
+	if (!p->api)
 		return;
 	/* dma_max_mapping_size() only changes with the mask. */
 	if (!cmd->map_size_mask || cmd->map_size_mask != dma_get_mask(dev)) {
@@ -566,11 +572,10 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			      bool sync, struct dmacmd_seg64 *bad,
 			      unsigned int *n)
 {
-	bool api = dmacmd_uses_dma_api(cmd);
 	struct dmacmd_build b;
 	int ret;
 
-	dmacmd_build_start(cmd, m, &b);
+	dmacmd_build_start(cmd, m, p, &b);
 	m->full = p->full;
 	m->coherent = p->coherent;
 	m->built.valid = false;
@@ -583,7 +588,7 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	if (ret)
 		goto err_reset;
 	dmacmd_list_done(m, b.n);
-	m->gen_check = dmacmd_iterate_only(cmd);
+	m->gen_check = p->iterate;
 
 	/*
 	 * Memory the device may write is copied in whatever @sync says: the
@@ -598,7 +603,7 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 
 	if (p->coherent) {
 		/* Nothing to map: the blocks' DMA addresses are in the list. */
-	} else if (api) {
+	} else if (p->api) {
 		m->bmask = b.bmask;
 		ret = dmacmd_map_sgt(cmd, m, b.n, flush);
 		if (ret)
@@ -644,7 +649,7 @@ static bool dmacmd_plan_next(const struct dmacmd *cmd, struct dmacmd_plan *p,
 		p->full = true;
 		return true;
 	}
-	if (dmacmd_uses_dma_api(cmd) && !p->coherent &&
+	if (p->api && !p->coherent &&
 	    (ret == -EDOM || !cmd->translated)) {
 		p->full = true;
 		p->coherent = true;
@@ -691,7 +696,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 * pages: keep it for the next prepare of this shape, which then costs
 	 * what dma_map_sgtable() of a driver's own sg_table costs.
 	 */
-	if (dmacmd_uses_dma_api(cmd) && !p.full && !m->nbref && cmd->md_fixed) {
+	if (p.api && !p.full && !m->nbref && cmd->md_fixed) {
 		dmacmd_shape_fill(cmd, &m->built.shape);
 		m->built.max_addr = cmd->max_addr;
 		m->built.n = n;
