@@ -323,13 +323,9 @@ static int dmacmd_copy_md(struct dmacmd_md_iter *it, u64 off, u8 *buf,
 	while (len) {
 		u64 rl, o = 0;
 
-		ret = dmacmd_md_iter_seg(it, off, len, &seg);
+		ret = dmacmd_md_iter_page_seg(it, off, len, &seg);
 		if (ret)
 			return ret;
-		if (!seg.len)
-			return -EIO;
-		if (!seg.page)
-			return -EOPNOTSUPP;
 		rl = min(seg.len, len);
 		while (o < rl) {
 			u64 pos = seg.offset + o, c = rl - o;

@@ -125,13 +125,10 @@ int dmacmd_build_runs(struct dmacmd_build *b)
 	while (off < end) {
 		u64 len, done = 0;
 
-		ret = dmacmd_md_iter_seg(&cmd->iter, off, end - off, &seg);
+		ret = dmacmd_md_iter_page_seg(&cmd->iter, off, end - off,
+					      &seg);
 		if (ret)
 			return ret;
-		if (!seg.len)
-			return -EIO;
-		if (!seg.page)
-			return -EOPNOTSUPP;
 		len = min(seg.len, end - off);
 		while (done < len) {
 			phys_addr_t phys = seg.phys + done;

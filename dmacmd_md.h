@@ -97,6 +97,24 @@ bool dmacmd_md_prepared_now(const struct dmacmd_md *md);
 int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_seg *seg);
 
+/*
+ * dmacmd_md_iter_seg() for callers that copy or map through struct page:
+ * -EIO when the walk yields nothing, -EOPNOTSUPP for memory without a
+ * struct page.
+ */
+static inline int dmacmd_md_iter_page_seg(struct dmacmd_md_iter *it,
+					  u64 offset, u64 maxlen,
+					  struct dmacmd_md_seg *seg)
+{
+	int ret = dmacmd_md_iter_seg(it, offset, maxlen, seg);
+
+	if (ret)
+		return ret;
+	if (!seg->len)
+		return -EIO;
+	return seg->page ? 0 : -EOPNOTSUPP;
+}
+
 struct dmacmd_track;
 
 /* Misuse detection (dmacmd_track.h): validity, references, the object. */
