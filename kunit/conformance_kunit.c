@@ -92,16 +92,6 @@
 /* xnu's ptoa(): bytes in @n pages. */
 #define PTOA(n)		((u64)(n) << PAGE_SHIFT)
 
-static void *conform_vmalloc(struct kunit *test, unsigned long len)
-{
-	void *p = vmalloc(len);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, porting_vfree,
-							p), 0);
-	return p;
-}
-
 /*
  * The device xnu's system mapper stands for: the edu PCI device where it
  * sits behind a translating IOMMU (the iommu boot), else a fake device
@@ -178,7 +168,7 @@ static void conform_device_reads(struct kunit *test, struct device *dev,
 /* Page k of the data holds the byte 0xd0 | k throughout. */
 static u8 *conform_mult_data(struct kunit *test)
 {
-	u8 *data = conform_vmalloc(test, PTOA(8));
+	u8 *data = dmacmd_kt_vmalloc(test, PTOA(8));
 	u64 i;
 
 	for (i = 0; i < PTOA(8); i++)
@@ -288,7 +278,7 @@ static void xnu_IOMultMemoryDescriptorTest(struct kunit *test)
 	porting_put_md(test, mds[1]);
 	porting_put_md(test, mds[0]);
 
-	buf = conform_vmalloc(test, PTOA(4));
+	buf = dmacmd_kt_vmalloc(test, PTOA(4));
 	KUNIT_EXPECT_EQ(test,
 			IOMemoryDescriptor_readBytes(mmd, PTOA(7), buf, PTOA(4)),
 			PTOA(4));
@@ -320,7 +310,7 @@ static void xnu_IOMultMemoryDescriptorTest_device(struct kunit *test)
 	porting_put_md(test, mds[2]);
 	porting_put_md(test, mds[1]);
 	porting_put_md(test, mds[0]);
-	buf = conform_vmalloc(test, PTOA(4));
+	buf = dmacmd_kt_vmalloc(test, PTOA(4));
 	conform_device_reads(test, dev, mmd, PTOA(7), PTOA(4), buf);
 	conform_mult_check(test, buf, "device");
 }
@@ -457,7 +447,7 @@ static void xnu_IODMACommandLocalMappedNonContig(struct kunit *test)
 		kunit_skip(test,
 			   "no IOMMU in this boot: xnu's test returns without a system mapper");
 
-	buffer = conform_vmalloc(test, PTOA(4));
+	buffer = dmacmd_kt_vmalloc(test, PTOA(4));
 	dmacmd_kt_fill(buffer, PTOA(4), 34322778, 0);
 	md = porting_own_md(test,
 			    IOMemoryDescriptor_withAddressRange((uintptr_t)buffer +
@@ -854,15 +844,20 @@ static const void *conform_src_gen(const void *prev, char *desc)
 	return &conform_srcs[i];
 }
 
-/* Offset of the first word of @w that is not @first + its index. */
-static u64 conform_words_mismatch(const u32 *w, u64 len, u32 first)
+/*
+ * Every word of the @len bytes @how read at @off must be @first + its
+ * index; the test stops at the first that is not.
+ */
+static void conform_assert_words(struct kunit *test, const u32 *w, u64 len,
+				 u32 first, const char *how, u64 off)
 {
-	u64 i;
+	u64 i, n = len / sizeof(*w);
 
-	for (i = 0; i < len / sizeof(*w); i++)
+	for (i = 0; i < n; i++)
 		if (w[i] != first + (u32)i)
-			return i * sizeof(*w);
-	return U64_MAX;
+			break;
+	KUNIT_ASSERT_EQ_MSG(test, i, n, "%s of %#llx at %#llx: word at %#llx is %#x",
+			    how, len, off, i * sizeof(*w), i < n ? w[i] : 0);
 }
 
 /*
@@ -880,7 +875,7 @@ static void xnu_IOMemoryDescriptorTest(struct kunit *test)
 {
 	const struct conform_src *src = test->param_value;
 	struct device *dev = conform_dev(test);
-	u64 mapoffset, size, bad, nwin = 0;
+	u64 mapoffset, size, nwin = 0;
 	IOAddressRange ranges[3] = {};
 	struct dmacmd_kt_segs s = {};
 	IOMemoryDescriptor *md;
@@ -910,7 +905,7 @@ static void xnu_IOMemoryDescriptorTest(struct kunit *test)
 							     0, 1, dev, NULL));
 	PORTING_ASSERT_SUCCESS(test, IODMACommand_setMemoryDescriptor(cmd, md,
 								      false));
-	buf = conform_vmalloc(test, src->size);
+	buf = dmacmd_kt_vmalloc(test, src->size);
 
 	for (mapoffset = 0; mapoffset < src->size;
 	     mapoffset = (mapoffset << 1) + 0xf00) {
@@ -927,11 +922,8 @@ static void xnu_IOMemoryDescriptorTest(struct kunit *test)
 					IOMemoryDescriptor_readBytes(md, mapoffset,
 								     buf, size),
 					size);
-			bad = conform_words_mismatch(buf, size, first);
-			KUNIT_ASSERT_EQ_MSG(test, bad, U64_MAX,
-					    "readBytes of %#llx at %#llx: word at %#llx is %#x",
-					    size, mapoffset, bad,
-					    buf[bad / sizeof(u32)]);
+			conform_assert_words(test, buf, size, first,
+					     "readBytes", mapoffset);
 
 			PORTING_ASSERT_SUCCESS(test,
 					       IODMACommand_prepare(cmd, mapoffset,
@@ -944,11 +936,8 @@ static void xnu_IOMemoryDescriptorTest(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_copy(dev, &s, 0, buf,
 								 size, false),
 					0);
-			bad = conform_words_mismatch(buf, size, first);
-			KUNIT_ASSERT_EQ_MSG(test, bad, U64_MAX,
-					    "device read of %#llx at %#llx: word at %#llx is %#x",
-					    size, mapoffset, bad,
-					    buf[bad / sizeof(u32)]);
+			conform_assert_words(test, buf, size, first,
+					     "device read", mapoffset);
 			PORTING_ASSERT_SUCCESS(test,
 					       IODMACommand_complete(cmd, false,
 								     false));
@@ -991,7 +980,7 @@ static void xnu_IOMemoryDescriptorTest_spec_walk(struct kunit *test)
 	mach_vm_address_t a;
 	unsigned int t;
 
-	mem = conform_vmalloc(test, PTOA(5));
+	mem = dmacmd_kt_vmalloc(test, PTOA(5));
 	dmacmd_kt_fill(mem, PTOA(5), 5, 0);
 	a = (uintptr_t)mem + 0x7c0;
 	ranges[0][0] = (IOAddressRange){ a, 0x2ffc };
@@ -1000,8 +989,8 @@ static void xnu_IOMemoryDescriptorTest_spec_walk(struct kunit *test)
 	ranges[1][1] = (IOAddressRange){ a + 0x3000, 0xff0 };
 	ranges[2][0] = (IOAddressRange){ a, 0x2ffc };
 	ranges[2][1] = (IOAddressRange){ a & PAGE_MASK, 0x800 };
-	cpu = conform_vmalloc(test, 0x3800);
-	seen = conform_vmalloc(test, 0x3800);
+	cpu = dmacmd_kt_vmalloc(test, 0x3800);
+	seen = dmacmd_kt_vmalloc(test, 0x3800);
 
 	for (t = 0; t < ARRAY_SIZE(counts); t++) {
 		struct dmacmd_kt_segs s = {};

@@ -10,7 +10,6 @@
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
-#include <linux/vmalloc.h>
 
 #include <dmacmd/IOKit/IOReturn.h>
 #include <dmacmd/IOKit/IOMemoryDescriptor.h>
@@ -44,7 +43,6 @@ KUNIT_DEFINE_ACTION_WRAPPER(porting_release_cmd, IODMACommand_release,
 			    IODMACommand *);
 KUNIT_DEFINE_ACTION_WRAPPER(porting_release_md, IOMemoryDescriptor_release,
 			    const IOMemoryDescriptor *);
-KUNIT_DEFINE_ACTION_WRAPPER(porting_vfree, vfree, const void *);
 
 /* Hand @cmd to the test: released when it ends, or by porting_put_cmd(). */
 static inline IODMACommand *porting_own_cmd(struct kunit *test,

@@ -62,7 +62,6 @@ static struct md_priv *md_priv(void)
 
 KUNIT_DEFINE_ACTION_WRAPPER(md_put_action, dmacmd_md_put, struct dmacmd_md *);
 KUNIT_DEFINE_ACTION_WRAPPER(md_kfree_action, kfree, const void *);
-KUNIT_DEFINE_ACTION_WRAPPER(md_vfree_action, vfree, const void *);
 KUNIT_DEFINE_ACTION_WRAPPER(md_free_page_action, __free_page, struct page *);
 KUNIT_DEFINE_ACTION_WRAPPER(md_sg_free_action, sg_free_table,
 			    struct sg_table *);
@@ -131,16 +130,6 @@ static void *md_kmalloc(struct kunit *test, size_t len)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, md_kfree_action,
-							p), 0);
-	return p;
-}
-
-static void *md_vmalloc(struct kunit *test, size_t len)
-{
-	void *p = vmalloc(len);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, md_vfree_action,
 							p), 0);
 	return p;
 }
@@ -331,7 +320,7 @@ static void dmacmd_test_md_kva_kmalloc(struct kunit *test)
 static void dmacmd_test_md_kva_vmalloc(struct kunit *test)
 {
 	const size_t len = 5 * PAGE_SIZE - 20;
-	u8 *v = md_vmalloc(test, 5 * PAGE_SIZE);
+	u8 *v = dmacmd_kt_vmalloc(test, 5 * PAGE_SIZE);
 	struct dmacmd_md *md;
 	unsigned int i, n;
 	u64 seglen;
@@ -364,7 +353,7 @@ static void dmacmd_test_md_kva_vmalloc(struct kunit *test)
 static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 {
 	long live = md_live(test);
-	u8 *v = md_vmalloc(test, 2 * PAGE_SIZE);
+	u8 *v = dmacmd_kt_vmalloc(test, 2 * PAGE_SIZE);
 	u8 *buf = md_kmalloc(test, 64);
 
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(NULL, 64, DMA_TO_DEVICE),
@@ -904,7 +893,7 @@ static void dmacmd_test_md_ranges_phys(struct kunit *test)
 static void dmacmd_test_md_ranges_kernel(struct kunit *test)
 {
 	u8 *k1 = md_kmalloc(test, 64), *k2 = md_kmalloc(test, 128);
-	u8 *v = md_vmalloc(test, 2 * PAGE_SIZE);
+	u8 *v = dmacmd_kt_vmalloc(test, 2 * PAGE_SIZE);
 	const u64 len = 30 + 2 * PAGE_SIZE + 64;
 	u8 *want = kunit_kmalloc(test, len, GFP_KERNEL);
 	struct dmacmd_range r[3] = {
@@ -1024,7 +1013,7 @@ static void dmacmd_test_md_ranges_bad_input(struct kunit *test)
 
 static void dmacmd_test_md_sub_range(struct kunit *test)
 {
-	u8 *v = md_vmalloc(test, 4 * PAGE_SIZE);
+	u8 *v = dmacmd_kt_vmalloc(test, 4 * PAGE_SIZE);
 	struct dmacmd_md *parent, *sub, *sub2;
 	u64 seglen;
 
@@ -1092,7 +1081,7 @@ static void dmacmd_test_md_sub_bad_input(struct kunit *test)
 
 static void dmacmd_test_md_multi_concat(struct kunit *test)
 {
-	u8 *k = md_kmalloc(test, 300), *v = md_vmalloc(test, 3 * PAGE_SIZE);
+	u8 *k = md_kmalloc(test, 300), *v = dmacmd_kt_vmalloc(test, 3 * PAGE_SIZE);
 	struct page *page = md_page(test);
 	const u64 len = 300 + 2 * PAGE_SIZE + 100;
 	u8 *want = kunit_kmalloc(test, len, GFP_KERNEL);
@@ -2005,7 +1994,7 @@ static void dmacmd_test_md_set_length(struct kunit *test)
  */
 static void dmacmd_test_md_sub_retarget(struct kunit *test)
 {
-	u8 *a = md_kmalloc(test, 512), *b = md_vmalloc(test, 2 * PAGE_SIZE);
+	u8 *a = md_kmalloc(test, 512), *b = dmacmd_kt_vmalloc(test, 2 * PAGE_SIZE);
 	struct dmacmd_md *pa, *pb, *ro, *sub, *over, *kva;
 	long live;
 
@@ -2150,7 +2139,7 @@ static void md_inputs_make(struct kunit *test, struct md_inputs *in)
 	int i;
 
 	in->k = md_kmalloc(test, 2 * PAGE_SIZE);
-	in->v = md_vmalloc(test, 3 * PAGE_SIZE);
+	in->v = dmacmd_kt_vmalloc(test, 3 * PAGE_SIZE);
 	for (i = 0; i < 3; i++)
 		in->pages[i] = md_page(test);
 	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&in->sgt, in->pages,

@@ -106,11 +106,8 @@ static u8 *porting_kbuf(struct kunit *test, size_t len, u8 seed)
 /* Virtually contiguous, physically scattered memory. */
 static u8 *porting_vbuf(struct kunit *test, size_t len, u8 seed)
 {
-	u8 *buf = vmalloc(len);
+	u8 *buf = dmacmd_kt_vmalloc(test, len);
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, porting_vfree,
-							buf), 0);
 	porting_fill(buf, len, seed);
 	return buf;
 }

@@ -22,20 +22,6 @@
 #define SG_PROP_CASES	320
 #define SG_PROP_SEED	0x5eed0000u
 
-static void sg_vfree(void *p)
-{
-	vfree(p);
-}
-
-static void *sg_vmalloc(struct kunit *test, size_t len)
-{
-	void *p = vmalloc(len);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, sg_vfree, p), 0);
-	return p;
-}
-
 /* ---- output functions ---- */
 
 struct sg_out_case {
@@ -271,7 +257,7 @@ static void sg_pages_init(struct kunit *test, struct sg_pages *f,
 			  unsigned int npages)
 {
 	struct dmacmd_spec spec = { dmacmd_out_host64, 64, PAGE_SIZE };
-	u8 *buf = sg_vmalloc(test, npages * PAGE_SIZE);
+	u8 *buf = dmacmd_kt_vmalloc(test, npages * PAGE_SIZE);
 
 	f->npages = npages;
 	f->dev = dmacmd_kt_fake_dev(test, 64);
@@ -414,7 +400,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	u32 n = 4, i;
 	u8 *buf;
 
-	buf = sg_vmalloc(test, 4 * PAGE_SIZE);
+	buf = dmacmd_kt_vmalloc(test, 4 * PAGE_SIZE);
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, 4 * PAGE_SIZE,
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &spec32);
@@ -539,7 +525,7 @@ static void sg_prop_piece(struct kunit *test, struct sg_prop *t)
 		KUNIT_ASSERT_NOT_NULL(test, base);
 		break;
 	case 1:		/* vmalloc, page by page */
-		base = sg_vmalloc(test, off + len);
+		base = dmacmd_kt_vmalloc(test, off + len);
 		break;
 	default:	/* a block of pages at any address */
 		page = dmacmd_kt_alloc_pages(test, get_order(off + len), 0,

@@ -21,6 +21,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 
 #include "../dmacmd_debug.h"
 #include "../dmacmd_md.h"
@@ -99,6 +100,25 @@ void dmacmd_kt_set_mask(struct kunit *test, struct device *dev,
 static void dmacmd_kt_pci_put(void *p)
 {
 	pci_dev_put(p);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(dmacmd_kt_vfree, vfree, const void *);
+
+/**
+ * dmacmd_kt_vmalloc() - virtually contiguous memory freed when the test ends
+ * @test: the test
+ * @len: bytes
+ *
+ * Return: the memory (the test stops if there is none).
+ */
+void *dmacmd_kt_vmalloc(struct kunit *test, size_t len)
+{
+	void *p = vmalloc(len);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dmacmd_kt_vfree,
+							p), 0);
+	return p;
 }
 
 /**

@@ -15,6 +15,9 @@
 struct device;
 struct page;
 
+/* Memory. */
+void *dmacmd_kt_vmalloc(struct kunit *test, size_t len);
+
 /* Devices. */
 struct device *dmacmd_kt_fake_dev(struct kunit *test, unsigned int mask_bits);
 struct device *dmacmd_kt_edu_dev(struct kunit *test);
