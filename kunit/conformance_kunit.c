@@ -93,6 +93,19 @@
 #define PTOA(n)		((u64)(n) << PAGE_SHIFT)
 
 /*
+ * The command xnu's tests make most: 64-bit addresses, no segment or
+ * transfer limit, kMapped, for @dev; owned by the test.
+ */
+static IODMACommand *conform_cmd64(struct kunit *test, struct device *dev)
+{
+	return porting_own_cmd(test,
+			       IODMACommand_withSpecification(kIODMACommandOutputHost64,
+							      64, 0,
+							      IODMACommand_kMapped,
+							      0, 1, dev, NULL));
+}
+
+/*
  * The device xnu's system mapper stands for: the edu PCI device where it
  * sits behind a translating IOMMU (the iommu boot), else a fake device
  * with a 64-bit mask (direct mapping, or swiotlb=force).
@@ -145,11 +158,7 @@ static void conform_device_reads(struct kunit *test, struct device *dev,
 	struct dmacmd_kt_segs s = {};
 	IODMACommand *cmd;
 
-	cmd = porting_own_cmd(test,
-			      IODMACommand_withSpecification(kIODMACommandOutputHost64,
-							     64, 0,
-							     IODMACommand_kMapped,
-							     0, 1, dev, NULL));
+	cmd = conform_cmd64(test, dev);
 	PORTING_ASSERT_SUCCESS(test, IODMACommand_setMemoryDescriptor(cmd, md,
 								      false));
 	PORTING_ASSERT_SUCCESS(test, IODMACommand_prepare(cmd, offset, len,
@@ -623,11 +632,7 @@ static void xnu_IOBMDSetLengthMapTest(struct kunit *test)
 									kIOMemoryKernelUserShared,
 									0x4000,
 									0x4000));
-	cmd = porting_own_cmd(test,
-			      IODMACommand_withSpecification(kIODMACommandOutputHost64,
-							     64, 0,
-							     IODMACommand_kMapped,
-							     0, 1, dev, NULL));
+	cmd = conform_cmd64(test, dev);
 	for (i = 0; i < ARRAY_SIZE(lengths); i++) {
 		IOBufferMemoryDescriptor_setLength(bmd, lengths[i]);
 		KUNIT_EXPECT_EQ(test, IOMemoryDescriptor_getLength(bmd),
@@ -898,11 +903,7 @@ static void xnu_IOMemoryDescriptorTest(struct kunit *test)
 			    IOMemoryDescriptor_withAddressRanges(ranges, count,
 								 kIODirectionInOut,
 								 kernel_task));
-	cmd = porting_own_cmd(test,
-			      IODMACommand_withSpecification(kIODMACommandOutputHost64,
-							     64, 0,
-							     IODMACommand_kMapped,
-							     0, 1, dev, NULL));
+	cmd = conform_cmd64(test, dev);
 	PORTING_ASSERT_SUCCESS(test, IODMACommand_setMemoryDescriptor(cmd, md,
 								      false));
 	buf = dmacmd_kt_vmalloc(test, src->size);
