@@ -14,7 +14,6 @@
 #include <linux/slab.h>
 
 #include "dmacmd_internal.h"
-#include "dmacmd_debug.h"
 #include <trace/events/dmacmd.h>
 
 /* Allocation attempts per zone before trying a lower one. */
@@ -92,62 +91,17 @@ out_free:
 	return ret;
 }
 
-/**
- * dmacmd_pool_take() - hand a block of bounce memory to the live mapping
- * @cmd: the command owning @pool
- * @pool: one of @cmd's pools
- * @order: page order of the block
- * @max_addr: highest CPU physical address the block may reach
- * @blk: set to the block's first page
- *
- * Reuses a cached block when there is one; cached blocks that do not fit
- * @order or @max_addr are freed first (only when the pool is idle).
- *
- * Return: 0, -ENOMEM, or -EADDRNOTAVAIL when no memory within @max_addr
- * could be found (logged).
- */
-int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
-		     unsigned int order, u64 max_addr, struct page **blk)
+/* A block of pages: dmacmd_alloc_block() at the order of @size. */
+static int dmacmd_page_block(size_t size, u64 max_addr,
+			     struct dmacmd_block *blk)
 {
-	struct page *page;
 	int ret;
 
-	if (pool->nr && (pool->order != order || pool->max_addr > max_addr)) {
-		if (pool->used)
-			return -EBUSY;
-		dmacmd_pool_free(pool);
-	}
-	if (!pool->nr) {
-		pool->order = order;
-		pool->max_addr = max_addr;
-	}
-	if (pool->used < pool->nr) {
-		*blk = pool->blk[pool->used++];
-		return 0;
-	}
-	if (pool->nr == pool->cap) {
-		unsigned int cap = pool->cap ? 2 * pool->cap : 8;
-		struct page **arr;
-
-		arr = dmacmd_map_kvcalloc(cap, sizeof(*arr));
-		if (!arr)
-			return -ENOMEM;
-		if (pool->nr)
-			memcpy(arr, pool->blk, pool->nr * sizeof(*arr));
-		kvfree(pool->blk);
-		pool->blk = arr;
-		pool->cap = cap;
-	}
-	ret = dmacmd_alloc_block(order, max_addr, &page);
-	if (ret == -EADDRNOTAVAIL)
-		dev_err_ratelimited(cmd->dev,
-				    "dmacmd: no memory at or below %#llx for bounce buffers (spec of %u address bits)\n",
-				    max_addr, cmd->spec.address_bits);
+	ret = dmacmd_alloc_block(get_order(size), max_addr, &blk->page);
 	if (ret)
 		return ret;
-	pool->blk[pool->nr++] = page;
-	pool->used++;
-	*blk = page;
+	blk->cpu = page_address(blk->page);
+	blk->dma = 0;
 	return 0;
 }
 
@@ -156,29 +110,30 @@ int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
  * device's coherent mask, not a narrower spec, so a block beyond the spec
  * is held and another tried, a few times.
  */
-static int dmacmd_cpool_alloc(struct device *dev, size_t size, u64 max_addr,
-			      struct dmacmd_cblock *b)
+static int dmacmd_coherent_block(struct device *dev, size_t size,
+				 u64 max_addr, struct dmacmd_block *blk)
 {
-	struct dmacmd_cblock rej[DMACMD_ZONE_TRIES];
+	struct dmacmd_block rej[DMACMD_ZONE_TRIES];
 	unsigned int n = 0;
 	int ret = -EADDRNOTAVAIL;
 
+	blk->page = NULL;
 	while (n < ARRAY_SIZE(rej)) {
 		if (dmacmd_should_fail(DMACMD_FAULT_BOUNCE)) {
 			ret = -ENOMEM;
 			break;
 		}
-		b->cpu = dma_alloc_coherent(dev, size, &b->dma,
-					    GFP_KERNEL | __GFP_NOWARN);
-		if (!b->cpu) {
+		blk->cpu = dma_alloc_coherent(dev, size, &blk->dma,
+					      GFP_KERNEL | __GFP_NOWARN);
+		if (!blk->cpu) {
 			ret = -ENOMEM;
 			break;
 		}
-		if (b->dma <= max_addr && max_addr - b->dma >= size - 1) {
+		if (blk->dma <= max_addr && max_addr - blk->dma >= size - 1) {
 			ret = 0;
 			break;
 		}
-		rej[n++] = *b;
+		rej[n++] = *blk;
 	}
 	while (n--)
 		dma_free_coherent(dev, size, rej[n].cpu, rej[n].dma);
@@ -186,91 +141,78 @@ static int dmacmd_cpool_alloc(struct device *dev, size_t size, u64 max_addr,
 }
 
 /**
- * dmacmd_cpool_take() - hand a coherent block to the live mapping
- * @cmd: the command
- * @size: bytes per block, a power of two
+ * dmacmd_pool_take() - hand a block of bounce memory to the live mapping
+ * @pool: one of a command's pools
+ * @dev: the command's device (coherent pools allocate for it)
+ * @size: bytes per block, a power of two of at least PAGE_SIZE
+ * @max_addr: highest address the block may reach (see &struct dmacmd_pool)
  * @blk: set to the block
  *
  * Reuses a cached block when there is one; cached blocks of another size,
- * or beyond the current address limit, are freed first (only when the
- * pool is idle).
+ * or beyond @max_addr, are freed first (only when the pool is idle).
  *
- * Return: 0, -EBUSY (blocks of another size in use), -ENOMEM, or
- * -EADDRNOTAVAIL when no block within the address limit came.
+ * Return: 0, -EBUSY (blocks of another size or limit in use), -ENOMEM, or
+ * -EADDRNOTAVAIL when no memory within @max_addr could be found.
  */
-int dmacmd_cpool_take(struct dmacmd *cmd, size_t size,
-		      struct dmacmd_cblock **blk)
+int dmacmd_pool_take(struct dmacmd_pool *pool, struct device *dev,
+		     size_t size, u64 max_addr, struct dmacmd_block **blk)
 {
-	struct dmacmd_cpool *cp = &cmd->cpool;
+	struct dmacmd_block *b;
 	int ret;
 
-	if (cp->nr && (cp->size != size || cp->max_addr > cmd->max_addr)) {
-		if (cp->used)
+	if (pool->nr && (pool->size != size || pool->max_addr > max_addr)) {
+		if (pool->used)
 			return -EBUSY;
-		dmacmd_cpool_free(cmd);
+		dmacmd_pool_free(pool, dev);
 	}
-	if (!cp->nr) {
-		cp->size = size;
-		cp->max_addr = cmd->max_addr;
+	if (!pool->nr) {
+		pool->size = size;
+		pool->max_addr = max_addr;
 	}
-	if (cp->used < cp->nr) {
-		*blk = &cp->blk[cp->used++];
+	if (pool->used < pool->nr) {
+		*blk = &pool->blk[pool->used++];
 		return 0;
 	}
-	if (cp->nr == cp->cap) {
-		unsigned int cap = cp->cap ? 2 * cp->cap : 8;
-		struct dmacmd_cblock *arr;
-
-		arr = dmacmd_map_kvcalloc(cap, sizeof(*arr));
-		if (!arr)
-			return -ENOMEM;
-		if (cp->nr)
-			memcpy(arr, cp->blk, cp->nr * sizeof(*arr));
-		kvfree(cp->blk);
-		cp->blk = arr;
-		cp->cap = cap;
-	}
-	ret = dmacmd_cpool_alloc(cmd->dev, size, cmd->max_addr,
-				 &cp->blk[cp->nr]);
-	if (ret == -EADDRNOTAVAIL)
-		dev_err_ratelimited(cmd->dev,
-				    "dmacmd: no coherent memory at or below %#llx for a copy buffer (spec of %u address bits)\n",
-				    cmd->max_addr, cmd->spec.address_bits);
+	ret = dmacmd_grow(pool->blk, pool->cap, pool->nr, 8);
 	if (ret)
 		return ret;
-	*blk = &cp->blk[cp->nr++];
-	cp->used++;
+	b = &pool->blk[pool->nr];
+	if (pool->coherent)
+		ret = dmacmd_coherent_block(dev, size, max_addr, b);
+	else
+		ret = dmacmd_page_block(size, max_addr, b);
+	if (ret)
+		return ret;
+	pool->nr++;
+	pool->used++;
+	*blk = b;
 	return 0;
-}
-
-/**
- * dmacmd_cpool_free() - free a command's coherent blocks
- * @cmd: the command; its coherent pool must be idle
- */
-void dmacmd_cpool_free(struct dmacmd *cmd)
-{
-	struct dmacmd_cpool *cp = &cmd->cpool;
-	unsigned int i;
-
-	for (i = 0; i < cp->nr; i++)
-		dma_free_coherent(cmd->dev, cp->size, cp->blk[i].cpu,
-				  cp->blk[i].dma);
-	kvfree(cp->blk);
-	memset(cp, 0, sizeof(*cp));
 }
 
 /**
  * dmacmd_pool_free() - free a pool's blocks
  * @pool: an idle pool
+ * @dev: the device its coherent blocks were allocated for
+ *
+ * The pool stays usable, of the same kind.
  */
-void dmacmd_pool_free(struct dmacmd_pool *pool)
+void dmacmd_pool_free(struct dmacmd_pool *pool, struct device *dev)
 {
 	unsigned int i;
 
-	for (i = 0; i < pool->nr; i++)
-		__free_pages(pool->blk[i], pool->order);
+	for (i = 0; i < pool->nr; i++) {
+		struct dmacmd_block *b = &pool->blk[i];
+
+		if (pool->coherent)
+			dma_free_coherent(dev, pool->size, b->cpu, b->dma);
+		else
+			__free_pages(b->page, get_order(pool->size));
+	}
 	kvfree(pool->blk);
-	memset(pool, 0, sizeof(*pool));
+	pool->blk = NULL;
+	pool->nr = 0;
+	pool->cap = 0;
+	pool->used = 0;
 }
 
 /**
@@ -287,21 +229,8 @@ int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
 {
 	struct dmacmd_bounce_ref *r;
 
-	if (m->nbref == m->bref_cap) {
-		unsigned int cap = m->bref_cap ? 2 * m->bref_cap : 16;
-		struct dmacmd_bounce_ref *arr;
-
-		if (cap < m->bref_cap)
-			return -ENOMEM;
-		arr = dmacmd_map_kvcalloc(cap, sizeof(*arr));
-		if (!arr)
-			return -ENOMEM;
-		if (m->nbref)
-			memcpy(arr, m->bref, m->nbref * sizeof(*arr));
-		kvfree(m->bref);
-		m->bref = arr;
-		m->bref_cap = cap;
-	}
+	if (dmacmd_grow(m->bref, m->bref_cap, m->nbref, 16))
+		return -ENOMEM;
 	r = &m->bref[m->nbref++];
 	r->md_off = md_off;
 	r->len = len;

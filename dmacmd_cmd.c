@@ -82,6 +82,7 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
 	if (cmd->stats)
 		atomic_long_inc(&cmd->stats->live_cmds);
 	cmd->refcon = refcon;
+	cmd->pool[DMACMD_POOL_COHERENT].coherent = true;
 	if (spec)
 		dmacmd_set_spec(cmd, &norm);
 	atomic_long_inc(&dmacmd_live_cmds);
@@ -198,8 +199,7 @@ static void dmacmd_release(struct dmacmd *cmd)
 	for (i = 0; i < ARRAY_SIZE(cmd->map); i++)
 		dmacmd_mapping_free(&cmd->map[i]);
 	for (i = 0; i < DMACMD_NR_POOLS; i++)
-		dmacmd_pool_free(&cmd->pool[i]);
-	dmacmd_cpool_free(cmd);
+		dmacmd_pool_free(&cmd->pool[i], cmd->dev);
 	if (cmd->stats) {
 		atomic_long_dec(&cmd->stats->live_cmds);
 		dmacmd_stats_put(cmd->stats);

@@ -312,6 +312,28 @@ void *dmacmd_map_kvcalloc(size_t n, size_t size)
 	return kvcalloc(n, size, GFP_KERNEL);
 }
 
+/* dmacmd_grow(), through the failure site above. */
+int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
+		  size_t size, unsigned int first)
+{
+	unsigned int new_cap = *cap ? 2 * *cap : first;
+	void *new;
+
+	if (nr < *cap)
+		return 0;
+	if (new_cap < *cap)
+		return -ENOMEM;
+	new = dmacmd_map_kvcalloc(new_cap, size);
+	if (!new)
+		return -ENOMEM;
+	if (nr)
+		memcpy(new, *arr, nr * size);
+	kvfree(*arr);
+	*arr = new;
+	*cap = new_cap;
+	return 0;
+}
+
 static int dmacmd_fault_enable_get(void *data, u64 *val)
 {
 	*val = READ_ONCE(dmacmd_debugfs_enabled);

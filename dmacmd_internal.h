@@ -19,6 +19,7 @@
 #include "dmacmd_track.h"
 #include "dmacmd_md.h"
 #include "dmacmd_debug.h"
+#include "dmacmd_bounce.h"
 #include <trace/events/dmacmd.h>
 
 /*
@@ -108,81 +109,6 @@ extern atomic_long_t dmacmd_live_mds;
 				 DMACMD_MAP_ON_CHIP |			\
 				 DMACMD_MAP_ITERATE_ONLY |		\
 				 DMACMD_MAP_DEXT_OWNER)
-
-/**
- * struct dmacmd_bounce_ref - a piece of the prepared range in bounce memory
- * @md_off: offset of the piece in the attached descriptor
- * @len: bytes
- * @cpu: the CPU's address of the piece's bounce copy
- */
-struct dmacmd_bounce_ref {
-	u64 md_off;
-	u64 len;
-	void *cpu;
-};
-
-/**
- * struct dmacmd_pool - bounce memory cached by one command
- * @blk: blocks allocated so far; all of order @order, all ending at or
- *	below @max_addr
- * @nr: blocks in @blk
- * @cap: capacity of @blk
- * @used: blocks handed to the live mapping (the first @used of @blk)
- * @order: page order of every block
- * @max_addr: highest CPU physical address a block may reach
- *
- * Blocks stay cached when a mapping is torn down, so prepare/complete
- * cycles of one shape allocate nothing; they are freed when the command is
- * released, or when a new specification needs lower or larger blocks.
- */
-struct dmacmd_pool {
-	struct page **blk;
-	unsigned int nr;
-	unsigned int cap;
-	unsigned int used;
-	unsigned int order;
-	u64 max_addr;
-};
-
-/**
- * struct dmacmd_cblock - one block of coherent DMA memory
- * @cpu: its CPU address
- * @dma: its DMA address
- */
-struct dmacmd_cblock {
-	void *cpu;
-	dma_addr_t dma;
-};
-
-/**
- * struct dmacmd_cpool - coherent copy-buffer blocks cached by one command
- * @blk: blocks allocated so far, all of @size bytes
- * @nr: blocks in @blk
- * @cap: capacity of @blk
- * @used: blocks handed to the live mapping
- * @size: bytes per block (a power of two: dma_alloc_coherent() aligns such
- *	a block to its size)
- * @max_addr: highest DMA address a block may reach
- *
- * The last resort for a copy buffer when the platform's streaming mapping
- * cannot meet the spec (swiotlb keeps page alignment at most, and its
- * slots may lie beyond a narrow spec).
- */
-struct dmacmd_cpool {
-	struct dmacmd_cblock *blk;
-	unsigned int nr;
-	unsigned int cap;
-	unsigned int used;
-	size_t size;
-	u64 max_addr;
-};
-
-/* Which of a command's two pools a mapping draws from. */
-enum {
-	DMACMD_POOL_PAGES,	/* order-0 pages replacing unreachable pages */
-	DMACMD_POOL_COPY,	/* aligned blocks of the full copy buffer */
-	DMACMD_NR_POOLS,
-};
 
 /**
  * struct dmacmd_shape - what decides the list a prepare builds
@@ -330,8 +256,8 @@ struct dmacmd_dev_stats;
  *	is the spare used to switch mappings (kForceDoubleBuffer) without
  *	a window where the command has none
  * @cur: index of the live mapping
- * @pool: cached bounce memory, see &struct dmacmd_pool
- * @cpool: cached coherent copy-buffer memory, see &struct dmacmd_cpool
+ * @pool: cached bounce memory, one pool per use (%DMACMD_POOL_PAGES ...),
+ *	see &struct dmacmd_pool
  * @iter: descriptor walk used by descriptor-run segment generation
  * @gen_valid: @gen_run and @gen_start describe the current preparation
  * @gen_run: where the last dmacmd_gen_segments() call stopped
@@ -366,7 +292,6 @@ struct dmacmd {
 	struct dmacmd_mapping map[2];
 	unsigned int cur;
 	struct dmacmd_pool pool[DMACMD_NR_POOLS];
-	struct dmacmd_cpool cpool;
 	struct dmacmd_md_iter iter;
 	bool gen_valid;
 	struct dmacmd_run gen_run;
@@ -485,25 +410,6 @@ bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
 int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		 void *segs, u32 *nsegs, unsigned long ip);
 
-/* Return every block of a pool to its cache (inline: every complete). */
-static inline void dmacmd_pool_release(struct dmacmd_pool *pool)
-{
-	pool->used = 0;
-}
-
-/* dmacmd_bounce.c */
-void dmacmd_pool_free(struct dmacmd_pool *pool);
-int dmacmd_pool_take(struct dmacmd *cmd, struct dmacmd_pool *pool,
-		     unsigned int order, u64 max_addr, struct page **blk);
-int dmacmd_cpool_take(struct dmacmd *cmd, size_t size,
-		      struct dmacmd_cblock **blk);
-void dmacmd_cpool_free(struct dmacmd *cmd);
-int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
-		      void *cpu);
-int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		       bool to_bounce);
-unsigned int dmacmd_copy_block_size(const struct dmacmd_spec *spec);
-
 /*
  * Failure sites: every allocation of the command layer goes through one
  * of these, which asks dmacmd_should_fail() first (see "DOC: Fault
@@ -512,5 +418,21 @@ unsigned int dmacmd_copy_block_size(const struct dmacmd_spec *spec);
  */
 struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
 void *dmacmd_map_kvcalloc(size_t n, size_t size);
+
+int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
+		  size_t size, unsigned int first);
+
+/**
+ * dmacmd_grow() - make room for one more element in a growing array
+ * @arr: the array (kvmalloc'ed, or NULL)
+ * @cap: its capacity
+ * @nr: elements in use
+ * @first: capacity of a first allocation
+ *
+ * Doubles the capacity when @nr reaches it, through the allocation
+ * failure site.  Evaluates to 0 or -ENOMEM (@arr and @cap unchanged).
+ */
+#define dmacmd_grow(arr, cap, nr, first)				\
+	__dmacmd_grow((void **)&(arr), &(cap), nr, sizeof(*(arr)), first)
 
 #endif /* _DMACMD_INTERNAL_H */

@@ -42,7 +42,7 @@ static inline int dmacmd_map_dma_sgtable(struct device *dev,
 static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
 	if (m->coherent)
-		cmd->cpool.used = 0;
+		dmacmd_pool_release(&cmd->pool[DMACMD_POOL_COHERENT]);
 	else
 		dmacmd_pool_release(&cmd->pool[m->full ? DMACMD_POOL_COPY :
 						       DMACMD_POOL_PAGES]);

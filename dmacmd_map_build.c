@@ -19,21 +19,8 @@ struct scatterlist *dmacmd_sg_add(struct dmacmd_mapping *m, unsigned int *n)
 {
 	struct scatterlist *sg;
 
-	if (*n == m->sg_cap) {
-		unsigned int cap = m->sg_cap ? 2 * m->sg_cap : 16;
-		struct scatterlist *new;
-
-		if (cap < m->sg_cap)
-			return NULL;
-		new = dmacmd_map_kvcalloc(cap, sizeof(*new));
-		if (!new)
-			return NULL;
-		if (*n)
-			memcpy(new, m->sgl, *n * sizeof(*new));
-		kvfree(m->sgl);
-		m->sgl = new;
-		m->sg_cap = cap;
-	}
+	if (dmacmd_grow(m->sgl, m->sg_cap, *n, 16))
+		return NULL;
 	/* sg_init_table() of one entry, without its end mark. */
 	sg = &m->sgl[(*n)++];
 	memset(sg, 0, sizeof(*sg));
@@ -85,27 +72,47 @@ static int dmacmd_build_direct(struct dmacmd_build *b, struct page *page,
 	return 0;
 }
 
+/*
+ * A block of @size bytes from the command's pool @id that the device
+ * reaches: at or below @b->bounce_max for pages (CPU physical addresses),
+ * the command's address limit for coherent blocks (DMA addresses).
+ */
+static int dmacmd_build_take(struct dmacmd_build *b, enum dmacmd_pool_id id,
+			     size_t size, struct dmacmd_block **blk)
+{
+	struct dmacmd *cmd = b->cmd;
+	struct dmacmd_pool *pool = &cmd->pool[id];
+	u64 max_addr = pool->coherent ? cmd->max_addr : b->bounce_max;
+	int ret;
+
+	ret = dmacmd_pool_take(pool, cmd->dev, size, max_addr, blk);
+	if (ret == -EADDRNOTAVAIL)
+		dev_err_ratelimited(cmd->dev,
+				    "dmacmd: no %smemory at or below %#llx for bounce buffers (spec of %u address bits)\n",
+				    pool->coherent ? "coherent " : "", max_addr,
+				    cmd->spec.address_bits);
+	return ret;
+}
+
 /* Add a piece the device cannot reach: a bounce page at the same offset. */
 static int dmacmd_build_bounce(struct dmacmd_build *b, u64 md_off,
 			       phys_addr_t phys, u32 len)
 {
-	struct dmacmd *cmd = b->cmd;
+	struct dmacmd_block *blk;
 	struct scatterlist *sg;
-	struct page *page;
 	int ret;
 
-	ret = dmacmd_pool_take(cmd, &cmd->pool[DMACMD_POOL_PAGES], 0,
-			       b->bounce_max, &page);
+	ret = dmacmd_build_take(b, DMACMD_POOL_PAGES, PAGE_SIZE, &blk);
 	if (ret)
 		return ret;
 	ret = dmacmd_bounce_add(b->m, md_off, len,
-				page_address(page) + offset_in_page(phys));
+				blk->cpu + offset_in_page(phys));
 	if (ret)
 		return ret;
 	sg = dmacmd_sg_add(b->m, &b->n);
 	if (!sg)
 		return -ENOMEM;
-	sg_set_page(sg, page, len, offset_in_page(phys));
+	sg_set_page(sg, blk->page, len, offset_in_page(phys));
 	b->last_direct = false;
 	return 0;
 }
@@ -162,7 +169,6 @@ int dmacmd_build_runs(struct dmacmd_build *b)
 	return 0;
 }
 
-/* Scatterlist of a copy buffer holding the whole prepared range. */
 /*
  * Block size of a copy buffer: the spec's (dmacmd_copy_block_size()), or
  * larger for a long range, up to %DMACMD_COPY_BLOCK and the longest entry
@@ -196,59 +202,43 @@ static bool dmacmd_copy_shrink(struct dmacmd_build *b, u64 *bsz, int ret)
 	return true;
 }
 
-int dmacmd_build_copy(struct dmacmd_build *b)
+/* Entries for the first @blen bytes of a page block of @bsz bytes. */
+static int dmacmd_block_pages(struct dmacmd_build *b,
+			      const struct dmacmd_block *blk, u64 blen,
+			      u64 bsz)
 {
-	struct dmacmd *cmd = b->cmd;
-	u64 bsz = dmacmd_copy_bsz(b, true), done, e;
 	struct scatterlist *sg;
-	struct page *blk;
-	int ret;
+	u64 o, e, mlen;
 
-restart:
-	for (done = 0; done < cmd->prep_len; done += bsz) {
-		u64 blen = min(bsz, cmd->prep_len - done), o, mlen;
-
-		ret = dmacmd_pool_take(cmd, &cmd->pool[DMACMD_POOL_COPY],
-				       get_order(bsz), b->bounce_max, &blk);
-		if (ret && dmacmd_copy_shrink(b, &bsz, ret)) {
-			dmacmd_pool_release(&cmd->pool[DMACMD_POOL_COPY]);
-			goto restart;
-		}
-		if (ret)
-			return ret;
-		ret = dmacmd_bounce_add(b->m, cmd->prep_off + done, blen,
-					page_address(blk));
-		if (ret)
-			return ret;
-		/*
-		 * Map the last block up to a page boundary: a platform that
-		 * bounces (swiotlb) keeps page alignment only for mappings of
-		 * a page or more.  Segments still end at the prepared length.
-		 */
-		mlen = min_t(u64, round_up(blen, PAGE_SIZE), bsz);
-		for (o = 0; o < mlen; o += e) {
-			e = min_t(u64, mlen - o, b->max_ent);
-			sg = dmacmd_sg_add(b->m, &b->n);
-			if (!sg)
-				return -ENOMEM;
-			sg_set_page(sg, nth_page(blk, o >> PAGE_SHIFT), e,
-				    offset_in_page(o));
-		}
+	/*
+	 * Map the last block up to a page boundary: a platform that bounces
+	 * (swiotlb) keeps page alignment only for mappings of a page or
+	 * more.  Segments still end at the prepared length.
+	 */
+	mlen = min_t(u64, round_up(blen, PAGE_SIZE), bsz);
+	for (o = 0; o < mlen; o += e) {
+		e = min_t(u64, mlen - o, b->max_ent);
+		sg = dmacmd_sg_add(b->m, &b->n);
+		if (!sg)
+			return -ENOMEM;
+		sg_set_page(sg, nth_page(blk->page, o >> PAGE_SHIFT), e,
+			    offset_in_page(o));
 	}
 	return 0;
 }
 
 /*
- * Scatterlist of a copy buffer of coherent DMA memory: the entries carry
- * the blocks' DMA addresses only; nothing is mapped.  Each block is as
- * large as the largest alignment, and dma_alloc_coherent() aligns a block
- * to its size, so the alignments hold whatever the platform is.
+ * Scatterlist of a copy buffer holding the whole prepared range, in blocks
+ * of the pool @id.  Each block is at least as large as the largest
+ * alignment and aligned to its size, so the alignments hold whatever the
+ * platform is.  Page blocks go in as pages, to be mapped; coherent blocks
+ * go in with their DMA addresses only, and nothing is mapped.
  */
-int dmacmd_build_coherent(struct dmacmd_build *b)
+static int dmacmd_build_blocks(struct dmacmd_build *b, enum dmacmd_pool_id id)
 {
 	struct dmacmd *cmd = b->cmd;
 	u64 bsz = dmacmd_copy_bsz(b, true), done;
-	struct dmacmd_cblock *blk;
+	struct dmacmd_block *blk;
 	struct scatterlist *sg;
 	int ret;
 
@@ -256,9 +246,9 @@ restart:
 	for (done = 0; done < cmd->prep_len; done += bsz) {
 		u64 blen = min(bsz, cmd->prep_len - done);
 
-		ret = dmacmd_cpool_take(cmd, bsz, &blk);
+		ret = dmacmd_build_take(b, id, bsz, &blk);
 		if (ret && dmacmd_copy_shrink(b, &bsz, ret)) {
-			cmd->cpool.used = 0;
+			dmacmd_pool_release(&cmd->pool[id]);
 			goto restart;
 		}
 		if (ret)
@@ -267,11 +257,29 @@ restart:
 					blk->cpu);
 		if (ret)
 			return ret;
-		sg = dmacmd_sg_add(b->m, &b->n);
-		if (!sg)
-			return -ENOMEM;
-		sg_dma_address(sg) = blk->dma;
-		sg_dma_len(sg) = blen;
+		if (!blk->page) {
+			sg = dmacmd_sg_add(b->m, &b->n);
+			if (!sg)
+				return -ENOMEM;
+			sg_dma_address(sg) = blk->dma;
+			sg_dma_len(sg) = blen;
+			continue;
+		}
+		ret = dmacmd_block_pages(b, blk, blen, bsz);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+/* A copy buffer of pages, to be mapped through the DMA API. */
+int dmacmd_build_copy(struct dmacmd_build *b)
+{
+	return dmacmd_build_blocks(b, DMACMD_POOL_COPY);
+}
+
+/* A copy buffer of coherent DMA memory: nothing to map. */
+int dmacmd_build_coherent(struct dmacmd_build *b)
+{
+	return dmacmd_build_blocks(b, DMACMD_POOL_COHERENT);
 }
