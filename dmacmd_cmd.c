@@ -42,6 +42,9 @@ void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
 	dmacmd_forget_built(cmd);
 	cmd->spec = *s;
 	cmd->specified = true;
+	cmd->lim.align = s->alignment;
+	cmd->lim.align_in = s->alignment_internal;
+	cmd->lim.align_len = s->alignment_length;
 	cmd->spec_max = s->address_bits >= 64 ? U64_MAX :
 			(1ULL << s->address_bits) - 1;
 	cmd->translated = dmacmd_dev_translated(cmd->dev);

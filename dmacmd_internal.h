@@ -153,6 +153,41 @@ struct dmacmd_built {
 };
 
 /**
+ * enum dmacmd_map_state - where the segments of a mapping come from
+ * @DMACMD_MAPPED_NONE: nothing is mapped
+ * @DMACMD_MAPPED_RUNS: the descriptor's physical runs as they are, with no
+ *	list (kIterateOnly without the DMA API, or kBypassed memory that
+ *	meets the spec)
+ * @DMACMD_MAPPED_LIST: a list of CPU physical addresses, not mapped
+ *	(kBypassed memory with bounce memory)
+ * @DMACMD_MAPPED_STREAMING: a list this mapping mapped through the DMA API
+ * @DMACMD_MAPPED_KEPT: a slice of the mapping the descriptor keeps
+ *	(&dmacmd_mapping.kept): the descriptor unmaps it, not this mapping
+ * @DMACMD_MAPPED_IN_PLACE: a shared buffer's list at its own bus
+ *	addresses, unmapped (dmacmd_map_in_place())
+ * @DMACMD_MAPPED_COHERENT: a list of coherent copy blocks' DMA addresses;
+ *	nothing is mapped or synced
+ *
+ * From %DMACMD_MAPPED_LIST on, segments come from the list's DMA side.
+ */
+enum dmacmd_map_state {
+	DMACMD_MAPPED_NONE,
+	DMACMD_MAPPED_RUNS,
+	DMACMD_MAPPED_LIST,
+	DMACMD_MAPPED_STREAMING,
+	DMACMD_MAPPED_KEPT,
+	DMACMD_MAPPED_IN_PLACE,
+	DMACMD_MAPPED_COHERENT,
+};
+
+/* Whether a mapping needs dma_sync_* calls: asked once, when first needed. */
+enum dmacmd_sync {
+	DMACMD_SYNC_UNKNOWN,
+	DMACMD_SYNC_NO,
+	DMACMD_SYNC_YES,
+};
+
+/**
  * struct dmacmd_mapping - the state of one mapping of the prepared range
  * @sgl: flat scatterlist; its capacity only grows, so that a prepare of a
  *	shape seen before allocates nothing
@@ -165,25 +200,18 @@ struct dmacmd_built {
  * @bounced: bytes in bounce memory
  * @dir: direction the range is mapped with
  * @bmask: the device's DMA segment boundary mask, for segment generation
- * @full: the whole range is in the copy buffer
- * @coherent: ...a copy buffer of coherent DMA memory (&struct
- *	dmacmd_cpool): @sgl entries carry only DMA addresses, nothing is
- *	mapped or synced
- * @sg_walk: segments come from @sgt's DMA side; otherwise from the
- *	descriptor's physical runs (kIterateOnly, or kBypassed memory that
- *	needs no bouncing)
- * @dma_mapped: @sgt is mapped through the DMA API by this mapping
+ * @state: where segments come from (&enum dmacmd_map_state)
+ * @pool: the pool @bref's memory comes from: %DMACMD_POOL_PAGES for
+ *	pieces the device cannot reach, the others for a copy buffer of the
+ *	whole range
  * @kept: the mapping of the whole descriptor that the descriptor keeps
  *	(dmacmd_md_dma.c), in use: @sgl holds the DMA segments of the
  *	prepared range within it, and the descriptor, not this mapping,
  *	unmaps it
- * @in_place: @sgl hands out the memory's own bus addresses, unmapped: a
- *	shared buffer where the platform would bounce (dmacmd_map_in_place())
  * @gen_check: segment generation checks every segment against the spec
  *	(kIterateOnly: what breaks it is an error, never bounced)
- * @sync_known: @need_sync is valid
- * @need_sync: the platform needs dma_sync_* calls for this mapping (swiotlb
- *	or a non-coherent device)
+ * @sync: whether the platform needs dma_sync_* calls for this mapping
+ *	(swiotlb or a non-coherent device), asked at the first need
  * @built: the list built last time, which a prepare of the same shape
  *	maps again as it is (dmacmd_map_built())
  */
@@ -197,15 +225,11 @@ struct dmacmd_mapping {
 	u64 bounced;
 	unsigned long bmask;
 	enum dma_data_direction dir;
-	bool full;
-	bool coherent;
-	bool sg_walk;
-	bool dma_mapped;
+	enum dmacmd_map_state state;
+	enum dmacmd_pool_id pool;
 	struct dmacmd_md_dma *kept;
-	bool in_place;
 	bool gen_check;
-	bool sync_known;
-	bool need_sync;
+	enum dmacmd_sync sync;
 	struct dmacmd_built built;
 };
 
@@ -225,6 +249,20 @@ struct dmacmd_run {
 };
 
 struct dmacmd_dev_stats;
+
+/**
+ * struct dmacmd_limits - what every segment handed to the device must meet
+ * @max_addr: highest device address a segment may reach
+ * @align: alignment of the first segment's address
+ * @align_in: alignment of the other segments' addresses
+ * @align_len: alignment of every segment's length
+ */
+struct dmacmd_limits {
+	u64 max_addr;
+	u32 align;
+	u32 align_in;
+	u32 align_len;
+};
 
 /**
  * struct dmacmd - one DMA transaction's state for one device
@@ -250,8 +288,9 @@ struct dmacmd_dev_stats;
  * @dk: prepared by dmacmd_prepare_for_dma(): completing must also
  *	complete @md
  * @force_full: the current preparation was forced into a copy buffer
- * @max_addr: highest device address segments may use during the current
- *	preparation (spec and device limits)
+ * @lim: what every segment must meet: the spec's alignments (set with the
+ *	spec) and the highest device address of the current preparation
+ *	(spec and device)
  * @map: two mapping states; @map[@cur] is live while prepared, the other
  *	is the spare used to switch mappings (kForceDoubleBuffer) without
  *	a window where the command has none
@@ -288,7 +327,7 @@ struct dmacmd {
 	unsigned int active;
 	u64 prep_off;
 	u64 prep_len;
-	u64 max_addr;
+	struct dmacmd_limits lim;
 	struct dmacmd_mapping map[2];
 	unsigned int cur;
 	struct dmacmd_pool pool[DMACMD_NR_POOLS];
@@ -300,6 +339,18 @@ struct dmacmd {
 	size_t map_size;
 	u64 map_size_mask;
 };
+
+/* Do @m's segments come from its list (rather than the descriptor)? */
+static inline bool dmacmd_map_has_list(const struct dmacmd_mapping *m)
+{
+	return m->state >= DMACMD_MAPPED_LIST;
+}
+
+/* Does @m hold the whole range in a copy buffer? */
+static inline bool dmacmd_map_is_copy(const struct dmacmd_mapping *m)
+{
+	return m->pool != DMACMD_POOL_PAGES;
+}
 
 static inline struct dmacmd_mapping *dmacmd_cur_map(struct dmacmd *cmd)
 {
@@ -374,7 +425,14 @@ static inline bool dmacmd_uses_dma_api(const struct dmacmd *cmd)
 /* The device's segment boundary where the DMA API made the segments. */
 static inline unsigned long dmacmd_map_bmask(const struct dmacmd_mapping *m)
 {
-	return m->dma_mapped || m->kept || m->in_place ? m->bmask : ~0UL;
+	switch (m->state) {
+	case DMACMD_MAPPED_STREAMING:
+	case DMACMD_MAPPED_KEPT:
+	case DMACMD_MAPPED_IN_PLACE:
+		return m->bmask;
+	default:
+		return ~0UL;
+	}
 }
 
 /* dmacmd_spec.c */
@@ -405,7 +463,7 @@ void dmacmd_cpu_end(struct dmacmd *cmd, bool synced);
 int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
 		  struct dmacmd_run *r);
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		  struct dmacmd_seg64 *bad);
+		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
 int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		 void *segs, u32 *nsegs, unsigned long ip);

@@ -39,42 +39,46 @@ static inline int dmacmd_map_dma_sgtable(struct device *dev,
 /* ------------------------------------------------------------------ */
 /* Building and mapping                                                */
 
-static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
+/*
+ * Start a mapping of @m: nothing bounced, mapped or known yet.  The pools
+ * are left alone: the other mapping may be live and hold their blocks.
+ */
+static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
-	if (m->coherent)
-		dmacmd_pool_release(&cmd->pool[DMACMD_POOL_COHERENT]);
-	else
-		dmacmd_pool_release(&cmd->pool[m->full ? DMACMD_POOL_COPY :
-						       DMACMD_POOL_PAGES]);
+	m->dir = cmd->map_dir;
 	m->nbref = 0;
 	m->bounced = 0;
-	m->sg_walk = false;
-	m->dma_mapped = false;
-	m->in_place = false;
+	m->state = DMACMD_MAPPED_NONE;
+	m->pool = DMACMD_POOL_PAGES;
 	m->gen_check = false;
-	m->sync_known = false;
-	m->full = false;
-	m->coherent = false;
+	m->sync = DMACMD_SYNC_UNKNOWN;
+}
+
+/* Give @m's bounce memory back to its pool and start @m over. */
+static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	dmacmd_pool_release(&cmd->pool[m->pool]);
+	dmacmd_mapping_begin(cmd, m);
 }
 
 bool dmacmd_need_sync(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
 	unsigned int i;
 
-	if (!m->dma_mapped && !m->kept)
+	if (m->state != DMACMD_MAPPED_STREAMING &&
+	    m->state != DMACMD_MAPPED_KEPT)
 		return false;
-	if (!m->sync_known) {
-		m->need_sync = false;
+	if (m->sync == DMACMD_SYNC_UNKNOWN) {
+		m->sync = DMACMD_SYNC_NO;
 		for (i = 0; i < m->sgt.nents; i++) {
 			if (dma_need_sync(cmd->dev,
 					  sg_dma_address(&m->sgl[i]))) {
-				m->need_sync = true;
+				m->sync = DMACMD_SYNC_YES;
 				break;
 			}
 		}
-		m->sync_known = true;
 	}
-	return m->need_sync;
+	return m->sync == DMACMD_SYNC_YES;
 }
 
 /*
@@ -89,7 +93,7 @@ void dmacmd_map_sync(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!m->kept) {
+	if (m->state != DMACMD_MAPPED_KEPT) {
 		if (for_cpu)
 			dma_sync_sgtable_for_cpu(cmd->dev, &m->sgt, m->dir);
 		else
@@ -187,21 +191,6 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
 	return m->built.valid && dmacmd_shape_is(&m->built.shape, cmd);
 }
 
-/* Start a mapping of @m: nothing bounced, mapped or known yet. */
-static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
-{
-	m->dir = cmd->map_dir;
-	m->nbref = 0;
-	m->bounced = 0;
-	m->full = false;
-	m->coherent = false;
-	m->sg_walk = false;
-	m->dma_mapped = false;
-	m->in_place = false;
-	m->gen_check = false;
-	m->sync_known = false;
-}
-
 /* Map the @n entries of @m's list through the DMA API; -EIO, logged. */
 static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			  unsigned int n, bool flush)
@@ -216,7 +205,7 @@ static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 				    n, ret);
 		return -EIO;
 	}
-	m->dma_mapped = true;
+	m->state = DMACMD_MAPPED_STREAMING;
 	return 0;
 }
 
@@ -236,15 +225,14 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	dmacmd_mapping_begin(cmd, m);
 	m->sgt.orig_nents = m->built.n;
 	m->sgt.nents = m->built.n;
-	m->sg_walk = true;
 	m->gen_check = dmacmd_iterate_only(cmd);
-	cmd->max_addr = m->built.max_addr;
+	cmd->lim.max_addr = m->built.max_addr;
 	ret = dmacmd_map_sgt(cmd, m, m->built.n, flush);
 	if (ret) {
 		dmacmd_mapping_reset(cmd, m);
 		return ret;
 	}
-	if (m->built.verify && dmacmd_verify(cmd, m, &bad)) {
+	if (m->built.verify && dmacmd_verify(cmd, m, &cmd->lim, &bad)) {
 		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 		dmacmd_mapping_reset(cmd, m);
@@ -286,6 +274,7 @@ static int dmacmd_map_slice(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	if (!sg)
 		return -EIO;
 	dmacmd_list_done(m, n);
+	m->state = DMACMD_MAPPED_KEPT;
 	m->kept = d;
 	m->bmask = dma_get_seg_boundary(cmd->dev);
 	return 0;
@@ -311,10 +300,10 @@ static noinline int dmacmd_map_kept(struct dmacmd *cmd,
 	if (!d)
 		return 1;
 	dmacmd_mapping_begin(cmd, m);
-	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX :
+	cmd->lim.max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX :
 					   dmacmd_dev_max(cmd->dev));
 	ret = dmacmd_map_slice(cmd, m, d);
-	if (!ret && !dmacmd_iterate_only(cmd) && dmacmd_verify(cmd, m, &bad))
+	if (!ret && !dmacmd_iterate_only(cmd) && dmacmd_verify(cmd, m, &cmd->lim, &bad))
 		ret = 1;
 	if (ret) {
 		m->kept = NULL;
@@ -342,12 +331,12 @@ static noinline void dmacmd_map_keep(struct dmacmd *cmd,
 {
 	struct dmacmd_md_dma *d;
 
-	if (!m->dma_mapped || m->nbref || m->full || cmd->prep_off ||
+	if (m->state != DMACMD_MAPPED_STREAMING || m->nbref || cmd->prep_off ||
 	    cmd->prep_len != cmd->md_len)
 		return;
 	if (dmacmd_md_dma_adopt(cmd->md, cmd->dev, m->dir, &m->sgt, &d))
 		return;
-	m->dma_mapped = false;
+	m->state = DMACMD_MAPPED_KEPT;
 	m->kept = d;
 }
 
@@ -408,12 +397,12 @@ static int dmacmd_map_in_place(struct dmacmd *cmd, struct dmacmd_mapping *m)
 		sg_dma_address(sg) = phys_to_dma(cmd->dev, sg_phys(sg));
 		sg_dma_len(sg) = sg->length;
 	}
-	m->in_place = true;
+	m->state = DMACMD_MAPPED_IN_PLACE;
 	m->bmask = b.bmask;
 	m->gen_check = dmacmd_iterate_only(cmd);
 	if (m->gen_check)
 		return 0;
-	ret = dmacmd_verify(cmd, m, &bad);
+	ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
 	if (ret == -EMSGSIZE || ret == -EDOM)
 		ret = 1;
 	if (!ret)
@@ -460,7 +449,7 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	int ret;
 
 	dev_max = dev ? dmacmd_dev_max(dev) : U64_MAX;
-	cmd->max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
+	cmd->lim.max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
 	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
 		  sp->alignment_length == 1;
 	p->api = api;
@@ -475,14 +464,16 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	if (iterate && !api) {
 		/* Physical runs as they are, checked as they are handed out. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
+		m->state = DMACMD_MAPPED_RUNS;
 		m->gen_check = true;
 		return 1;
 	}
 	if (!api && !full) {
 		/* kBypassed: hand out the memory as it is if it fits. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
-		ret = dmacmd_verify(cmd, m, &bad);
+		ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
 		if (!ret) {
+			m->state = DMACMD_MAPPED_RUNS;
 			m->gen_check = true;
 			return 1;
 		}
@@ -525,7 +516,7 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	else if (cmd->translated)
 		p->verify = !aligned || cmd->spec_max < dev_max;
 	else
-		p->verify = !aligned || cmd->max_addr < dev_max;
+		p->verify = !aligned || cmd->lim.max_addr < dev_max;
 
 	if (api && !iterate && !full && !aligned &&
 	    dmacmd_mem_misaligned(cmd, m))
@@ -546,7 +537,7 @@ static void dmacmd_build_start(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	b->m = m;
 	b->max_ent = DMACMD_SG_MAX;
 	b->bmask = ~0UL;
-	b->bounce_max = cmd->translated || p->iterate ? U64_MAX : cmd->max_addr;
+	b->bounce_max = cmd->translated || p->iterate ? U64_MAX : cmd->lim.max_addr;
 	if (!p->api)
 		return;
 	/* dma_max_mapping_size() only changes with the mask. */
@@ -576,8 +567,8 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	int ret;
 
 	dmacmd_build_start(cmd, m, p, &b);
-	m->full = p->full;
-	m->coherent = p->coherent;
+	m->pool = p->coherent ? DMACMD_POOL_COHERENT :
+		  p->full ? DMACMD_POOL_COPY : DMACMD_POOL_PAGES;
 	m->built.valid = false;
 	if (p->coherent)
 		ret = dmacmd_build_coherent(&b);
@@ -603,6 +594,7 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 
 	if (p->coherent) {
 		/* Nothing to map: the blocks' DMA addresses are in the list. */
+		m->state = DMACMD_MAPPED_COHERENT;
 	} else if (p->api) {
 		m->bmask = b.bmask;
 		ret = dmacmd_map_sgt(cmd, m, b.n, flush);
@@ -619,9 +611,9 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	}
 
 	if (p->verify || p->coherent) {
-		ret = dmacmd_verify(cmd, m, bad);
+		ret = dmacmd_verify(cmd, m, &cmd->lim, bad);
 		if (ret) {
-			if (m->dma_mapped)
+			if (m->state == DMACMD_MAPPED_STREAMING)
 				dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
 						  DMA_ATTR_SKIP_CPU_SYNC);
 			goto err_reset;
@@ -698,7 +690,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 */
 	if (p.api && !p.full && !m->nbref && cmd->md_fixed) {
 		dmacmd_shape_fill(cmd, &m->built.shape);
-		m->built.max_addr = cmd->max_addr;
+		m->built.max_addr = cmd->lim.max_addr;
 		m->built.n = n;
 		m->built.verify = p.verify;
 		m->built.valid = true;
@@ -735,9 +727,9 @@ static unsigned long dmacmd_unmap_attrs(struct dmacmd *cmd,
 static void dmacmd_map_let_go(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			      unsigned long attrs)
 {
-	if (m->dma_mapped)
+	if (m->state == DMACMD_MAPPED_STREAMING)
 		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir, attrs);
-	if (!m->kept)
+	if (m->state != DMACMD_MAPPED_KEPT)
 		return;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && m->dir != DMA_TO_DEVICE &&
 	    dmacmd_need_sync(cmd, m))
@@ -756,7 +748,7 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 {
 	int ret = 0;
 
-	if (!m->sg_walk)
+	if (!dmacmd_map_has_list(m))
 		return 0;
 	dmacmd_map_let_go(cmd, m, dmacmd_unmap_attrs(cmd, m, invalidate, sync));
 	if (m->nbref && sync && m->dir != DMA_TO_DEVICE)
@@ -888,7 +880,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	cmd->active = 1;
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
-	cmd->gen_valid = m->sg_walk && !dmacmd_run_sg(m, 0, 0, &cmd->gen_run);
+	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_run_sg(m, 0, 0, &cmd->gen_run);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
 	if (m->bounced)
 		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
@@ -980,6 +972,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	struct dmacmd_spec norm, old_spec;
 	bool old_specified, old_translated;
 	const char *why = NULL;
+	struct dmacmd_limits old_lim;
 	u64 old_max;
 	int ret;
 
@@ -1003,6 +996,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	old_specified = cmd->specified;
 	old_translated = cmd->translated;
 	old_max = cmd->spec_max;
+	old_lim = cmd->lim;
 	dmacmd_set_spec(cmd, &norm);
 	ret = __dmacmd_prepare(cmd, offset, length, flush_cache, synchronize,
 			       _RET_IP_);
@@ -1011,6 +1005,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 		cmd->specified = old_specified;
 		cmd->translated = old_translated;
 		cmd->spec_max = old_max;
+		cmd->lim = old_lim;
 	}
 	return ret;
 }
@@ -1132,7 +1127,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 	bool synced = false;
 	int ret;
 
-	if (live->full)
+	if (dmacmd_map_is_copy(live))
 		return 0;
 	/* What the device wrote so far must reach memory, then the copy. */
 	if (dmacmd_need_sync(cmd, live)) {

@@ -34,7 +34,7 @@ void dmacmd_list_done(struct dmacmd_mapping *m, unsigned int n)
 	m->sgt.sgl = m->sgl;
 	m->sgt.orig_nents = n;
 	m->sgt.nents = n;
-	m->sg_walk = true;
+	m->state = DMACMD_MAPPED_LIST;
 }
 
 /* Add [@phys, @phys + @len) of memory that the device reaches as it is. */
@@ -82,7 +82,7 @@ static int dmacmd_build_take(struct dmacmd_build *b, enum dmacmd_pool_id id,
 {
 	struct dmacmd *cmd = b->cmd;
 	struct dmacmd_pool *pool = &cmd->pool[id];
-	u64 max_addr = pool->coherent ? cmd->max_addr : b->bounce_max;
+	u64 max_addr = pool->coherent ? cmd->lim.max_addr : b->bounce_max;
 	int ret;
 
 	ret = dmacmd_pool_take(pool, cmd->dev, size, max_addr, blk);

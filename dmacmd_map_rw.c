@@ -46,10 +46,10 @@ u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
 {
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
 
-	if (m->coherent)
+	if (m->state == DMACMD_MAPPED_COHERENT)
 		return dmacmd_xfer_coherent(cmd, m, off, buf, len, to_dev);
 	/* The descriptor's own mapping maps its memory as it is. */
-	if (!m->sg_walk || m->kept)
+	if (!dmacmd_map_has_list(m) || m->state == DMACMD_MAPPED_KEPT)
 		return to_dev ?
 		       dmacmd_md_write(cmd->md, cmd->prep_off + off, buf, len) :
 		       dmacmd_md_read(cmd->md, cmd->prep_off + off, buf, len);

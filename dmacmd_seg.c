@@ -52,7 +52,7 @@ int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
 static int dmacmd_run_next(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			   struct dmacmd_run *r)
 {
-	if (m->sg_walk)
+	if (dmacmd_map_has_list(m))
 		return dmacmd_run_sg(m, r->idx + 1, r->pos + r->len, r);
 	return dmacmd_run_md(cmd, r->pos + r->len, r);
 }
@@ -68,7 +68,7 @@ static int dmacmd_run_seek(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	u64 d;
 	int ret;
 
-	if (!m->sg_walk)
+	if (!dmacmd_map_has_list(m))
 		return dmacmd_run_md(cmd, pos, r);
 	if (!from_r || r->pos > pos) {
 		ret = dmacmd_run_sg(m, 0, 0, r);
@@ -93,9 +93,10 @@ static int dmacmd_run_seek(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * length be a multiple of alignment_length.  *@ok is false when no such
  * cut exists (the layout then breaks the spec).
  */
-static u64 dmacmd_cut(const struct dmacmd_spec *sp, u64 s, u64 cap, bool *ok)
+static u64 dmacmd_cut(const struct dmacmd_limits *lim, u64 s, u64 cap,
+		      bool *ok)
 {
-	u64 in = sp->alignment_internal, alen = sp->alignment_length;
+	u64 in = lim->align_in, alen = lim->align_len;
 	u64 e = round_down(s + cap, in);
 	u64 tries = alen > in ? alen / in : 1;
 	u64 l;
@@ -120,6 +121,7 @@ static u64 dmacmd_cut(const struct dmacmd_spec *sp, u64 s, u64 cap, bool *ok)
  * honours the spec's alignments.
  */
 static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   const struct dmacmd_limits *lim,
 			   struct dmacmd_run *r, struct dmacmd_seg64 *seg,
 			   bool *ok)
 {
@@ -132,8 +134,8 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	bmask = dmacmd_map_bmask(m);
 	if (bmask != ~0UL)
 		cap = min(cap, (s | bmask) - s + 1);
-	if (s <= cmd->max_addr && cmd->max_addr - s < cap)
-		cap = cmd->max_addr - s + 1;
+	if (s <= lim->max_addr && lim->max_addr - s < cap)
+		cap = lim->max_addr - s + 1;
 
 	/*
 	 * The last DMA segment of a copy buffer may run past the prepared
@@ -158,7 +160,7 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	*ok = true;
 	end = min(ext, left);
 	seg->addr = s;
-	seg->len = end > cap ? dmacmd_cut(&cmd->spec, s, cap, ok) : end;
+	seg->len = end > cap ? dmacmd_cut(lim, s, cap, ok) : end;
 
 	q = r->pos + seg->len;
 	if (q >= cmd->prep_len) {
@@ -186,16 +188,15 @@ static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * Does the segment at relative position @pos honour the spec?  -EMSGSIZE
  * when it reaches beyond the address limit, -EDOM when misaligned.
  */
-static int dmacmd_seg_check(const struct dmacmd *cmd,
+static int dmacmd_seg_check(const struct dmacmd_limits *lim,
 			    const struct dmacmd_seg64 *seg, u64 pos, bool ok)
 {
-	const struct dmacmd_spec *sp = &cmd->spec;
-	u64 align = pos ? sp->alignment_internal : sp->alignment;
+	u64 align = pos ? lim->align_in : lim->align;
 
-	if (seg->addr > cmd->max_addr || cmd->max_addr - seg->addr < seg->len - 1)
+	if (seg->addr > lim->max_addr || lim->max_addr - seg->addr < seg->len - 1)
 		return -EMSGSIZE;
 	if (!ok || (seg->addr & (align - 1)) ||
-	    (seg->len & (sp->alignment_length - 1)))
+	    (seg->len & (lim->align_len - 1)))
 		return -EDOM;
 	return 0;
 }
@@ -205,7 +206,7 @@ static int dmacmd_seg_check(const struct dmacmd *cmd,
  * spec.  On failure *@bad is the offending segment.
  */
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		  struct dmacmd_seg64 *bad)
+		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad)
 {
 	struct dmacmd_run r;
 	bool ok;
@@ -215,9 +216,9 @@ int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	ret = dmacmd_run_seek(cmd, m, 0, false, &r);
 	while (!ret && r.pos < cmd->prep_len) {
 		pos = r.pos;
-		ret = dmacmd_next_seg(cmd, m, &r, bad, &ok);
+		ret = dmacmd_next_seg(cmd, m, lim, &r, bad, &ok);
 		if (!ret)
-			ret = dmacmd_seg_check(cmd, bad, pos, ok);
+			ret = dmacmd_seg_check(lim, bad, pos, ok);
 	}
 	return ret;
 }
@@ -232,23 +233,16 @@ int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
  */
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
-	struct dmacmd_spec saved = cmd->spec;
-	u64 saved_max = cmd->max_addr;
+	struct dmacmd_limits lim = cmd->lim;
 	struct dmacmd_seg64 bad;
-	int ret;
 
 	if (cmd->translated) {
-		cmd->spec.alignment = min_t(u32, cmd->spec.alignment,
-					    PAGE_SIZE);
-		cmd->spec.alignment_internal =
-			min_t(u32, cmd->spec.alignment_internal, PAGE_SIZE);
+		lim.align = min_t(u32, lim.align, PAGE_SIZE);
+		lim.align_in = min_t(u32, lim.align_in, PAGE_SIZE);
 	}
-	cmd->max_addr = U64_MAX;
+	lim.max_addr = U64_MAX;
 	dmacmd_md_iter_init(&cmd->iter, cmd->md);
-	ret = dmacmd_verify(cmd, m, &bad);
-	cmd->spec = saved;
-	cmd->max_addr = saved_max;
-	return ret == -EDOM;
+	return dmacmd_verify(cmd, m, &lim, &bad) == -EDOM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -365,7 +359,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 	if (!cmd->gen_valid || pos != r->pos) {
 		bool from = false;
 
-		if (cmd->gen_valid && m->sg_walk) {
+		if (cmd->gen_valid && dmacmd_map_has_list(m)) {
 			if (r->pos <= pos) {
 				from = true;
 			} else if (cmd->gen_start.pos <= pos) {
@@ -397,12 +391,12 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 		}
 		at = r->pos;
 		if (check || !dmacmd_seg_fast(cmd, m, bmask, r, &seg)) {
-			ret = dmacmd_next_seg(cmd, m, r, &seg, &ok);
+			ret = dmacmd_next_seg(cmd, m, &cmd->lim, r, &seg, &ok);
 			if (ret)
 				return ret;
 		}
 		if (check) {
-			ret = dmacmd_seg_check(cmd, &seg, at, ok);
+			ret = dmacmd_seg_check(&cmd->lim, &seg, at, ok);
 			if (ret)
 				return ret;
 		}
@@ -462,7 +456,7 @@ int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	m = dmacmd_cur_map(cmd);
 	max = *nsegs;
 	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
-	    pos == cmd->gen_run.pos && m->sg_walk && !m->gen_check) {
+	    pos == cmd->gen_run.pos && dmacmd_map_has_list(m) && !m->gen_check) {
 		cmd->gen_start = cmd->gen_run;
 		n = dmacmd_gen_fast64(cmd, m, dmacmd_map_bmask(m),
 				      &cmd->gen_run, segs, max);
