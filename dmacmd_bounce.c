@@ -19,13 +19,6 @@
 /* Allocation attempts per zone before trying a lower one. */
 #define DMACMD_ZONE_TRIES	8
 
-struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order)
-{
-	if (dmacmd_should_fail(DMACMD_FAULT_BOUNCE))
-		return NULL;
-	return alloc_pages(gfp, order);
-}
-
 /**
  * dmacmd_copy_block_size() - size of one block of a full copy buffer
  * @spec: a normalized spec

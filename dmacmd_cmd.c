@@ -75,20 +75,17 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
 			return ERR_PTR(ret);
 		}
 	}
-	cmd = dmacmd_map_kvcalloc(1, sizeof(*cmd));
+	cmd = dmacmd_kvcalloc(1, sizeof(*cmd));
 	if (!cmd)
 		return ERR_PTR(-ENOMEM);
 	dmacmd_track_init(&cmd->track, DMACMD_KIND_CMD, ip);
 	refcount_set(&cmd->ref, 1);
 	cmd->dev = get_device(dev);
 	cmd->stats = dmacmd_stats_get(dev);
-	if (cmd->stats)
-		atomic_long_inc(&cmd->stats->live_cmds);
 	cmd->refcon = refcon;
 	cmd->pool[DMACMD_POOL_COHERENT].coherent = true;
 	if (spec)
 		dmacmd_set_spec(cmd, &norm);
-	atomic_long_inc(&dmacmd_live_cmds);
 	return cmd;
 }
 
@@ -203,13 +200,10 @@ static void dmacmd_release(struct dmacmd *cmd)
 		dmacmd_mapping_free(&cmd->map[i]);
 	for (i = 0; i < DMACMD_NR_POOLS; i++)
 		dmacmd_pool_free(&cmd->pool[i], cmd->dev);
-	if (cmd->stats) {
-		atomic_long_dec(&cmd->stats->live_cmds);
+	if (cmd->stats)
 		dmacmd_stats_put(cmd->stats);
-	}
 	put_device(cmd->dev);
 	dmacmd_track_retire(&cmd->track, DMACMD_KIND_CMD, sizeof(*cmd));
-	atomic_long_dec(&dmacmd_live_cmds);
 }
 
 /**

@@ -132,11 +132,11 @@ static const char *const dmacmd_stat_names[DMACMD_STAT_NR] = {
 };
 
 static void dmacmd_stats_line(struct seq_file *m, const char *name,
-			      long live, const struct dmacmd_stat_counters *c)
+			      const struct dmacmd_stat_counters *c)
 {
 	int i;
 
-	seq_printf(m, "%-24s live_cmds=%ld", name, live);
+	seq_printf(m, "%-24s", name);
 	for (i = 0; i < DMACMD_STAT_NR; i++)
 		seq_printf(m, " %s=%llu", dmacmd_stat_names[i], c->v[i]);
 	seq_putc(m, '\n');
@@ -149,8 +149,8 @@ static int dmacmd_stats_show(struct seq_file *m, void *unused)
 	int i;
 
 	seq_printf(m, "live commands %ld, live descriptors %ld\n",
-		   atomic_long_read(&dmacmd_live_cmds),
-		   atomic_long_read(&dmacmd_live_mds));
+		   dmacmd_track_live(DMACMD_KIND_CMD),
+		   dmacmd_track_live(DMACMD_KIND_MD));
 	mutex_lock(&dmacmd_devices_lock);
 	total = dmacmd_retired;
 	list_for_each_entry(stats, &dmacmd_devices, node) {
@@ -158,12 +158,10 @@ static int dmacmd_stats_show(struct seq_file *m, void *unused)
 		dmacmd_stats_sum(stats, &one);
 		for (i = 0; i < DMACMD_STAT_NR; i++)
 			total.v[i] += one.v[i];
-		dmacmd_stats_line(m, dev_name(stats->dev),
-				  atomic_long_read(&stats->live_cmds), &one);
+		dmacmd_stats_line(m, dev_name(stats->dev), &one);
 	}
 	mutex_unlock(&dmacmd_devices_lock);
-	dmacmd_stats_line(m, "total", atomic_long_read(&dmacmd_live_cmds),
-			  &total);
+	dmacmd_stats_line(m, "total", &total);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmacmd_stats);
@@ -292,12 +290,12 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_fault_disarm);
 /**
  * dmacmd_cmd_live_count() - commands alive in the whole module
  *
- * Context: Any context.
+ * Context: Process context; takes a mutex.
  * Return: the number of commands created and not yet freed.
  */
 VISIBLE_IF_KUNIT long dmacmd_cmd_live_count(void)
 {
-	return atomic_long_read(&dmacmd_live_cmds);
+	return dmacmd_track_live(DMACMD_KIND_CMD);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
 #endif /* CONFIG_KUNIT */
@@ -305,11 +303,25 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
 /* ------------------------------------------------------------------ */
 /* Failure sites (see "DOC: Fault injection" above)                   */
 
-void *dmacmd_map_kvcalloc(size_t n, size_t size)
+void *dmacmd_kzalloc(size_t size)
+{
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
+	return kzalloc(size, GFP_KERNEL);
+}
+
+void *dmacmd_kvcalloc(size_t n, size_t size)
 {
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
 		return NULL;
 	return kvcalloc(n, size, GFP_KERNEL);
+}
+
+struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order)
+{
+	if (dmacmd_should_fail(DMACMD_FAULT_BOUNCE))
+		return NULL;
+	return alloc_pages(gfp, order);
 }
 
 /* dmacmd_grow(), through the failure site above. */
@@ -323,7 +335,7 @@ int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
 		return 0;
 	if (new_cap < *cap)
 		return -ENOMEM;
-	new = dmacmd_map_kvcalloc(new_cap, size);
+	new = dmacmd_kvcalloc(new_cap, size);
 	if (!new)
 		return -ENOMEM;
 	if (nr)

@@ -7,6 +7,7 @@
 #ifndef _DMACMD_DEBUG_H
 #define _DMACMD_DEBUG_H
 
+#include <linux/dma-mapping.h>
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -43,15 +44,13 @@ struct dmacmd_stat_counters {
  * struct dmacmd_dev_stats - statistics of every command of one device
  * @node: entry in the module's list of devices (under its mutex)
  * @dev: the device (a reference is held while any command uses it)
- * @users: commands using this entry
- * @live_cmds: commands of this device currently alive
+ * @users: commands using this entry (its commands alive)
  * @pcpu: the counters, per CPU so that the hot path shares no cache line
  */
 struct dmacmd_dev_stats {
 	struct list_head node;
 	struct device *dev;
 	unsigned int users;
-	atomic_long_t live_cmds;
 	struct dmacmd_stat_counters __percpu *pcpu;
 };
 
@@ -90,6 +89,28 @@ static inline bool dmacmd_should_fail(enum dmacmd_fault site)
 	if (DMACMD_HOOKS && static_branch_unlikely(&dmacmd_fault_armed))
 		return __dmacmd_should_fail(site);
 	return false;
+}
+
+/*
+ * Failure sites: every allocation of dmacmd's own state goes through
+ * dmacmd_kzalloc() or dmacmd_kvcalloc(), every bounce page through
+ * dmacmd_bounce_alloc_pages(), every DMA mapping through
+ * dmacmd_dma_map_sgtable(); the descriptor layer's page allocator, vmap()
+ * and pinning through its own (dmacmd_md_impl.h).  Each asks
+ * dmacmd_should_fail() first.
+ */
+void *dmacmd_kzalloc(size_t size);
+void *dmacmd_kvcalloc(size_t n, size_t size);
+struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
+
+static inline int dmacmd_dma_map_sgtable(struct device *dev,
+					 struct sg_table *sgt,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+	if (dmacmd_should_fail(DMACMD_FAULT_MAP))
+		return -ENOMEM;
+	return dma_map_sgtable(dev, sgt, dir, attrs);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

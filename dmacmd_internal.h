@@ -94,9 +94,6 @@ extern unsigned int dmacmd_quarantine_max;
 		_atomic;						\
 	})
 
-/* Live object counters, reported at module unload. */
-extern atomic_long_t dmacmd_live_cmds;
-extern atomic_long_t dmacmd_live_mds;
 
 /*
  * Largest alignment a specification may ask for: the largest naturally
@@ -467,15 +464,6 @@ int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
 int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 		 void *segs, u32 *nsegs, unsigned long ip);
-
-/*
- * Failure sites: every allocation of the command layer goes through one
- * of these, which asks dmacmd_should_fail() first (see "DOC: Fault
- * injection" in dmacmd_debug.c); DMA mappings through
- * dmacmd_map_dma_sgtable() in dmacmd_map.c.
- */
-struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
-void *dmacmd_map_kvcalloc(size_t n, size_t size);
 
 int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
 		  size_t size, unsigned int first);

@@ -231,8 +231,6 @@ module_param_cb(quarantine, &dmacmd_quarantine_ops, &dmacmd_quarantine_max,
 MODULE_PARM_DESC(quarantine,
 		 "Released objects kept poisoned before they are freed, to catch their use (default 0)");
 
-atomic_long_t dmacmd_live_cmds = ATOMIC_LONG_INIT(0);
-atomic_long_t dmacmd_live_mds = ATOMIC_LONG_INIT(0);
 
 static int __init dmacmd_init(void)
 {
@@ -257,9 +255,9 @@ static void __exit dmacmd_exit(void)
 
 	dmacmd_debug_exit();
 	dmacmd_quarantine_exit();
+	cmds = dmacmd_track_live(DMACMD_KIND_CMD);
+	mds = dmacmd_track_live(DMACMD_KIND_MD);
 	dmacmd_owner_exit();
-	cmds = atomic_long_read(&dmacmd_live_cmds);
-	mds = atomic_long_read(&dmacmd_live_mds);
 	if (cmds || mds)
 		pr_err("unloading with %ld live commands and %ld live descriptors\n",
 		       cmds, mds);

@@ -26,16 +26,6 @@
 #include "dmacmd_map_build.h"
 #include <trace/events/dmacmd.h>
 
-static inline int dmacmd_map_dma_sgtable(struct device *dev,
-					 struct sg_table *sgt,
-					 enum dma_data_direction dir,
-					 unsigned long attrs)
-{
-	if (dmacmd_should_fail(DMACMD_FAULT_MAP))
-		return -ENOMEM;
-	return dma_map_sgtable(dev, sgt, dir, attrs);
-}
-
 /* ------------------------------------------------------------------ */
 /* Building and mapping                                                */
 
@@ -197,7 +187,7 @@ static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 {
 	int ret;
 
-	ret = dmacmd_map_dma_sgtable(cmd->dev, &m->sgt, m->dir,
+	ret = dmacmd_dma_map_sgtable(cmd->dev, &m->sgt, m->dir,
 				     dmacmd_sync_attrs(cmd, flush));
 	if (ret) {
 		dev_err_ratelimited(cmd->dev,

@@ -69,36 +69,20 @@
  */
 
 /*
- * Every allocation and pin of this file goes through the wrappers below, so
- * that the KUnit suite can make any of them fail (static stubs, or the
- * module-wide failure sites of dmacmd_debug.c that the debugfs knobs and
- * the reliability suite arm) and check that each unwind path leaves
- * nothing behind.
+ * The page allocator and the vmap() of descriptors go through the failure
+ * sites below (and dmacmd_kzalloc()/dmacmd_kvcalloc() of dmacmd_debug.c):
+ * the fault injection of dmacmd_debug.c, which the debugfs knobs and the
+ * KUnit sweeps arm, makes any of them fail, so that each unwind path is
+ * seen to leave nothing behind.  The KUnit suite also stands in for the
+ * page allocator (to count pages, or to hand out fragmented memory) with
+ * static stubs; a fault is decided before the stand-in is called.
  */
-void *dmacmd_md_kzalloc(size_t size)
-{
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kzalloc, size);
-	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
-		return NULL;
-	return kzalloc(size, GFP_KERNEL);
-}
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kzalloc);
-
-void *dmacmd_md_kvcalloc(size_t n, size_t size)
-{
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_kvcalloc, n, size);
-	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
-		return NULL;
-	return kvcalloc(n, size, GFP_KERNEL);
-}
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_kvcalloc);
-
 struct page *dmacmd_md_page_alloc(gfp_t gfp,
 				  unsigned int order)
 {
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_alloc, gfp, order);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
 		return NULL;
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_page_alloc, gfp, order);
 	return alloc_pages(gfp, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
@@ -110,9 +94,9 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_alloc);
  */
 int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr)
 {
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_range_alloc, pfn, nr);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
 		return -ENOMEM;
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_range_alloc, pfn, nr);
 #if IS_ENABLED(CONFIG_CONTIG_ALLOC)
 	return alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
 				  GFP_KERNEL | __GFP_NOWARN);
@@ -131,18 +115,17 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_page_free);
 
 void *dmacmd_md_vmap(struct page **pages, unsigned int count)
 {
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_vmap, pages, count);
 	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
 		return NULL;
 	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
 }
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_vmap);
+
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Live descriptors, for the tests to prove nothing leaks. */
 long dmacmd_md_live_count(void)
 {
-	return atomic_long_read(&dmacmd_live_mds);
+	return dmacmd_track_live(DMACMD_KIND_MD);
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_md_live_count);
 #endif
@@ -181,7 +164,7 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 			 enum dma_data_direction dir,
 			 unsigned int depth, unsigned long ip)
 {
-	struct dmacmd_md *md = dmacmd_md_kzalloc(sizeof(*md));
+	struct dmacmd_md *md = dmacmd_kzalloc(sizeof(*md));
 
 	if (!md)
 		return NULL;
@@ -193,7 +176,6 @@ struct dmacmd_md *md_new(enum dmacmd_md_kind kind, u64 len,
 	mutex_init(&md->lock);
 	INIT_LIST_HEAD(&md->dma_maps);
 	dmacmd_track_init(&md->track, DMACMD_KIND_MD, ip);
-	atomic_long_inc(&dmacmd_live_mds);
 	return md;
 }
 
@@ -281,7 +263,6 @@ void md_destroy(struct dmacmd_md *md)
 	}
 	mutex_destroy(&md->lock);
 	dmacmd_track_retire(&md->track, DMACMD_KIND_MD, sizeof(*md));
-	atomic_long_dec(&dmacmd_live_mds);
 }
 
 /* ---- Chunks: kernel virtual and physical ranges ---- */
@@ -445,7 +426,7 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 	if (n == 1) {
 		md->chunks.chunk = &md->chunks.one;
 	} else {
-		md->chunks.chunk = dmacmd_md_kvcalloc(n, sizeof(*b.chunk));
+		md->chunks.chunk = dmacmd_kvcalloc(n, sizeof(*b.chunk));
 		if (!md->chunks.chunk) {
 			ret = -ENOMEM;
 			goto err_destroy;
@@ -694,7 +675,7 @@ struct dmacmd_md *dmacmd_md_from_pages(struct page **pages,
 	md = md_new(DMACMD_MD_PAGES, len, dir, 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
-	md->pages.pages = dmacmd_md_kvcalloc(count, sizeof(*pages));
+	md->pages.pages = dmacmd_kvcalloc(count, sizeof(*pages));
 	if (!md->pages.pages) {
 		md_destroy(md);
 		return ERR_PTR(-ENOMEM);

@@ -124,20 +124,17 @@ struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
- * Fault-injection hooks and counters of dmacmd_md*.c, exported with
- * EXPORT_SYMBOL_IF_KUNIT for kunit/md_kunit.c only: every allocation and
- * every page pin of a descriptor goes through one of these wrappers, and
- * the tests replace them with kunit_activate_static_stub().  Nothing else
- * may call them.
+ * Stand-ins and counters of dmacmd_md*.c, exported with
+ * EXPORT_SYMBOL_IF_KUNIT for kunit/md_kunit.c only: the page allocator and
+ * the page pinning of descriptors go through these, and the tests replace
+ * them with kunit_activate_static_stub() to count pages or hand out what
+ * real memory rarely gives.  Nothing else may call them.
  */
 struct mm_struct;
 
-void *dmacmd_md_kzalloc(size_t size);
-void *dmacmd_md_kvcalloc(size_t n, size_t size);
 struct page *dmacmd_md_page_alloc(gfp_t gfp, unsigned int order);
 void dmacmd_md_page_free(struct page *page, unsigned int order);
 int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr);
-void *dmacmd_md_vmap(struct page **pages, unsigned int count);
 long dmacmd_md_pin_user(struct mm_struct *mm, unsigned long start,
 			unsigned long nr_pages, unsigned int gup_flags,
 			struct page **pages);

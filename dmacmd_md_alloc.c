@@ -187,7 +187,7 @@ static int md_buf_pages(struct dmacmd_md *md, unsigned long npages,
 
 	if (npages > UINT_MAX)	/* vmap() takes an unsigned int */
 		return -ENOMEM;
-	pages = dmacmd_md_kvcalloc(npages, sizeof(*pages));
+	pages = dmacmd_kvcalloc(npages, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 	for (i = 0; i < npages; i++) {

@@ -222,7 +222,7 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 		return ERR_PTR(-ENOMEM);
 	if (!count)
 		return md;
-	md->multi.child = dmacmd_md_kvcalloc(count, sizeof(*md->multi.child));
+	md->multi.child = dmacmd_kvcalloc(count, sizeof(*md->multi.child));
 	if (!md->multi.child) {
 		md_destroy(md);
 		return ERR_PTR(-ENOMEM);

@@ -82,10 +82,10 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 	/* The usual case costs no allocation: checked again under the lock. */
 	if (!READ_ONCE(md->prepared))
 		return -EBUSY;
-	d = dmacmd_md_kzalloc(sizeof(*d));
+	d = dmacmd_kzalloc(sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->sgt.sgl = dmacmd_md_kvcalloc(sgt->orig_nents, sizeof(*d->sgt.sgl));
+	d->sgt.sgl = dmacmd_kvcalloc(sgt->orig_nents, sizeof(*d->sgt.sgl));
 	if (!d->sgt.sgl) {
 		kfree(d);
 		return -ENOMEM;

@@ -131,12 +131,10 @@ static inline bool md_dir_dev_writes(enum dma_data_direction dir)
 }
 
 /*
- * Every allocation and pin of a descriptor goes through one of these
- * failure sites (see "DOC: Fault injection" in dmacmd_debug.c); KUnit
- * replaces them with static stubs.
+ * Every allocation and pin of a descriptor goes through a failure site
+ * (see "DOC: Fault injection" in dmacmd_debug.c): these, the pin in
+ * dmacmd_md_user.c, and dmacmd_kzalloc()/dmacmd_kvcalloc().
  */
-void *dmacmd_md_kzalloc(size_t size);
-void *dmacmd_md_kvcalloc(size_t n, size_t size);
 struct page *dmacmd_md_page_alloc(gfp_t gfp, unsigned int order);
 void dmacmd_md_page_free(struct page *page, unsigned int order);
 int dmacmd_md_range_alloc(unsigned long pfn, unsigned long nr);

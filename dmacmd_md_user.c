@@ -28,10 +28,10 @@ VISIBLE_IF_KUNIT long dmacmd_md_pin_user(struct mm_struct *mm,
 					 unsigned int gup_flags,
 					 struct page **pages)
 {
-	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_pin_user, mm, start, nr_pages,
-				   gup_flags, pages);
 	if (dmacmd_should_fail(DMACMD_FAULT_PIN))
 		return -ENOMEM;
+	KUNIT_STATIC_STUB_REDIRECT(dmacmd_md_pin_user, mm, start, nr_pages,
+				   gup_flags, pages);
 	return dmacmd_pin_user_pages_remote(mm, start, nr_pages, gup_flags,
 					    pages);
 }
@@ -113,7 +113,7 @@ int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	if (md_dir_dev_writes(md->dir))
 		gup |= FOLL_WRITE;
 
-	pages = dmacmd_md_kvcalloc(n, sizeof(*pages));
+	pages = dmacmd_kvcalloc(n, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 
@@ -232,7 +232,7 @@ struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 	if (!md_ranges_len(ranges, count, true, why))
 		return ERR_PTR(-EINVAL);
 
-	mds = dmacmd_md_kvcalloc(count, sizeof(*mds));
+	mds = dmacmd_kvcalloc(count, sizeof(*mds));
 	if (!mds)
 		return ERR_PTR(-ENOMEM);
 	for (made = 0; made < count; made++) {

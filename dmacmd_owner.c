@@ -190,6 +190,29 @@ void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
 }
 
 /**
+ * dmacmd_track_live() - objects of one kind alive in the whole module
+ * @kind: what to count
+ *
+ * The sum of every owner's count: the module's one count of live objects,
+ * which the tests, debugfs and the unload check read.
+ *
+ * Context: Process context; takes a mutex.
+ * Return: commands or descriptors created and not yet released.
+ */
+long dmacmd_track_live(enum dmacmd_kind kind)
+{
+	struct dmacmd_owner *o;
+	long n;
+
+	mutex_lock(&dmacmd_owners_lock);
+	n = dmacmd_owner_builtin.live[kind];
+	list_for_each_entry(o, &dmacmd_owners, node)
+		n += o->live[kind];
+	mutex_unlock(&dmacmd_owners_lock);
+	return n;
+}
+
+/**
  * dmacmd_track_pinned() - count user pages pinned or unpinned for an owner
  * @t: the descriptor's track
  * @pages: pages pinned (negative: unpinned)

@@ -58,6 +58,7 @@ void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
 		       unsigned long ip);
 void dmacmd_track_pinned(const struct dmacmd_track *t, long pages);
 void dmacmd_owner_untrack(struct dmacmd_track *t, enum dmacmd_kind kind);
+long dmacmd_track_live(enum dmacmd_kind kind);
 int dmacmd_owner_init(void);
 void dmacmd_owner_exit(void);
 struct dentry;

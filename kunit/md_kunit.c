@@ -29,6 +29,7 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include "../dmacmd_debug.h"
 #include "../dmacmd_md.h"
 #include "util.h"
 
@@ -41,9 +42,7 @@ static u8 md_module_data[64];
 struct md_priv {
 	long live0;		/* live descriptors when the test started */
 	long pinned0;		/* pinned user pages when the test started */
-	/* Fault injection: allocation hooks fail from call @fail_from on. */
-	int calls;
-	int fail_from;
+	int calls;		/* calls of the pin stand-in */
 	long pages_out;		/* pages the page hooks handed out, not freed */
 	/* Zone fallback test. */
 	u64 limit;
@@ -1405,8 +1404,6 @@ static struct page *md_count_page_alloc(gfp_t gfp, unsigned int order)
 	struct md_priv *p = md_priv();
 	struct page *page;
 
-	if (p->fail_from && ++p->calls >= p->fail_from)
-		return NULL;
 	if (p->fail_dma && (gfp & __GFP_DMA))
 		return NULL;
 	page = alloc_pages(gfp, order);
@@ -2102,27 +2099,19 @@ static void dmacmd_test_md_sub_retarget_depth(struct kunit *test)
 
 /* ---- Fault injection ---- */
 
-static bool md_fault_now(void)
-{
-	struct md_priv *p = md_priv();
-
-	return p->fail_from && ++p->calls >= p->fail_from;
-}
-
-static void *md_fail_kzalloc(size_t size)
-{
-	return md_fault_now() ? NULL : kzalloc(size, GFP_KERNEL);
-}
-
-static void *md_fail_kvcalloc(size_t n, size_t size)
-{
-	return md_fault_now() ? NULL : kvcalloc(n, size, GFP_KERNEL);
-}
-
-static void *md_fail_vmap(struct page **pages, unsigned int count)
-{
-	return NULL;
-}
+/*
+ * Evaluate @expr with the @nth allocation in it failing
+ * (dmacmd_fault_arm()); *@fired tells whether there was an @nth.
+ */
+#define md_with_fault(nth, fired, expr)					\
+	({								\
+		typeof(expr) __r;					\
+									\
+		dmacmd_fault_arm(BIT(DMACMD_FAULT_ALLOC), nth);		\
+		__r = (expr);						\
+		*(fired) = dmacmd_fault_disarm(NULL);			\
+		__r;							\
+	})
 
 /* Inputs of every constructor, made before faults are switched on. */
 struct md_inputs {
@@ -2279,6 +2268,7 @@ static void dmacmd_test_md_fault_alloc(struct kunit *test)
 	const struct md_ctor_case *c = test->param_value;
 	struct md_priv *p = test->priv;
 	struct md_inputs *in = kunit_kzalloc(test, sizeof(*in), GFP_KERNEL);
+	unsigned int fired;
 	struct dmacmd_md *md;
 	long live;
 	int n;
@@ -2287,18 +2277,15 @@ static void dmacmd_test_md_fault_alloc(struct kunit *test)
 	md_inputs_make(test, in);
 	live = md_live(test);
 	md_count_pages(test);
-	kunit_activate_static_stub(test, dmacmd_md_kzalloc, md_fail_kzalloc);
-	kunit_activate_static_stub(test, dmacmd_md_kvcalloc, md_fail_kvcalloc);
 
 	for (n = 1; n < 32; n++) {
-		p->calls = 0;
-		p->fail_from = n;
-		md = c->make(in);
-		p->fail_from = 0;
-		if (!IS_ERR(md))
+		md = md_with_fault(n, &fired, c->make(in));
+		if (!fired)
 			break;
-		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(md), -ENOMEM,
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(md), -ENOMEM,
 				    "allocation %d failing", n);
+		if (!IS_ERR(md))
+			dmacmd_md_put(md);
 		KUNIT_EXPECT_EQ_MSG(test, md_live(test), live,
 				    "allocation %d failing", n);
 		KUNIT_EXPECT_EQ(test, p->pages_out, 0);
@@ -2313,26 +2300,32 @@ static void dmacmd_test_md_fault_alloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p->pages_out, 0);
 }
 
-/* Buffers: every page allocation and the vmap() may fail. */
+/*
+ * Buffers: every page allocation and the vmap() may fail.  The vmap() of
+ * a buffer of separate pages is its last allocation, so the sweep's last
+ * failing call is that.
+ */
 static void dmacmd_test_md_fault_buffer_pages(struct kunit *test)
 {
 	static const u32 flags[] = { 0, DMACMD_MD_CONTIGUOUS };
 	struct md_priv *p = test->priv;
+	unsigned int f, fired;
 	struct dmacmd_md *md;
-	unsigned int f;
 	int n;
 
 	md_count_pages(test);
 	for (f = 0; f < ARRAY_SIZE(flags); f++) {
 		for (n = 1; n < 16; n++) {
-			p->calls = 0;
-			p->fail_from = n;
-			md = dmacmd_md_alloc(5 * PAGE_SIZE, ~0ULL << 12,
-					     flags[f], DMA_TO_DEVICE);
-			p->fail_from = 0;
-			if (!IS_ERR(md))
+			md = md_with_fault(n, &fired,
+					   dmacmd_md_alloc(5 * PAGE_SIZE,
+							   ~0ULL << 12,
+							   flags[f],
+							   DMA_TO_DEVICE));
+			if (!fired)
 				break;
-			KUNIT_EXPECT_EQ(test, PTR_ERR(md), -ENOMEM);
+			KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(md), -ENOMEM);
+			if (!IS_ERR(md))
+				dmacmd_md_put(md);
 			KUNIT_EXPECT_EQ(test, p->pages_out, 0);
 			KUNIT_EXPECT_EQ(test, md_live(test), 0);
 		}
@@ -2342,14 +2335,6 @@ static void dmacmd_test_md_fault_buffer_pages(struct kunit *test)
 		dmacmd_md_put(md);
 		KUNIT_EXPECT_EQ(test, p->pages_out, 0);
 	}
-
-	kunit_activate_static_stub(test, dmacmd_md_vmap, md_fail_vmap);
-	md = dmacmd_md_alloc(5 * PAGE_SIZE, 0, 0, DMA_TO_DEVICE);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(md), -ENOMEM);
-	if (!IS_ERR(md))
-		dmacmd_md_put(md);
-	KUNIT_EXPECT_EQ(test, p->pages_out, 0);
-	KUNIT_EXPECT_EQ(test, md_live(test), 0);
 }
 
 /* Pins one page for real, then fails with p->pin_error. */
@@ -2414,19 +2399,15 @@ static void dmacmd_test_md_fault_prepare_alloc(struct kunit *test)
 		{ ua + PAGE_SIZE, PAGE_SIZE },
 		{ ua + 2 * PAGE_SIZE + 5, 10 },
 	};
-	struct md_priv *p = test->priv;
+	unsigned int fired;
 	struct dmacmd_md *md;
 	int n, ret = -ENOMEM;
 
 	md = md_track(test, dmacmd_md_from_ranges(r, 3, DMA_BIDIRECTIONAL,
 						  current));
-	kunit_activate_static_stub(test, dmacmd_md_kvcalloc, md_fail_kvcalloc);
 	for (n = 1; n < 8; n++) {
-		p->calls = 0;
-		p->fail_from = n;
-		ret = dmacmd_md_prepare(md);
-		p->fail_from = 0;
-		if (!ret)
+		ret = md_with_fault(n, &fired, dmacmd_md_prepare(md));
+		if (!fired)
 			break;
 		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
 		KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(md));
