@@ -136,7 +136,7 @@ bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
 	return md_bad_at(md, ip);
 }
 
-/* References held on @md (for the reaper, dmacmd_owner.c). */
+/* References held on @md (for the reaper, dmacmd_track.c). */
 unsigned int dmacmd_md_refs(const struct dmacmd_md *md)
 {
 	return refcount_read(&md->ref);

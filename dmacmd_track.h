@@ -2,8 +2,8 @@
 /*
  * What every command and descriptor carries for misuse detection: whether
  * it is alive (a magic value that each entry point checks, poisoned at
- * release; dmacmd_quarantine.c) and which module created it (per-module
- * accounting, reported when that module unloads; dmacmd_owner.c).
+ * release) and which module created it (per-module accounting, reported
+ * when that module unloads).  Implemented in dmacmd_track.c.
  */
 #ifndef _DMACMD_TRACK_H
 #define _DMACMD_TRACK_H
@@ -34,7 +34,7 @@ struct dmacmd_owner;
  * struct dmacmd_track - identity, owner and fate of a command or descriptor
  * @magic: %DMACMD_MAGIC_CMD or %DMACMD_MAGIC_MD while the object is alive,
  *	the matching ``_RELEASED`` value from its release on
- * @slot: index in the table of live objects (dmacmd_owner.c), or
+ * @slot: index in the table of live objects (dmacmd_track.c), or
  *	%DMACMD_NO_SLOT
  * @owner: accounting entry of the module whose code created the object
  * @ip: the address that created the object; after its release, the address
@@ -53,7 +53,7 @@ struct dmacmd_track {
 	struct list_head qnode;
 };
 
-/* dmacmd_owner.c */
+/* dmacmd_track.c: owners */
 void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
 		       unsigned long ip);
 void dmacmd_track_pinned(const struct dmacmd_track *t, long pages);
@@ -64,7 +64,7 @@ void dmacmd_owner_exit(void);
 struct dentry;
 void dmacmd_owner_debugfs(struct dentry *dir);
 
-/* dmacmd_quarantine.c */
+/* dmacmd_track.c: use after release */
 void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
 			 size_t size);
 bool __cold dmacmd_track_stale(const struct dmacmd_track *t,
