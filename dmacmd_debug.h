@@ -15,15 +15,12 @@
 struct device;
 
 /*
- * make bench-hooks' reference build leaves out what issue-free calls pay
- * for observability and misuse detection (flags.mk): tracepoints,
- * statistics, fault sites and the use-after-release check.
+ * CONFIG_DMACMD_DEBUG (Kconfig; on out of tree but for make bench-hooks'
+ * reference build, flags.mk) keeps what issue-free calls pay for
+ * observability and misuse detection: statistics, fault sites and the
+ * use-after-release check.  Without it they are stubs below.
  */
-#ifdef DMACMD_NO_HOOKS
-#define DMACMD_HOOKS 0
-#else
-#define DMACMD_HOOKS 1
-#endif
+#define DMACMD_HOOKS IS_ENABLED(CONFIG_DMACMD_DEBUG)
 
 enum dmacmd_stat {
 	DMACMD_STAT_PREPARES,
@@ -57,16 +54,20 @@ struct dmacmd_dev_stats {
 struct dmacmd_dev_stats *dmacmd_stats_get(struct device *dev);
 void dmacmd_stats_put(struct dmacmd_dev_stats *stats);
 
-/*
- * Count an event for a device; @stats may be NULL (no device).  A build
- * with DMACMD_NO_HOOKS (make bench-hooks' reference) counts nothing.
- */
+#if IS_ENABLED(CONFIG_DMACMD_DEBUG)
+/* Count an event for a device; @stats may be NULL (no device). */
 static inline void dmacmd_stat_add(struct dmacmd_dev_stats *stats,
 				   enum dmacmd_stat which, u64 n)
 {
-	if (DMACMD_HOOKS && stats)
+	if (stats)
 		this_cpu_add(stats->pcpu->v[which], n);
 }
+#else /* CONFIG_DMACMD_DEBUG */
+static inline void dmacmd_stat_add(struct dmacmd_dev_stats *stats,
+				   enum dmacmd_stat which, u64 n)
+{
+}
+#endif /* CONFIG_DMACMD_DEBUG */
 
 /* The operations that can fail, each with its own debugfs knob. */
 enum dmacmd_fault {
@@ -80,16 +81,23 @@ enum dmacmd_fault {
 DECLARE_STATIC_KEY_FALSE(dmacmd_fault_armed);
 bool __dmacmd_should_fail(enum dmacmd_fault site);
 
+#if IS_ENABLED(CONFIG_DMACMD_DEBUG)
 /*
  * dmacmd_should_fail() - whether an armed fault hits this call.  Free (a
  * patched-out jump) until a test or a debugfs knob arms a fault.
  */
 static inline bool dmacmd_should_fail(enum dmacmd_fault site)
 {
-	if (DMACMD_HOOKS && static_branch_unlikely(&dmacmd_fault_armed))
+	if (static_branch_unlikely(&dmacmd_fault_armed))
 		return __dmacmd_should_fail(site);
 	return false;
 }
+#else /* CONFIG_DMACMD_DEBUG */
+static inline bool dmacmd_should_fail(enum dmacmd_fault site)
+{
+	return false;
+}
+#endif /* CONFIG_DMACMD_DEBUG */
 
 /*
  * Failure sites: every allocation of dmacmd's own state goes through

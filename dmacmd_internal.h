@@ -94,7 +94,6 @@ extern unsigned int dmacmd_quarantine_max;
 		_atomic;						\
 	})
 
-
 /*
  * Largest alignment a specification may ask for: the largest naturally
  * aligned block the page allocator hands out on every supported kernel.
@@ -368,11 +367,8 @@ static __always_inline bool dmacmd_live(const struct dmacmd *cmd)
 static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
 					  unsigned long ip)
 {
-	if (IS_ERR_OR_NULL(cmd))
-		return true;
-	if (!DMACMD_HOOKS || likely(cmd->track.magic == DMACMD_MAGIC_CMD))
-		return false;
-	return dmacmd_track_stale(&cmd->track, DMACMD_KIND_CMD, ip);
+	static_assert(offsetof(struct dmacmd, track) == 0);
+	return dmacmd_track_bad(cmd, DMACMD_KIND_CMD, ip);
 }
 
 #define dmacmd_bad(cmd)		dmacmd_bad_at(cmd, _RET_IP_)
@@ -479,6 +475,11 @@ int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
  * failure site.  Evaluates to 0 or -ENOMEM (@arr and @cap unchanged).
  */
 #define dmacmd_grow(arr, cap, nr, first)				\
-	__dmacmd_grow((void **)&(arr), &(cap), nr, sizeof(*(arr)), first)
+	({								\
+		typeof(arr) *__arr = &(arr);				\
+									\
+		__dmacmd_grow((void **)__arr, &(cap), nr,		\
+			      sizeof(**__arr), first);			\
+	})
 
 #endif /* _DMACMD_INTERNAL_H */

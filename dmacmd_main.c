@@ -231,7 +231,6 @@ module_param_cb(quarantine, &dmacmd_quarantine_ops, &dmacmd_quarantine_max,
 MODULE_PARM_DESC(quarantine,
 		 "Released objects kept poisoned before they are freed, to catch their use (default 0)");
 
-
 static int __init dmacmd_init(void)
 {
 	int ret;

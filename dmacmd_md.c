@@ -120,7 +120,6 @@ void *dmacmd_md_vmap(struct page **pages, unsigned int count)
 	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
 }
 
-
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Live descriptors, for the tests to prove nothing leaks. */
 long dmacmd_md_live_count(void)

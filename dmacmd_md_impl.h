@@ -108,11 +108,8 @@ static_assert(offsetof(struct dmacmd_md, track) == 0);
 static __always_inline bool md_bad_at(const struct dmacmd_md *md,
 				      unsigned long ip)
 {
-	if (IS_ERR_OR_NULL(md))
-		return true;
-	if (!DMACMD_HOOKS || likely(md->track.magic == DMACMD_MAGIC_MD))
-		return false;
-	return dmacmd_track_stale(&md->track, DMACMD_KIND_MD, ip);
+	static_assert(offsetof(struct dmacmd_md, track) == 0);
+	return dmacmd_track_bad(md, DMACMD_KIND_MD, ip);
 }
 
 #define md_bad(md)	md_bad_at(md, _RET_IP_)

@@ -9,8 +9,11 @@
 #define _DMACMD_TRACK_H
 
 #include <linux/compiler.h>
+#include <linux/err.h>
 #include <linux/list.h>
 #include <linux/types.h>
+
+#include "dmacmd_debug.h"
 
 /* The first word of a live command and descriptor, and of released ones. */
 #define DMACMD_MAGIC_CMD		0x444d4331
@@ -96,5 +99,30 @@ unsigned int dmacmd_owner_reap(const char *name);
 unsigned int dmacmd_quarantine_set(unsigned int max);
 unsigned int dmacmd_quarantine_held(void);
 #endif
+
+/**
+ * dmacmd_track_bad() - is this not a live object of @kind?
+ * @obj: a command or descriptor pointer as a caller passed it
+ * @kind: what it should be
+ * @ip: the caller, named in the log line
+ *
+ * NULL and ERR_PTR() are bad; so is an object already released, logged as
+ * such (dmacmd_track_stale()).  The track is each object's first member,
+ * so @obj points at it.  Inline: every entry point asks, and a live
+ * object costs one load and one compare.
+ */
+static __always_inline bool dmacmd_track_bad(const void *obj,
+					     enum dmacmd_kind kind,
+					     unsigned long ip)
+{
+	const struct dmacmd_track *t = obj;
+	u32 live = kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD : DMACMD_MAGIC_MD;
+
+	if (IS_ERR_OR_NULL(obj))
+		return true;
+	if (!DMACMD_HOOKS || likely(t->magic == live))
+		return false;
+	return dmacmd_track_stale(t, kind, ip);
+}
 
 #endif /* _DMACMD_TRACK_H */

@@ -15,9 +15,14 @@ else
 dmacmd_ns := -DDEFAULT_SYMBOL_NAMESPACE='"DMACMD"'
 endif
 
-# make bench-hooks builds dmacmd once without its observability hooks
-# (tracepoints, statistics, fault-injection sites, the use-after-release
-# check) to measure what they cost when off.
-ifneq ($(DMACMD_NO_HOOKS),)
-dmacmd_flags += -DNOTRACE -DDMACMD_NO_HOOKS
+# Out of tree no .config holds dmacmd's options: CONFIG_DMACMD_DEBUG
+# (Kconfig) is on, except that make bench-hooks builds dmacmd once without
+# its observability hooks (tracepoints, statistics, fault-injection sites,
+# the use-after-release check) to measure what they cost when off.
+ifneq ($(KBUILD_EXTMOD),)
+ifeq ($(DMACMD_NO_HOOKS),)
+dmacmd_flags += -DCONFIG_DMACMD_DEBUG=1
+else
+dmacmd_flags += -DNOTRACE
+endif
 endif
