@@ -422,11 +422,12 @@ EXPORT_SYMBOL_GPL(dmacmd_dma_memory);
  * dmacmd_set_memory() - attach a memory descriptor to a command
  * @cmd: the command
  * @md: the descriptor, the command takes a reference; or NULL to detach
- * @auto_prepare: prepare the whole descriptor, as dmacmd_prepare(@cmd, 0,
- *	0, true, true)
+ * @flags: %DMACMD_AUTO to prepare the whole descriptor, as
+ *	dmacmd_prepare(@cmd, 0, 0, %DMACMD_PREPARE_DEFAULT) (IOKit's
+ *	autoPrepare, true by default there); or 0
  *
  * IOKit's setMemoryDescriptor.  Attaching the descriptor already attached
- * prepares nothing; without @auto_prepare it completes every outstanding
+ * prepares nothing; without %DMACMD_AUTO it completes every outstanding
  * prepare.  A different descriptor, or NULL, replaces the current one,
  * which is detached and released first, as IOKit does: when the new
  * descriptor's auto-prepare fails, the command holds nothing.  The
@@ -437,27 +438,29 @@ EXPORT_SYMBOL_GPL(dmacmd_dma_memory);
  * Return:
  *
  * * %0 - attached (and prepared), or detached for a NULL @md
- * * %-EINVAL - @cmd or @md invalid
+ * * %-EINVAL - @cmd or @md invalid, or an unknown bit in @flags
  * * %-EBUSY - the command is prepared with another descriptor (nothing
  *   changes)
- * * any error of dmacmd_prepare() with @auto_prepare; the command then
+ * * any error of dmacmd_prepare() with %DMACMD_AUTO; the command then
  *   holds no descriptor
  */
 int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
-		      bool auto_prepare)
+		      unsigned int flags)
 {
 	struct dmacmd_md *old;
 	int ret;
 
-	if (dmacmd_bad(cmd) || (md && dmacmd_md_bad(md, _RET_IP_))) {
+	if (dmacmd_bad(cmd) || (md && dmacmd_md_bad(md, _RET_IP_)) ||
+	    (flags & ~DMACMD_AUTO)) {
 		dmacmd_misuse(dmacmd_log_dev(cmd),
 			      "set_memory with an invalid argument\n");
 		return -EINVAL;
 	}
 	if (md == cmd->md) {
-		if (!auto_prepare) {
+		if (!(flags & DMACMD_AUTO)) {
 			while (cmd->active)
-				__dmacmd_complete(cmd, true, true, _RET_IP_);
+				__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT,
+						  _RET_IP_);
 		}
 		return 0;
 	}
@@ -475,8 +478,9 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		return 0;
 	dmacmd_md_get(md);
 	dmacmd_use_md(cmd, md);
-	if (auto_prepare) {
-		ret = __dmacmd_prepare(cmd, 0, 0, true, true, _RET_IP_);
+	if (flags & DMACMD_AUTO) {
+		ret = __dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT,
+				       _RET_IP_);
 		if (ret) {
 			dmacmd_use_md(cmd, NULL);
 			dmacmd_md_put(md);
@@ -490,8 +494,9 @@ EXPORT_SYMBOL_GPL(dmacmd_set_memory);
 /**
  * dmacmd_clear_memory() - detach the memory descriptor of a command
  * @cmd: the command
- * @auto_complete: complete every outstanding prepare first (each as
- *	dmacmd_complete(@cmd, true, true))
+ * @flags: %DMACMD_AUTO to complete every outstanding prepare first (each
+ *	as dmacmd_complete(@cmd, %DMACMD_COMPLETE_DEFAULT); IOKit's
+ *	autoComplete, true by default there); or 0
  *
  * IOKit's clearMemoryDescriptor.  Releases the command's reference on the
  * descriptor.
@@ -500,27 +505,32 @@ EXPORT_SYMBOL_GPL(dmacmd_set_memory);
  * Return:
  *
  * * %0 - detached
- * * %-EINVAL - @cmd invalid
+ * * %-EINVAL - @cmd invalid, or an unknown bit in @flags
  * * %-EBADFD - no descriptor attached, or still prepared and not
- *   @auto_complete
+ *   %DMACMD_AUTO
  */
-int dmacmd_clear_memory(struct dmacmd *cmd, bool auto_complete)
+int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 {
 	if (dmacmd_bad(cmd)) {
 		dmacmd_misuse(NULL, "clear_memory on an invalid command\n");
+		return -EINVAL;
+	}
+	if (flags & ~DMACMD_AUTO) {
+		dmacmd_misuse(cmd->dev, "clear_memory with unknown flags %#x\n",
+			      flags);
 		return -EINVAL;
 	}
 	if (!cmd->md) {
 		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
 		return -EBADFD;
 	}
-	if (cmd->active && !auto_complete) {
+	if (cmd->active && !(flags & DMACMD_AUTO)) {
 		dmacmd_misuse(cmd->dev,
 			      "clear_memory while prepared, without auto-complete\n");
 		return -EBADFD;
 	}
 	while (cmd->active)
-		__dmacmd_complete(cmd, true, true, _RET_IP_);
+		__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
 	dmacmd_md_put(cmd->md);
 	dmacmd_use_md(cmd, NULL);
 	return 0;

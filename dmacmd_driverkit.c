@@ -70,14 +70,15 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	}
 	/* The same memory again: start over (the last complete undoes ours). */
 	while (cmd->active)
-		__dmacmd_complete(cmd, true, true, _RET_IP_);
+		__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
 	ret = dmacmd_md_prepare(md);
 	if (ret)
 		return ret;
 	old = cmd->md;
 	dmacmd_md_get(md);
 	dmacmd_use_md(cmd, md);
-	ret = __dmacmd_prepare(cmd, offset, length, true, true, _RET_IP_);
+	ret = __dmacmd_prepare(cmd, offset, length, DMACMD_PREPARE_DEFAULT,
+			       _RET_IP_);
 	if (ret)
 		goto err_restore;
 	n = *nsegs;
@@ -89,7 +90,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 		ret = -E2BIG;
 	}
 	if (ret) {
-		__dmacmd_complete(cmd, true, false, _RET_IP_);
+		__dmacmd_complete(cmd, DMACMD_INVALIDATE_CACHE, _RET_IP_);
 		goto err_restore;
 	}
 	if (old)
@@ -142,7 +143,7 @@ int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 		return -EBADFD;
 	}
 	while (cmd->active) {
-		r = __dmacmd_complete(cmd, true, true, _RET_IP_);
+		r = __dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
 		if (r && !ret)
 			ret = r;
 	}

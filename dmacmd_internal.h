@@ -442,8 +442,8 @@ void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s);
 
 /* dmacmd_map.c */
 int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		     bool flush, bool sync, unsigned long ip);
-int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
+		     unsigned int flags, unsigned long ip);
+int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 		      unsigned long ip);
 int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		    bool invalidate, bool sync);

@@ -757,12 +757,17 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * here), or an error (logged as the misuse of the caller at @ip).
  */
 static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
-				unsigned long ip)
+				unsigned int flags, unsigned long ip)
 {
 	u64 md_len;
 
 	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "prepare of an invalid command\n");
+		return -EINVAL;
+	}
+	if (flags & ~DMACMD_PREPARE_DEFAULT) {
+		dmacmd_misuse_at(ip, cmd->dev, "prepare with unknown flags %#x\n",
+				 flags);
 		return -EINVAL;
 	}
 	if (dmacmd_atomic_misuse(ip, cmd->dev, "prepare"))
@@ -840,18 +845,19 @@ static int dmacmd_prepare_map(struct dmacmd *cmd, bool flush, bool sync)
 }
 
 int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		     bool flush, bool sync, unsigned long ip)
+		     unsigned int flags, unsigned long ip)
 {
 	struct dmacmd_mapping *m;
 	int ret;
 
-	ret = dmacmd_prepare_check(cmd, offset, &length, ip);
+	ret = dmacmd_prepare_check(cmd, offset, &length, flags, ip);
 	if (ret)
 		return ret < 0 ? ret : 0;
 
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
-	ret = dmacmd_prepare_map(cmd, flush, sync);
+	ret = dmacmd_prepare_map(cmd, flags & DMACMD_FLUSH_CACHE,
+				 flags & DMACMD_SYNCHRONIZE);
 	if (ret) {
 		trace_dmacmd_prepare(cmd, cmd->dev, offset, length, 0, 0, ret);
 		if (ret == -EIO)
@@ -885,10 +891,11 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  * @cmd: the command
  * @offset: start of the range within the attached descriptor
  * @length: bytes; 0 means from @offset to the end of the descriptor
- * @flush_cache: for a kNonCoherent command, do the DMA API's cache work
- *	for the device (otherwise map with DMA_ATTR_SKIP_CPU_SYNC); other
- *	commands always do it
- * @synchronize: copy memory into bounce memory the device reads
+ * @flags: %DMACMD_PREPARE_DEFAULT (IOKit's default), or an OR of
+ *	%DMACMD_FLUSH_CACHE: for a kNonCoherent command, do the DMA API's
+ *	cache work for the device (without it, map with
+ *	DMA_ATTR_SKIP_CPU_SYNC); other commands always do it;
+ *	%DMACMD_SYNCHRONIZE: copy memory into bounce memory the device reads
  *	(directions Out and None).  Bounce memory the device may write is
  *	always initialised from memory, whatever this says.
  *
@@ -914,7 +921,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  * Return:
  *
  * * %0 - prepared
- * * %-EINVAL - @cmd invalid
+ * * %-EINVAL - @cmd invalid, or an unknown bit in @flags
  * * %-EBADFD - no spec, no memory, a nested prepare of a different range,
  *   or a descriptor that needs dmacmd_md_prepare() first
  * * %-ERANGE - the range is outside the descriptor
@@ -929,10 +936,9 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		   bool flush_cache, bool synchronize)
+		   unsigned int flags)
 {
-	return __dmacmd_prepare(cmd, offset, length, flush_cache, synchronize,
-				_RET_IP_);
+	return __dmacmd_prepare(cmd, offset, length, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_prepare);
 
@@ -942,8 +948,7 @@ EXPORT_SYMBOL_GPL(dmacmd_prepare);
  * @spec: the new specification (see dmacmd_create())
  * @offset: as for dmacmd_prepare()
  * @length: as for dmacmd_prepare()
- * @flush_cache: as for dmacmd_prepare()
- * @synchronize: as for dmacmd_prepare()
+ * @flags: as for dmacmd_prepare()
  *
  * IOKit's prepareWithSpecification; the way to give a command created
  * without a spec one.  If the prepare fails the command keeps its old
@@ -957,7 +962,7 @@ EXPORT_SYMBOL_GPL(dmacmd_prepare);
  */
 int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 			     const struct dmacmd_spec *spec, u64 offset,
-			     u64 length, bool flush_cache, bool synchronize)
+			     u64 length, unsigned int flags)
 {
 	struct dmacmd_spec norm, old_spec;
 	bool old_specified, old_translated;
@@ -988,8 +993,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	old_max = cmd->spec_max;
 	old_lim = cmd->lim;
 	dmacmd_set_spec(cmd, &norm);
-	ret = __dmacmd_prepare(cmd, offset, length, flush_cache, synchronize,
-			       _RET_IP_);
+	ret = __dmacmd_prepare(cmd, offset, length, flags, _RET_IP_);
 	if (ret) {
 		cmd->spec = old_spec;
 		cmd->specified = old_specified;
@@ -1001,13 +1005,18 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 }
 EXPORT_SYMBOL_GPL(dmacmd_prepare_with_spec);
 
-int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
+int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 		      unsigned long ip)
 {
 	int ret;
 
 	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "complete of an invalid command\n");
+		return -EINVAL;
+	}
+	if (flags & ~DMACMD_COMPLETE_DEFAULT) {
+		dmacmd_misuse_at(ip, cmd->dev, "complete with unknown flags %#x\n",
+				 flags);
 		return -EINVAL;
 	}
 	if (!cmd->active) {
@@ -1021,7 +1030,9 @@ int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
 			      dmacmd_cur_map(cmd)->sgt.nents,
 			      dmacmd_cur_map(cmd)->bounced, 0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_COMPLETES, 1);
-	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd), invalidate, sync);
+	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd),
+			      flags & DMACMD_INVALIDATE_CACHE,
+			      flags & DMACMD_SYNCHRONIZE);
 	cmd->force_full = false;
 	cmd->gen_valid = false;
 	if (cmd->dk) {
@@ -1035,13 +1046,15 @@ int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
 /**
  * dmacmd_complete() - undo one dmacmd_prepare()
  * @cmd: the command
- * @invalidate_cache: for a kNonCoherent command, do the DMA API's cache
- *	work for the CPU when unmapping (otherwise unmap with
- *	DMA_ATTR_SKIP_CPU_SYNC, unless @synchronize needs the platform's
- *	bounce buffer copied back, which the DMA API does only with that
- *	work); other commands always do it
- * @synchronize: copy bounce memory the device wrote back to memory
- *	(directions In and None), dmacmd's own and the platform's (swiotlb)
+ * @flags: %DMACMD_COMPLETE_DEFAULT (IOKit's default), or an OR of
+ *	%DMACMD_INVALIDATE_CACHE: for a kNonCoherent command, do the DMA
+ *	API's cache work for the CPU when unmapping (without it, unmap with
+ *	DMA_ATTR_SKIP_CPU_SYNC, unless %DMACMD_SYNCHRONIZE needs the
+ *	platform's bounce buffer copied back, which the DMA API does only
+ *	with that work); other commands always do it;
+ *	%DMACMD_SYNCHRONIZE: copy bounce memory the device wrote back to
+ *	memory (directions In and None), dmacmd's own and the platform's
+ *	(swiotlb)
  *
  * IOKit's complete().  Only the last of nested prepares unmaps; bounce
  * memory then returns to the command's pool for the next prepare.
@@ -1050,15 +1063,14 @@ int __dmacmd_complete(struct dmacmd *cmd, bool invalidate, bool sync,
  * Return:
  *
  * * %0 - completed
- * * %-EINVAL - @cmd invalid
+ * * %-EINVAL - @cmd invalid, or an unknown bit in @flags
  * * %-EBADFD - not prepared (nothing changes)
  * * an error of the descriptor walk while copying back (the command is
  *   completed all the same)
  */
-int dmacmd_complete(struct dmacmd *cmd, bool invalidate_cache,
-		    bool synchronize)
+int dmacmd_complete(struct dmacmd *cmd, unsigned int flags)
 {
-	return __dmacmd_complete(cmd, invalidate_cache, synchronize, _RET_IP_);
+	return __dmacmd_complete(cmd, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_complete);
 

@@ -93,6 +93,19 @@ static bool sync = true;
 module_param(sync, bool, 0644);
 MODULE_PARM_DESC(sync, "synchronize argument of prepare/complete (IOKit default true)");
 
+/* The flags of prepare and complete that @flush and @sync ask for. */
+static inline unsigned int bench_prep_flags(void)
+{
+	return (flush ? DMACMD_FLUSH_CACHE : 0) |
+	       (sync ? DMACMD_SYNCHRONIZE : 0);
+}
+
+static inline unsigned int bench_comp_flags(void)
+{
+	return (flush ? DMACMD_INVALIDATE_CACHE : 0) |
+	       (sync ? DMACMD_SYNCHRONIZE : 0);
+}
+
 static struct device *bench_dev;
 static const char *bench_dev_name;
 static struct platform_device *bench_pdev;
@@ -365,7 +378,7 @@ static u32 bench_segs_cap;
 static void case_fini(struct bench_case *c)
 {
 	if (c->cmd) {
-		dmacmd_clear_memory(c->cmd, false);
+		dmacmd_clear_memory(c->cmd, 0);
 		dmacmd_put(c->cmd);
 	}
 	if (c->md)
@@ -422,7 +435,7 @@ static int case_init(struct bench_case *c, const char *layout,
 		bench_error("dmacmd_create", layout, c->len, ret);
 		goto fail;
 	}
-	ret = dmacmd_set_memory(c->cmd, c->md, false);
+	ret = dmacmd_set_memory(c->cmd, c->md, 0);
 	if (ret) {
 		bench_error("dmacmd_set_memory", layout, c->len, ret);
 		goto fail;
@@ -475,11 +488,11 @@ static int cmd_cycle(struct bench_case *c)
 {
 	int ret, ret2;
 
-	ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+	ret = dmacmd_prepare(c->cmd, 0, 0, bench_prep_flags());
 	if (ret)
 		return ret;
 	ret = cmd_gen_all(c);
-	ret2 = dmacmd_complete(c->cmd, flush, sync);
+	ret2 = dmacmd_complete(c->cmd, bench_comp_flags());
 	return ret ?: ret2;
 }
 
@@ -514,13 +527,13 @@ static int cmd_cycle_sect(struct bench_case *c)
 	int ret, ret2;
 
 	t0 = ktime_get_ns();
-	ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+	ret = dmacmd_prepare(c->cmd, 0, 0, bench_prep_flags());
 	if (ret)
 		return ret;
 	t1 = ktime_get_ns();
 	ret = cmd_gen_all(c);
 	t2 = ktime_get_ns();
-	ret2 = dmacmd_complete(c->cmd, flush, sync);
+	ret2 = dmacmd_complete(c->cmd, bench_comp_flags());
 	t3 = ktime_get_ns();
 	c->sect[0] += t1 - t0;
 	c->sect[1] += t2 - t1;
@@ -861,9 +874,9 @@ static void alloc_test(struct bench_case *c)
 	jint("first", first);
 	jint("base", base);
 	jint("cmd", cmd);
-	if (!dmacmd_prepare(c->cmd, 0, 0, flush, sync)) {
+	if (!dmacmd_prepare(c->cmd, 0, 0, bench_prep_flags())) {
 		jnum("bounced", dmacmd_bounced_bytes(c->cmd));
-		dmacmd_complete(c->cmd, flush, sync);
+		dmacmd_complete(c->cmd, bench_comp_flags());
 	}
 	jprint(&jl);
 	if (cmd > base)
@@ -939,9 +952,9 @@ static int call_empty(struct bench_case *c)
 /* On a prepared command only the nesting count moves: checks alone. */
 static int call_prep(struct bench_case *c)
 {
-	int ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+	int ret = dmacmd_prepare(c->cmd, 0, 0, bench_prep_flags());
 
-	return ret ?: dmacmd_complete(c->cmd, flush, sync);
+	return ret ?: dmacmd_complete(c->cmd, bench_comp_flags());
 }
 
 static int call_gen(struct bench_case *c)
@@ -979,11 +992,12 @@ static void calls_test(struct bench_case *c, unsigned int k)
 	for (r = 0; r < bench_reps && !ret; r++) {
 		for (i = 0; i < ARRAY_SIZE(ops) && !ret; i++) {
 			if (ops[i].prepared)
-				ret = dmacmd_prepare(c->cmd, 0, 0, flush, sync);
+				ret = dmacmd_prepare(c->cmd, 0, 0,
+						     bench_prep_flags());
 			if (!ret)
 				ret = time_run(ops[i].fn, c, k, &s[i][r]);
 			if (ops[i].prepared)
-				dmacmd_complete(c->cmd, flush, sync);
+				dmacmd_complete(c->cmd, bench_comp_flags());
 		}
 	}
 	if (ret) {
@@ -1116,7 +1130,7 @@ static void resume_test(struct bench_mem *frag)
 		bench_progress("resume %u segments", n);
 		if (case_init(&c, "frag", frag->pages, n, &spec))
 			return;
-		ret = dmacmd_prepare(c.cmd, 0, 0, flush, sync);
+		ret = dmacmd_prepare(c.cmd, 0, 0, bench_prep_flags());
 		if (ret) {
 			bench_error("resume prepare", "frag", c.len, ret);
 			case_fini(&c);
@@ -1129,7 +1143,7 @@ static void resume_test(struct bench_mem *frag)
 			ret = calibrate(cmd_gen_all, gen_one_by_one, &c, &k);
 		if (!ret)
 			ret = ab_runs(cmd_gen_all, gen_one_by_one, &c, k, ta, tb);
-		dmacmd_complete(c.cmd, flush, sync);
+		dmacmd_complete(c.cmd, bench_comp_flags());
 		if (ret) {
 			bench_error("resume", "frag", c.len, ret);
 			case_fini(&c);
@@ -1187,7 +1201,7 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 		return;
 	c.cpu_src = contig->vaddr;
 	c.cpu_dst = dst;
-	ret = dmacmd_prepare(c.cmd, 0, 0, flush, sync);
+	ret = dmacmd_prepare(c.cmd, 0, 0, bench_prep_flags());
 	if (ret) {
 		bench_error("bounce prepare", "contig", c.len, ret);
 		goto out;
@@ -1234,7 +1248,7 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 		jprint(&jl);
 	}
 complete:
-	dmacmd_complete(c.cmd, flush, sync);
+	dmacmd_complete(c.cmd, bench_comp_flags());
 out:
 	case_fini(&c);
 }

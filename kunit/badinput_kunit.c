@@ -673,11 +673,11 @@ static long bi_md_put_attached(struct bi_fix *f, const struct bi_row *r)
 
 	if (IS_ERR(md))
 		return PTR_ERR(md);
-	KUNIT_ASSERT_EQ(f->test, dmacmd_set_memory(f->cmd, md, false), 0);
+	KUNIT_ASSERT_EQ(f->test, dmacmd_set_memory(f->cmd, md, 0), 0);
 	dmacmd_md_put(md);
 	/* Alive through the command's reference (KASAN would tell). */
 	len = dmacmd_md_length(dmacmd_memory(f->cmd));
-	KUNIT_EXPECT_EQ(f->test, dmacmd_clear_memory(f->cmd, true), 0);
+	KUNIT_EXPECT_EQ(f->test, dmacmd_clear_memory(f->cmd, DMACMD_AUTO), 0);
 	return len;
 }
 
@@ -751,7 +751,7 @@ static long bi_put_prepared(struct bi_fix *f, const struct bi_row *r)
 
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = dmacmd_set_memory(cmd, f->md, true);
+	ret = dmacmd_set_memory(cmd, f->md, DMACMD_AUTO);
 	dmacmd_put(cmd);
 	return ret;
 }
@@ -775,7 +775,8 @@ static long bi_set_memory(struct bi_fix *f, const struct bi_row *r)
 {
 	struct dmacmd_md *md = r->arg == BI_OTHER ? bi_data(f, BI_OTHER) :
 			       bi_ptr(r->arg, f->md);
-	long ret = dmacmd_set_memory(bi_cmd(f, r), md, r->a);
+	long ret =
+		dmacmd_set_memory(bi_cmd(f, r), md, (r->a ? DMACMD_AUTO : 0));
 
 	if (r->arg == BI_OTHER)
 		dmacmd_md_put(md);
@@ -784,23 +785,23 @@ static long bi_set_memory(struct bi_fix *f, const struct bi_row *r)
 
 static long bi_clear_memory(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_clear_memory(bi_cmd(f, r), r->a);
+	return dmacmd_clear_memory(bi_cmd(f, r), (r->a ? DMACMD_AUTO : 0));
 }
 
 static long bi_prepare(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_prepare(bi_cmd(f, r), r->a, r->b, true, true);
+	return dmacmd_prepare(bi_cmd(f, r), r->a, r->b, DMACMD_PREPARE_DEFAULT);
 }
 
 static long bi_prepare_atomic(struct bi_fix *f, const struct bi_row *r)
 {
-	return BI_ATOMIC(dmacmd_prepare(f->cmd, 0, 0, true, true));
+	return BI_ATOMIC(dmacmd_prepare(f->cmd, 0, 0, DMACMD_PREPARE_DEFAULT));
 }
 
 static long bi_prepare_with_spec(struct bi_fix *f, const struct bi_row *r)
 {
 	return dmacmd_prepare_with_spec(bi_cmd(f, r), bi_ptr(r->arg, bi_sp(r)),
-					r->a, r->b, true, true);
+					r->a, r->b, DMACMD_PREPARE_DEFAULT);
 }
 
 /* A command made without device or spec, then given a mapped spec. */
@@ -812,16 +813,17 @@ static long bi_prepare_with_spec_no_dev(struct bi_fix *f,
 
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = dmacmd_set_memory(cmd, f->md, false);
+	ret = dmacmd_set_memory(cmd, f->md, 0);
 	if (!ret)
-		ret = dmacmd_prepare_with_spec(cmd, bi_sp(r), 0, 0, true, true);
+		ret = dmacmd_prepare_with_spec(cmd, bi_sp(r), 0, 0,
+					       DMACMD_PREPARE_DEFAULT);
 	dmacmd_put(cmd);
 	return ret;
 }
 
 static long bi_complete(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_complete(bi_cmd(f, r), true, true);
+	return dmacmd_complete(bi_cmd(f, r), DMACMD_COMPLETE_DEFAULT);
 }
 
 static long bi_synchronize(struct bi_fix *f, const struct bi_row *r)
@@ -2592,7 +2594,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(bi_md_complete_action, dmacmd_md_complete,
 static void bi_detach(void *cmd)
 {
 	if (dmacmd_memory(cmd))
-		dmacmd_clear_memory(cmd, true);
+		dmacmd_clear_memory(cmd, DMACMD_AUTO);
 }
 
 static struct dmacmd_md *bi_make_md(struct bi_fix *f, enum bi_mem mem)
@@ -2657,16 +2659,18 @@ static void bi_fix_init(struct kunit *test, struct bi_fix *f,
 	case BI_BARE:
 		break;
 	case BI_ATTACHED:
-		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, false),
-				0);
+		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, 0), 0);
 		break;
 	case BI_PREPARED:
 	case BI_COMPLETED:
-		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, true),
+		KUNIT_ASSERT_EQ(test,
+				dmacmd_set_memory(f->cmd, f->md, DMACMD_AUTO),
 				0);
 		if (r->state == BI_COMPLETED)
 			KUNIT_ASSERT_EQ(test,
-					dmacmd_complete(f->cmd, true, true), 0);
+					dmacmd_complete(f->cmd,
+							DMACMD_COMPLETE_DEFAULT),
+					0);
 		break;
 	case BI_DK:
 	case BI_DK_DONE:

@@ -28,6 +28,7 @@
 
 /* The fault sites of the bounce allocator (test hooks, not API). */
 #include "../dmacmd_debug.h"
+#include "util.h"
 
 #define BNC_MAX_SEGS		1024
 #define BNC_MAX_CHUNKS		16
@@ -50,7 +51,7 @@ static void bnc_md_complete(void *md)
 
 static void bnc_clear_memory(void *cmd)
 {
-	dmacmd_clear_memory(cmd, true);
+	dmacmd_clear_memory(cmd, DMACMD_AUTO);
 }
 
 static void bnc_fault_off(void *unused)
@@ -437,7 +438,7 @@ static void bnc_attach(struct kunit *test, struct dmacmd *cmd,
 	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_md_complete,
 							md), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
 	if (clear_at_exit)
 		KUNIT_ASSERT_EQ(test,
 				kunit_add_action_or_reset(test,
@@ -452,7 +453,8 @@ static void bnc_attach(struct kunit *test, struct dmacmd *cmd,
 static void bnc_prepare(struct kunit *test, struct dmacmd *cmd, bool sync,
 			bool must_meet, const char *what)
 {
-	int ret = dmacmd_prepare(cmd, 0, 0, true, sync);
+	int ret = dmacmd_prepare(cmd, 0, 0,
+				 dmacmd_kt_sync_if(DMACMD_FLUSH_CACHE, sync));
 
 	if (ret == -EADDRNOTAVAIL && !must_meet)
 		kunit_skip(test, "spec cannot be met here (-EADDRNOTAVAIL): %s",
@@ -559,7 +561,7 @@ static void bnc_roundtrip(struct kunit *test, struct dmacmd *cmd,
 	bnc_expect_cpu(test, b, 0, len, seed + 2, "after synchronize(IN)");
 
 	bnc_dev_fill(test, m, 0, len, seed + 3);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
 	bnc_expect_cpu(test, b, 0, len, seed + 3, "after complete");
 }
@@ -829,7 +831,7 @@ static void dmacmd_test_bounce_alignment_misaligned_memory(struct kunit *test)
 	bnc_attach(test, cmd, md, true);
 
 	bnc_cpu_fill(&b, 0, b.total, seed);
-	ret = dmacmd_prepare(cmd, 0, 0, true, true);
+	ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	/*
 	 * swiotlb=force puts every mapping in a slot that is only 2 KiB (or
 	 * page) aligned; dmacmd may say so rather than break the spec.
@@ -981,7 +983,10 @@ static void dmacmd_test_bounce_direction_sync_flags(struct kunit *test)
 
 	bnc_fix_misaligned(test, &f, c->dir, 2 * PAGE_SIZE, true);
 	bnc_cpu_fill(&f.b, 0, f.len, seed);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, c->prep_sync),
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0,
+				       dmacmd_kt_sync_if(DMACMD_FLUSH_CACHE,
+							 c->prep_sync)),
 			0);
 	bnc_fix_gen(test, &f);
 
@@ -997,7 +1002,11 @@ static void dmacmd_test_bounce_direction_sync_flags(struct kunit *test)
 	bnc_dev_fill(test, &f.m, 0, f.len, seed + 1);
 	/* Nothing reaches memory before complete. */
 	bnc_expect_cpu(test, &f.b, 0, f.len, seed, "before complete");
-	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, c->comp_sync), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_complete(f.cmd,
+					dmacmd_kt_sync_if(DMACMD_INVALIDATE_CACHE,
+							  c->comp_sync)),
+			0);
 	if (c->comp_sync && copy_in)
 		bnc_expect_cpu(test, &f.b, 0, f.len, seed + 1,
 			       "complete(synchronize) copies the device's data");
@@ -1046,7 +1055,9 @@ static void dmacmd_test_bounce_force_double_buffer_prepared(struct kunit *test)
 	bnc_attach(test, cmd, md, true);
 
 	bnc_cpu_fill(&b, 0, plen, seed);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, skip, plen, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, skip, plen, DMACMD_PREPARE_DEFAULT),
+			0);
 	bnc_gen(test, cmd, &m);
 	KUNIT_ASSERT_EQ(test, m.len, plen);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
@@ -1097,7 +1108,8 @@ dmacmd_test_bounce_synchronize_both_directions_refused(struct kunit *test)
 
 	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 2 * PAGE_SIZE, true);
 	bnc_cpu_fill(&f.b, 0, f.len, seed);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	bnc_fix_gen(test, &f);
 
 	bnc_cpu_fill(&f.b, 0, f.len, seed + 1);
@@ -1115,7 +1127,8 @@ dmacmd_test_bounce_synchronize_both_directions_refused(struct kunit *test)
 	/* Each direction alone still works. */
 	KUNIT_EXPECT_EQ(test, dmacmd_synchronize(f.cmd, DMACMD_SYNC_IN), 0);
 	bnc_expect_cpu(test, &f.b, 0, f.len, seed + 2, "synchronize(IN)");
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 /* Not prepared: never prepared, no memory, and completed. */
@@ -1145,8 +1158,10 @@ static void dmacmd_test_bounce_synchronize_not_prepared(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 	}
 
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 	for (i = 0; i < ARRAY_SIZE(opts); i++)
 		KUNIT_EXPECT_EQ_MSG(test, dmacmd_synchronize(f.cmd, opts[i]),
 				    -EBADFD, "completed, options %#x", opts[i]);
@@ -1154,7 +1169,8 @@ static void dmacmd_test_bounce_synchronize_not_prepared(struct kunit *test)
 	bnc_expect_cpu(test, &f.b, 0, f.len, seed, "untouched");
 
 	/* The refusals left the command usable. */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	bnc_fix_gen(test, &f);
 	bnc_roundtrip(test, f.cmd, &f.b, &f.m, seed);
 }
@@ -1323,7 +1339,8 @@ static void dmacmd_test_bounce_stale_data_partial_write(struct kunit *test)
 	}
 
 	bnc_dev_fill(test, m, 0, half, seed + 1);
-	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 
 	bnc_expect_cpu(test, b, 0, half, seed + 1, "written half");
 	bnc_expect_cpu(test, b, half, f.len, seed, "unwritten half");
@@ -1431,7 +1448,9 @@ static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 		if (held)
 			bnc_hold_memory(&h, f.len);
 		bnc_cpu_fill(&f.b, 0, f.len, seed + cycle * 8);
-		KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true),
+		KUNIT_ASSERT_EQ(test,
+				dmacmd_prepare(f.cmd, 0, 0,
+					       DMACMD_PREPARE_DEFAULT),
 				0);
 		if (held)
 			bnc_release_memory(&h);
@@ -1506,7 +1525,8 @@ static void dmacmd_test_bounce_release_while_prepared(struct kunit *test)
 
 	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 2 * PAGE_SIZE, false);
 	bnc_cpu_fill(&f.b, 0, f.len, seed);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	bnc_fix_gen(test, &f);
 
 	kunit_release_action(test, bnc_put_cmd, f.cmd);
@@ -1514,11 +1534,12 @@ static void dmacmd_test_bounce_release_while_prepared(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_length(f.md), f.len);
 
 	again = bnc_cmd(test, f.dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(again, f.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(again, f.md, 0), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_clear_memory,
 							again), 0);
 	bnc_cpu_fill(&f.b, 0, f.len, seed + 8);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(again, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(again, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	f.cmd = again;
 	bnc_fix_gen(test, &f);
 	bnc_roundtrip(test, again, &f.b, &f.m, seed + 8);
@@ -1537,7 +1558,8 @@ static void dmacmd_test_bounce_read_write_bytes_bounce_copy(struct kunit *test)
 
 	bnc_fix_misaligned(test, &f, DMA_BIDIRECTIONAL, 2 * PAGE_SIZE, true);
 	bnc_cpu_fill(&f.b, 0, f.len, seed);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	bnc_fix_gen(test, &f);
 
 	bnc_pat(data, 10, sizeof(data), seed + 1, true, NULL);
@@ -1562,7 +1584,8 @@ static void dmacmd_test_bounce_read_write_bytes_bounce_copy(struct kunit *test)
 						 sizeof(data)), 4);
 	KUNIT_EXPECT_EQ(test, dmacmd_read_bytes(f.cmd, f.len, out,
 						sizeof(out)), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 /* ---- failures ---- */
@@ -1587,12 +1610,14 @@ static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 
 	for (nth = 1; nth <= 64; nth++) {
 		bnc_fault_arm(test, nth);
-		ret = dmacmd_prepare(f.cmd, 0, 0, true, true);
+		ret = dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 		fired = bnc_fault_disarm(test, &calls);
 		if (!fired) {
 			KUNIT_ASSERT_EQ(test, ret, 0);
 			bnc_fix_gen(test, &f);
-			KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, false),
+			KUNIT_ASSERT_EQ(test,
+					dmacmd_complete(f.cmd,
+							DMACMD_INVALIDATE_CACHE),
 					0);
 			if (nth == 1)
 				kunit_skip(test, "no fault hook in the bounce allocator yet");
@@ -1603,7 +1628,9 @@ static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 				   nth);
 			bnc_fix_gen(test, &f);
 			bnc_expect_dev(test, &f.m, 0, f.len, seed, "fallback");
-			KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, true, false),
+			KUNIT_ASSERT_EQ(test,
+					dmacmd_complete(f.cmd,
+							DMACMD_INVALIDATE_CACHE),
 					0);
 			continue;
 		}
@@ -1615,7 +1642,8 @@ static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &poff,
 							    &plen), -EBADFD);
 		KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(f.cmd), 0);
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true),
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
 				-EBADFD);
 		bnc_expect_cpu(test, &f.b, 0, f.len, seed, "failed prepare");
 	}
@@ -1624,7 +1652,8 @@ static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 		kunit_info(test, "every bounce allocation failure had a fallback\n");
 
 	bnc_cpu_fill(&f.b, 0, f.len, seed + 8);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
 	bnc_fix_gen(test, &f);
 	bnc_roundtrip(test, f.cmd, &f.b, &f.m, seed + 8);
 }
@@ -1667,17 +1696,20 @@ static void dmacmd_test_bounce_unreachable_spec_refused(struct kunit *test)
 	bnc_attach(test, cmd, md, true);
 
 	bnc_cpu_fill(&b, 0, len, seed);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true),
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
 			-EADDRNOTAVAIL);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(cmd, &poff, &plen),
 			-EBADFD);
 	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &off, &seg, &n), -EBADFD);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), -EBADFD);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+			-EBADFD);
 	bnc_expect_cpu(test, &b, 0, len, seed, "after refused prepare");
 
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare_with_spec(cmd, &wide, 0, 0, true,
-						       true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare_with_spec(cmd, &wide, 0, 0,
+						 DMACMD_PREPARE_DEFAULT),
+			0);
 	bnc_gen(test, cmd, &m);
 	bnc_check_segs(test, &m, 64, 1, 1, 1);
 	bnc_roundtrip(test, cmd, &b, &m, seed);

@@ -64,8 +64,10 @@ static void kept_prepare(struct kunit *test, struct kept_env *e,
 			 struct dmacmd *cmd, u64 off, u64 len,
 			 struct dmacmd_kt_segs *s)
 {
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, e->md, false), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, off, len, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, e->md, 0), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, off, len, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, s, 16);
 	KUNIT_ASSERT_EQ(test, s->len, len);
 }
@@ -108,7 +110,7 @@ static void dmacmd_test_kept_outlives_command(struct kunit *test)
 	cmd = dmacmd_create(e.dev, &kept_spec, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(cmd));
 	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	dmacmd_put(cmd);
 
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 3,
@@ -167,9 +169,9 @@ static void dmacmd_test_kept_shared_by_commands(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, part.seg[0].addr,
 				a.seg[0].addr + PAGE_SIZE + 8);
 
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(ca, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cb, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cp, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(ca, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cb, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cp, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &a, 0, KEPT_LEN, 5,
 						 false, &bad), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
@@ -191,7 +193,7 @@ static void dmacmd_test_kept_until_last_user(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 6,
 						 false, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(e.md));
 	if (e.translated)
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(e.dev,
@@ -223,7 +225,7 @@ static void dmacmd_test_kept_not_for_own_mappings(struct kunit *test)
 	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 8,
 						 false, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	if (e.translated)
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(e.dev,
 							   s.seg[0].addr,
@@ -233,7 +235,7 @@ static void dmacmd_test_kept_not_for_own_mappings(struct kunit *test)
 	/* Prepared, but only a part mapped: the command's as well. */
 	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(e.md), 0);
 	kept_prepare(test, &e, cmd, PAGE_SIZE, PAGE_SIZE, &s);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	if (e.translated)
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(e.dev,
 							   s.seg[0].addr,
@@ -253,12 +255,12 @@ static void dmacmd_test_kept_not_for_own_mappings(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0,
 							 KEPT_LEN, 8, false,
 							 &bad), 0);
-		KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 		cmd = kept_cmd(test, &e);
 		kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
 		KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
 	}
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 out:
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 }
@@ -277,7 +279,7 @@ static void dmacmd_test_kept_synchronizes_per_command(struct kunit *test)
 	u64 bad;
 
 	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 9, &s);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
 	/* The CPU writes, a command's prepare hands it to the device. */
 	dmacmd_kt_fill(e.buf, KEPT_LEN, 10, 0);
@@ -287,10 +289,10 @@ static void dmacmd_test_kept_synchronizes_per_command(struct kunit *test)
 	/* The device writes, the command's complete brings it home. */
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 11,
 						 true, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 11, 0),
 			U64_MAX);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 }
 
@@ -310,7 +312,7 @@ static void dmacmd_test_kept_releases_everything(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
 	cmd = dmacmd_create(e.dev, &kept_spec, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(cmd));
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	dmacmd_kt_gen_all(test, cmd, &s, 16);
 	dmacmd_put(cmd);
 	/* Released while prepared: completed, and the mapping goes with it. */

@@ -244,7 +244,7 @@ static void dmacmd_test_set_memory_auto_prepare(struct kunit *test)
 	u64 off, len;
 
 	lc_fix_init(test, &f, &lc_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
 	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(f.cmd));
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &off, &len), 0);
@@ -252,23 +252,26 @@ static void dmacmd_test_set_memory_auto_prepare(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, LC_LEN);
 
 	/* The same descriptor again prepares nothing more... */
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 
 	/* ...and without auto-prepare completes every prepare. */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
 
 	/* Another descriptor replaces it when not prepared. */
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, false), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, 0), 0);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md2);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_dma_memory(f.cmd), f.md2);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
 }
 
@@ -277,19 +280,24 @@ static void dmacmd_test_clear_memory_auto_complete(struct kunit *test)
 	struct lc_fix f;
 
 	lc_fix_init(test, &f, &lc_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, PAGE_SIZE, 0, true, true),
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, PAGE_SIZE, 0,
+				       DMACMD_PREPARE_DEFAULT),
 			0);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, PAGE_SIZE,
-					     LC_LEN - PAGE_SIZE, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, false), -EBADFD);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, PAGE_SIZE, LC_LEN - PAGE_SIZE,
+				       DMACMD_PREPARE_DEFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, 0), -EBADFD);
 	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(f.cmd));
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), -EBADFD);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			-EBADFD);
 }
 
 /*
@@ -304,16 +312,68 @@ static void dmacmd_test_set_memory_failed_prepare(struct kunit *test)
 	struct lc_fix f;
 
 	lc_fix_init(test, &f, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, true), -E2BIG);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, DMACMD_AUTO),
+			-E2BIG);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, PAGE_SIZE, true, true),
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, PAGE_SIZE,
+				       DMACMD_PREPARE_DEFAULT),
 			-EBADFD);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, PAGE_SIZE, true, true),
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, PAGE_SIZE,
+				       DMACMD_PREPARE_DEFAULT),
 			0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+}
+
+/*
+ * The flags words take only their own bits: anything else (a bit of
+ * another call's, or a stray bool passed where flags go) is refused with
+ * -EINVAL and changes nothing.
+ */
+static void dmacmd_test_unknown_flags(struct kunit *test)
+{
+	struct lc_fix f;
+
+	lc_fix_init(test, &f, &lc_spec64);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0x100), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_set_memory(f.cmd, f.md, DMACMD_PREPARE_DEFAULT),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
+
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_INVALIDATE_CACHE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, DMACMD_AUTO),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare_with_spec(f.cmd, &lc_spec64, 0, 0,
+						 ~0U),
+			-EINVAL);
+	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
+
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_FLUSH_CACHE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_SYNCHRONIZE),
+			-EINVAL);
+	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(f.cmd));
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md);
+
+	/* Every bit of its own is accepted. */
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_FLUSH_CACHE), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 }
 
 /*
@@ -328,23 +388,24 @@ static void dmacmd_test_set_memory_null_detaches(struct kunit *test)
 	struct lc_fix f;
 
 	lc_fix_init(test, &f, &lc_spec64);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
 
 	/* The command holds the only reference to @md. */
 	dmacmd_kt_counts_read(&before);
 	md = dmacmd_md_from_kva(f.buf, LC_LEN, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(md));
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, md, DMACMD_AUTO), 0);
 	dmacmd_md_put(md);
 	dmacmd_kt_counts_read(&held);
 	KUNIT_EXPECT_EQ(test, held.mds, before.mds + 1);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, 0), -EBUSY);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), md);
 	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(f.cmd));
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, NULL, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
 	dmacmd_kt_counts_read(&after);
 	dmacmd_kt_counts_equal(test, &before, &after, "after detaching");
@@ -363,35 +424,49 @@ static void dmacmd_test_unspecified_command(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_alignment(f.cmd), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(f.cmd, &got), -EBADFD);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), -EBADFD);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, true), -EBADFD);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			-EBADFD);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, DMACMD_AUTO),
+			-EBADFD);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare_with_spec(f.cmd, &bad, 0, 0, true,
-						       true), -EINVAL);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare_with_spec(f.cmd, &bad, 0, 0,
+						 DMACMD_PREPARE_DEFAULT),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(f.cmd, &got), -EBADFD);
 	/* A refused prepare keeps the old (absent) spec too. */
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare_with_spec(f.cmd, &spec, LC_LEN, 0,
-						       true, true), -ERANGE);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare_with_spec(f.cmd, &spec, LC_LEN, 0,
+						 DMACMD_PREPARE_DEFAULT),
+			-ERANGE);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(f.cmd, &got), -EBADFD);
 
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare_with_spec(f.cmd, &spec, PAGE_SIZE,
-						       PAGE_SIZE, true, true),
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare_with_spec(f.cmd, &spec, PAGE_SIZE,
+						 PAGE_SIZE,
+						 DMACMD_PREPARE_DEFAULT),
 			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 48);
 	KUNIT_EXPECT_EQ(test, dmacmd_alignment(f.cmd), 16);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &off, &len), 0);
 	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, len, PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare_with_spec(f.cmd, &lc_spec64, 0, 0,
-						       true, true), -EPERM);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare_with_spec(f.cmd, &lc_spec64, 0, 0,
+						 DMACMD_PREPARE_DEFAULT),
+			-EPERM);
 	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 48);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 
 	/* A later prepare uses the spec set last. */
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 /* Releasing a command that holds prepared memory completes and drops it. */
@@ -403,15 +478,16 @@ static void dmacmd_test_release_with_memory(struct kunit *test)
 	lc_fix_init(test, &f, &lc_spec64);
 	cmd = dmacmd_create(f.dev, &lc_spec64, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, f.md, true), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, f.md, DMACMD_AUTO), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	/* The iwl pattern: complete once, release without clearing. */
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	dmacmd_put(cmd);
 	/* The descriptor lives on with the test's reference only. */
 	KUNIT_EXPECT_EQ(test, dmacmd_md_length(f.md), LC_LEN);
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_AUTO), 0);
 }
 
 /* ---- misuse ---- */
@@ -435,9 +511,9 @@ static int lc_prepare_unspecified(struct lc_fix *f)
 
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = dmacmd_set_memory(cmd, f->md, false);
+	ret = dmacmd_set_memory(cmd, f->md, 0);
 	if (!ret)
-		ret = dmacmd_prepare(cmd, 0, 0, true, true);
+		ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	dmacmd_put(cmd);
 	return ret;
 }
@@ -449,102 +525,104 @@ static int lc_prepare_no_memory(struct lc_fix *f)
 
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = dmacmd_prepare(cmd, 0, 0, true, true);
+	ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	dmacmd_put(cmd);
 	return ret;
 }
 
 static int lc_prepare_past_end(struct lc_fix *f)
 {
-	return dmacmd_prepare(f->cmd, LC_LEN, 0, true, true);
+	return dmacmd_prepare(f->cmd, LC_LEN, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_too_long(struct lc_fix *f)
 {
-	return dmacmd_prepare(f->cmd, PAGE_SIZE, LC_LEN, true, true);
+	return dmacmd_prepare(f->cmd, PAGE_SIZE, LC_LEN,
+			      DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_overflow(struct lc_fix *f)
 {
-	return dmacmd_prepare(f->cmd, 16, U64_MAX - 8, true, true);
+	return dmacmd_prepare(f->cmd, 16, U64_MAX - 8, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_huge_offset(struct lc_fix *f)
 {
-	return dmacmd_prepare(f->cmd, U64_MAX, 1, true, true);
+	return dmacmd_prepare(f->cmd, U64_MAX, 1, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_above_max_transfer(struct lc_fix *f)
 {
 	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, PAGE_SIZE };
 
-	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 2 * PAGE_SIZE, true,
-					true);
+	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 2 * PAGE_SIZE,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_length_misaligned(struct lc_fix *f)
 {
 	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, 0, 1, 512 };
 
-	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 1000, true, true);
+	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 1000,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_nested_other_range(struct lc_fix *f)
 {
-	return dmacmd_prepare(f->cmd, 0, PAGE_SIZE, true, true);
+	return dmacmd_prepare(f->cmd, 0, PAGE_SIZE, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_null(struct lc_fix *f)
 {
-	return dmacmd_prepare(NULL, 0, 0, true, true);
+	return dmacmd_prepare(NULL, 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_err_ptr(struct lc_fix *f)
 {
-	return dmacmd_prepare(ERR_PTR(-ENOMEM), 0, 0, true, true);
+	return dmacmd_prepare(ERR_PTR(-ENOMEM), 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_complete_unprepared(struct lc_fix *f)
 {
-	return dmacmd_complete(f->cmd, true, true);
+	return dmacmd_complete(f->cmd, DMACMD_COMPLETE_DEFAULT);
 }
 
 static int lc_complete_twice(struct lc_fix *f)
 {
-	int ret = dmacmd_complete(f->cmd, true, true);
+	int ret = dmacmd_complete(f->cmd, DMACMD_COMPLETE_DEFAULT);
 
 	if (ret)
 		return ret;
-	ret = dmacmd_complete(f->cmd, true, true);
+	ret = dmacmd_complete(f->cmd, DMACMD_COMPLETE_DEFAULT);
 	/* Put the state back as the table expects it. */
-	if (dmacmd_prepare(f->cmd, 0, 0, true, true))
+	if (dmacmd_prepare(f->cmd, 0, 0, DMACMD_PREPARE_DEFAULT))
 		return -EFAULT;
 	return ret;
 }
 
 static int lc_complete_null(struct lc_fix *f)
 {
-	return dmacmd_complete(NULL, true, true);
+	return dmacmd_complete(NULL, DMACMD_COMPLETE_DEFAULT);
 }
 
 static int lc_set_memory_other_prepared(struct lc_fix *f)
 {
-	return dmacmd_set_memory(f->cmd, f->md2, true);
+	return dmacmd_set_memory(f->cmd, f->md2, DMACMD_AUTO);
 }
 
 static int lc_set_memory_null_md(struct lc_fix *f)
 {
-	return dmacmd_set_memory(f->cmd, NULL, false);
+	return dmacmd_set_memory(f->cmd, NULL, 0);
 }
 
 static int lc_set_memory_err_md(struct lc_fix *f)
 {
-	return dmacmd_set_memory(f->cmd, ERR_PTR(-EINVAL), false);
+	return dmacmd_set_memory(f->cmd, ERR_PTR(-EINVAL), 0);
 }
 
 static int lc_clear_memory_prepared(struct lc_fix *f)
 {
-	return dmacmd_clear_memory(f->cmd, false);
+	return dmacmd_clear_memory(f->cmd, 0);
 }
 
 static int lc_clear_memory_none(struct lc_fix *f)
@@ -554,7 +632,7 @@ static int lc_clear_memory_none(struct lc_fix *f)
 
 	if (IS_ERR(cmd))
 		return PTR_ERR(cmd);
-	ret = dmacmd_clear_memory(cmd, true);
+	ret = dmacmd_clear_memory(cmd, DMACMD_AUTO);
 	dmacmd_put(cmd);
 	return ret;
 }
@@ -636,12 +714,14 @@ static int lc_sync_unprepared(struct lc_fix *f)
 
 static int lc_prepare_with_spec_prepared(struct lc_fix *f)
 {
-	return dmacmd_prepare_with_spec(f->cmd, &lc_spec64, 0, 0, true, true);
+	return dmacmd_prepare_with_spec(f->cmd, &lc_spec64, 0, 0,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepare_with_spec_null(struct lc_fix *f)
 {
-	return dmacmd_prepare_with_spec(f->cmd, NULL, 0, 0, true, true);
+	return dmacmd_prepare_with_spec(f->cmd, NULL, 0, 0,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static int lc_prepared_range_unprepared(struct lc_fix *f)
@@ -734,7 +814,10 @@ static void dmacmd_test_misuse_refused_no_change(struct kunit *test)
 
 	lc_fix_init(test, &f, &lc_spec64);
 	dmacmd_kt_fill(f.buf, LC_LEN, 7, 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, c->prepared), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_set_memory(f.cmd, f.md,
+					  (c->prepared ? DMACMD_AUTO : 0)),
+			0);
 	KUNIT_ASSERT_EQ(test, dmacmd_get_spec(f.cmd, &before), 0);
 	if (c->prepared)
 		KUNIT_ASSERT_EQ(test, dmacmd_prepared_range(f.cmd, &off, &len),
@@ -759,11 +842,16 @@ static void dmacmd_test_misuse_refused_no_change(struct kunit *test)
 				sizeof(pat));
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(pat, sizeof(pat), 7, 0),
 				U64_MAX);
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
 	}
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), -EBADFD);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			-EBADFD);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.cmd, 0, 0, DMACMD_PREPARE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 static struct kunit_case dmacmd_lifecycle_cases[] = {
@@ -774,6 +862,7 @@ static struct kunit_case dmacmd_lifecycle_cases[] = {
 	KUNIT_CASE(dmacmd_test_clear_memory_auto_complete),
 	KUNIT_CASE(dmacmd_test_set_memory_failed_prepare),
 	KUNIT_CASE(dmacmd_test_set_memory_null_detaches),
+	KUNIT_CASE(dmacmd_test_unknown_flags),
 	KUNIT_CASE(dmacmd_test_unspecified_command),
 	KUNIT_CASE(dmacmd_test_release_with_memory),
 	KUNIT_CASE_PARAM(dmacmd_test_misuse_refused_no_change,

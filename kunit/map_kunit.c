@@ -232,10 +232,11 @@ static void dmacmd_test_map_device_sees_memory(struct kunit *test)
 	mp_mem_init(test, &m, c->mem, 100, len,
 		    c->dev_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, len, 1, true);
 
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 3);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
 
@@ -249,14 +250,16 @@ static void dmacmd_test_map_device_sees_memory(struct kunit *test)
 							 false, &bad), 0);
 		KUNIT_EXPECT_EQ_MSG(test, bad, U64_MAX,
 				    "device read a wrong byte at %llu", bad);
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
 		KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, len, 1, false), U64_MAX);
 		return;
 	}
 	/* The device writes the middle half only. */
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, quarter, 2 * quarter,
 						 2, true, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ_MSG(test, mp_cpu(&m, quarter, 2 * quarter, 2, false),
 			    U64_MAX, "device's data did not arrive");
 	KUNIT_EXPECT_EQ_MSG(test, mp_cpu(&m, 0, quarter, 1, false), U64_MAX,
@@ -278,17 +281,20 @@ static void dmacmd_test_map_prepare_nested(struct kunit *test)
 
 	mp_mem_init(test, &m, MP_VMALLOC, 0, 6 * PAGE_SIZE, DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 3, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, PAGE_SIZE + 8,
-					     3 * PAGE_SIZE, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, PAGE_SIZE + 8, 3 * PAGE_SIZE,
+				       DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 64);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, PAGE_SIZE + 8,
-					     3 * PAGE_SIZE, false, false), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, PAGE_SIZE + 8, 3 * PAGE_SIZE, 0),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(cmd, &off, &len), 0);
 	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE + 8);
 	KUNIT_EXPECT_EQ(test, len, 3 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(cmd));
 	/* Same mapping after the inner complete. */
 	dmacmd_kt_gen_all(test, cmd, &s2, 64);
@@ -299,15 +305,17 @@ static void dmacmd_test_map_prepare_nested(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(buf, 64, 3, PAGE_SIZE + 8),
 			U64_MAX);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
 
 	/* prepare(offset, 0) covers offset to the end (IOKit runs past it). */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 5 * PAGE_SIZE + 1, 0, true,
-					     true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, 5 * PAGE_SIZE + 1, 0,
+				       DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(cmd, NULL, &len), 0);
 	KUNIT_EXPECT_EQ(test, len, PAGE_SIZE - 1);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 /* The device's pattern at prepared offset o is pattern offset o + skip. */
@@ -323,9 +331,11 @@ static void dmacmd_test_map_subrange_bytes(struct kunit *test)
 
 	mp_mem_init(test, &m, MP_KMALLOC, 0, 6 * PAGE_SIZE, DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 3, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, skip, plen, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, skip, plen, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 2);
 	expect = kunit_kmalloc(test, plen, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, expect);
@@ -342,7 +352,7 @@ static void dmacmd_test_map_subrange_bytes(struct kunit *test)
 							   false), 0);
 		KUNIT_EXPECT_EQ(test, memcmp(got, expect + at, s.seg[i].len), 0);
 	}
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 /*
@@ -362,9 +372,10 @@ static void dmacmd_test_map_synchronize_platform(struct kunit *test)
 	mp_mem_init(test, &m, MP_KMALLOC, 64, 3 * PAGE_SIZE,
 		    DMA_BIDIRECTIONAL);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 1, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 8);
 
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 2, true,
@@ -383,7 +394,7 @@ static void dmacmd_test_map_synchronize_platform(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_synchronize(cmd, DMACMD_SYNC_OUT), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 3, false,
 						 &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, m.len, 3, false), U64_MAX);
 }
 
@@ -403,10 +414,12 @@ static void dmacmd_test_map_read_write_bytes(struct kunit *test)
 	buf = kunit_kmalloc(test, m.len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_read_bytes(cmd, 0, buf, 8), 0);
 	mp_cpu(&m, 0, m.len, 1, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, skip, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, skip, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 4);
 
 	/* What the device wrote is what readBytes reads. */
@@ -424,7 +437,7 @@ static void dmacmd_test_map_read_write_bytes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_write_bytes(cmd, 0, buf, m.len), plen);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, plen, 4, false,
 						 &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(m.p[0] + skip, plen, 4, 0),
 			U64_MAX);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, skip, 1, false), U64_MAX);
@@ -446,12 +459,12 @@ static void dmacmd_test_map_noncoherent_invalidate(struct kunit *test)
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	bool forced = dmacmd_kt_swiotlb_forced(dev);
 	static const struct {
-		bool invalidate, sync;
-		bool arrives;	/* where the platform bounces */
+		unsigned int flags;	/* of complete */
+		bool arrives;		/* where the platform bounces */
 	} steps[] = {
-		{ .invalidate = false, .sync = true, .arrives = true },
-		{ .invalidate = true, .sync = true, .arrives = true },
-		{ .invalidate = false, .sync = false, .arrives = false },
+		{ .flags = DMACMD_SYNCHRONIZE, .arrives = true },
+		{ .flags = DMACMD_COMPLETE_DEFAULT, .arrives = true },
+		{ .flags = 0, .arrives = false },
 	};
 	struct dmacmd_kt_segs s = {};
 	struct dmacmd *cmd;
@@ -461,24 +474,26 @@ static void dmacmd_test_map_noncoherent_invalidate(struct kunit *test)
 
 	mp_mem_init(test, &m, MP_KMALLOC, 0, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		u32 seed = 2 + i;
 
 		mp_cpu(&m, 0, m.len, 1, true);
-		KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+		KUNIT_ASSERT_EQ(test,
+				dmacmd_prepare(cmd, 0, 0,
+					       DMACMD_PREPARE_DEFAULT),
+				0);
 		dmacmd_kt_gen_all(test, cmd, &s, 8);
 		KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, seed,
 							 true, &bad), 0);
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, steps[i].invalidate,
-						      steps[i].sync), 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, steps[i].flags), 0);
 		KUNIT_EXPECT_EQ_MSG(test,
 				    mp_cpu(&m, 0, m.len,
 					   !forced || steps[i].arrives ? seed : 1,
 					   false),
-				    U64_MAX, "complete(%d, %d), swiotlb forced %d",
-				    steps[i].invalidate, steps[i].sync, forced);
+				    U64_MAX, "complete(%#x), swiotlb forced %d",
+				    steps[i].flags, forced);
 	}
 }
 
@@ -513,7 +528,7 @@ static void dmacmd_test_map_iterate_only_device(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, len,
 						   DMA_BIDIRECTIONAL));
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	dmacmd_kt_gen_all(test, cmd, &s, 8);
 	KUNIT_EXPECT_EQ(test, s.len, len);
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_dev_segs(dev, &s, 0, len, 7, false,
@@ -521,7 +536,7 @@ static void dmacmd_test_map_iterate_only_device(struct kunit *test)
 			    "the device does not see the memory at %#llx (%s)",
 			    bad, dmacmd_kt_translated(dev) ? "IOMMU" : "direct");
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 }
 
 /*
@@ -550,12 +565,12 @@ static void dmacmd_test_map_unmapped_iterate(struct kunit *test)
 						   2 * PAGE_SIZE,
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, NULL, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen64(cmd, &off, seg, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 1);
 	KUNIT_EXPECT_EQ(test, seg[0].addr, (u64)page_to_phys(pg));
 	KUNIT_EXPECT_EQ(test, seg[0].len, 2 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
 	if (!edu)
 		return;
@@ -583,7 +598,7 @@ static void dmacmd_test_map_bypassed_physical(struct kunit *test)
 
 	mp_mem_init(test, &m, MP_VMALLOC, 40, 5 * PAGE_SIZE, DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, DMACMD_AUTO), 0);
 	dmacmd_kt_gen_all(test, cmd, &s, 2);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
@@ -592,7 +607,7 @@ static void dmacmd_test_map_bypassed_physical(struct kunit *test)
 				(u64)dmacmd_md_phys_segment(m.md, pos, &l));
 		KUNIT_EXPECT_GE(test, l, s.seg[i].len);
 	}
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 }
 
 /*
@@ -621,7 +636,7 @@ static void dmacmd_test_map_iterate_only(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, 3 * PAGE_SIZE,
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, NULL, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen32(cmd, &off, seg32, &n), 0);
 	KUNIT_EXPECT_EQ(test, off, 3 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, n, 3);
@@ -633,13 +648,13 @@ static void dmacmd_test_map_iterate_only(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, seg32[0].addr, (u32)virt_to_phys(buf));
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
 	/* Misaligned memory is an error, not a bounce. */
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf + 1, PAGE_SIZE,
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, NULL, &aligned);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	off = 0;
 	n = 1;
 	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &off, &seg64, &n), -EDOM);
@@ -647,7 +662,7 @@ static void dmacmd_test_map_iterate_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_synchronize(cmd,
 						 DMACMD_FORCE_DOUBLE_BUFFER),
 			-EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
 	/* Memory above the address bits is too large a segment. */
 	high = dmacmd_kt_alloc_pages(test, 0, MP_FOUR_GIB, U64_MAX);
@@ -656,12 +671,12 @@ static void dmacmd_test_map_iterate_only(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_pages(&high, 1, 0, PAGE_SIZE,
 						     DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, NULL, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	off = 0;
 	n = 8;
 	KUNIT_EXPECT_EQ(test, dmacmd_gen32(cmd, &off, seg32, &n), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, n, 8);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 }
 
 /* ---- double buffering basics (the full suite is dmacmd_bounce) ---- */
@@ -698,9 +713,10 @@ static void dmacmd_test_map_bounce_high_pages(struct kunit *test)
 						       0, m.len,
 						       DMA_BIDIRECTIONAL));
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 1, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 4 * PAGE_SIZE);
 	dmacmd_kt_gen_all(test, cmd, &s, 1);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
@@ -731,16 +747,17 @@ static void dmacmd_test_map_bounce_high_pages(struct kunit *test)
 						 &bad), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 4, true,
 						 &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, m.len, 4, false), U64_MAX);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
 
 	/* complete(synchronize = false) leaves memory alone. */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 4);
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 5, true,
 						 &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, false), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_INVALIDATE_CACHE), 0);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, PAGE_SIZE, PAGE_SIZE, 5, false),
 			U64_MAX);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, PAGE_SIZE, 4, false), U64_MAX);
@@ -758,10 +775,12 @@ static void dmacmd_test_map_force_double_buffer(struct kunit *test)
 	mp_mem_init(test, &m, MP_KMALLOC, 24, 3 * PAGE_SIZE,
 		    DMA_BIDIRECTIONAL);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 1, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
 	dmacmd_kt_gen_all(test, cmd, &s, 8);
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, PAGE_SIZE, 2, true,
@@ -785,15 +804,16 @@ static void dmacmd_test_map_force_double_buffer(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 3, true,
 						 &bad), 0);
 	/* Nested: the inner complete keeps the copy buffer. */
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), m.len);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, m.len, 3, false), U64_MAX);
 
 	/* The next prepare maps directly again. */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 /* ---- failures ---- */
@@ -849,9 +869,9 @@ static void dmacmd_test_map_prepare_fault_unwinds(struct kunit *test)
 	for (nth = 1; nth < 64; nth++) {
 		cmd = dmacmd_create(dev, &spec, NULL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 		dmacmd_fault_arm(BIT(c->site), nth);
-		ret = dmacmd_prepare(cmd, 0, 0, true, true);
+		ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 		fired = dmacmd_fault_disarm(&calls);
 		if (fired && !ret) {
 			kunit_info(test, "failure %u of %u had a fallback\n",
@@ -866,14 +886,16 @@ static void dmacmd_test_map_prepare_fault_unwinds(struct kunit *test)
 					-EBADFD);
 			KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, m.len, 1, false),
 					U64_MAX);
-			ret = dmacmd_prepare(cmd, 0, 0, true, true);
+			ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 		}
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		dmacmd_kt_gen_all(test, cmd, &s, 16);
 		KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
 		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 1,
 							 false, &bad), 0);
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
 		dmacmd_put(cmd);
 		if (!fired)
 			break;
@@ -902,8 +924,8 @@ static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
 	mp_mem_init(test, &m, MP_VMALLOC, 8, 5 * PAGE_SIZE, DMA_BIDIRECTIONAL);
 	plain = dmacmd_kt_cmd(test, dev, &mp_spec64);
 	copy = dmacmd_kt_cmd(test, dev, &aligned);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(plain, m.md, false), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(copy, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(plain, m.md, 0), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(copy, m.md, 0), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mp_fault_off,
 							NULL), 0);
 	for (cycle = 0; cycle < 9; cycle++) {
@@ -913,8 +935,10 @@ static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
 		for (i = 0; i < 2; i++) {
 			cmd = i ? copy : plain;
 			mp_cpu(&m, 0, m.len, cycle, true);
-			KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true,
-							     true), 0);
+			KUNIT_ASSERT_EQ(test,
+					dmacmd_prepare(cmd, 0, 0,
+						       DMACMD_PREPARE_DEFAULT),
+					0);
 			KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd),
 					i ? m.len : 0);
 			dmacmd_kt_gen_all(test, cmd, &s, 2);
@@ -922,7 +946,9 @@ static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
 								 m.len, cycle,
 								 false, &bad),
 					0);
-			KUNIT_ASSERT_EQ(test, dmacmd_complete(cmd, true, true),
+			KUNIT_ASSERT_EQ(test,
+					dmacmd_complete(cmd,
+							DMACMD_COMPLETE_DEFAULT),
 					0);
 		}
 	}
@@ -945,12 +971,13 @@ static void mp_cycle_segs(struct kunit *test, struct dmacmd *cmd,
 	struct device *dev = dmacmd_device(cmd);
 	u64 bad;
 
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, s, 3);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, s));
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, s, 0, s->len, seed,
 						 false, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 /*
@@ -983,8 +1010,8 @@ static void dmacmd_test_map_kept_list_follows_device_limits(struct kunit *test)
 	md = dmacmd_md_from_pages(pages, ARRAY_SIZE(pages), 0, SZ_64K,
 				  DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, dmacmd_kt_md(test, md),
-						false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, dmacmd_kt_md(test, md), 0),
+			0);
 
 	mp_cycle_segs(test, cmd, &s, 7);
 	if (!dmacmd_kt_swiotlb_forced(dev))
@@ -1038,9 +1065,10 @@ static void dmacmd_test_map_iommu_one_segment(struct kunit *test)
 	dmacmd_kt_set_mask(test, dev, 32);
 	mp_mem_init(test, &m, MP_VMALLOC, 0, 16 * PAGE_SIZE, DMA_TO_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
 	mp_cpu(&m, 0, m.len, 9, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 16);
 	KUNIT_EXPECT_EQ(test, s.n, 1);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
@@ -1048,7 +1076,7 @@ static void dmacmd_test_map_iommu_one_segment(struct kunit *test)
 						 &bad), 0);
 	KUNIT_EXPECT_EQ(test, bad, U64_MAX);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 /*
@@ -1070,26 +1098,29 @@ static void dmacmd_test_map_iommu_spec_below_mask(struct kunit *test)
 	mp_mem_init(test, &m, MP_PAGES_HIGH, 0, 4 * PAGE_SIZE,
 		    DMA_FROM_DEVICE);
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, false), 0);
-	ret = dmacmd_prepare(cmd, 0, 0, true, true);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
+	ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	if (ret) {
 		KUNIT_EXPECT_EQ(test, ret, -EADDRNOTAVAIL);
 		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
 	} else {
 		dmacmd_kt_gen_all(test, cmd, &s, 16);
 		KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
-		KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
 	}
 
 	dmacmd_kt_set_mask(test, dev, 28);
 	mp_cpu(&m, 0, m.len, 1, true);
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
 	dmacmd_kt_gen_all(test, cmd, &s, 16);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, &s));
 	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, m.len, 2, true,
 						 &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, mp_cpu(&m, 0, m.len, 2, false), U64_MAX);
 }
 
@@ -1186,7 +1217,7 @@ static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 	other = dmacmd_kt_md(test, dmacmd_md_from_kva(m.p[0], PAGE_SIZE,
 						      DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, other, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, other, 0), 0);
 
 	n = 7;
 	KUNIT_EXPECT_EQ(test, dmacmd_prepare_for_dma(cmd, 0, m.md, 0, 0, &flags,
@@ -1223,7 +1254,7 @@ static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, len, 7 * PAGE_SIZE);
 	/* A plain complete undoes the memory's prepare too. */
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(m.md));
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(cmd), m.md);
 

@@ -105,7 +105,7 @@ static void dmacmd_test_owner_counts_per_module(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(umd), 0);
 
 	/* A reference more, held by the command, changes no ownership. */
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	dmacmd_md_put(md);
 	dmacmd_get(cmd);
 	dmacmd_owner_count(THIS_MODULE, &c);
@@ -113,7 +113,7 @@ static void dmacmd_test_owner_counts_per_module(struct kunit *test)
 	dmacmd_put(cmd);
 
 	/* Releasing the command releases the descriptor it held last. */
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	dmacmd_owner_count(THIS_MODULE, &c);
 	ow_counts_are(test, &c, c0.cmds + 2, c0.mds + 1, c0.pinned);
 }
@@ -302,7 +302,7 @@ static void ow_quarantine_on(struct kunit *test, unsigned int max)
 
 static void ow_clear_memory_action(void *cmd)
 {
-	dmacmd_clear_memory(cmd, true);
+	dmacmd_clear_memory(cmd, DMACMD_AUTO);
 }
 
 static void ow_fix_init(struct kunit *test, struct ow_fix *f)
@@ -328,12 +328,14 @@ static void ow_fix_init(struct kunit *test, struct ow_fix *f)
 	 */
 	f->dead = dmacmd_create(f->dev, &ow_spec, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f->dead);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->dead, f->md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->dead, f->md, DMACMD_AUTO),
+			0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen64(f->dead, &off, seg, &n), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_complete(f->dead, true, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_complete(f->dead, DMACMD_COMPLETE_DEFAULT),
+			0);
 	dmacmd_put(f->dead);
 
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							ow_clear_memory_action,
 							f->cmd), 0);
@@ -359,17 +361,18 @@ struct ow_op {
 
 static long ow_prepare(struct ow_fix *f)
 {
-	return dmacmd_prepare(f->dead, 0, 0, true, true);
+	return dmacmd_prepare(f->dead, 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static long ow_prepare_with_spec(struct ow_fix *f)
 {
-	return dmacmd_prepare_with_spec(f->dead, &ow_spec, 0, 0, true, true);
+	return dmacmd_prepare_with_spec(f->dead, &ow_spec, 0, 0,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static long ow_complete(struct ow_fix *f)
 {
-	return dmacmd_complete(f->dead, true, true);
+	return dmacmd_complete(f->dead, DMACMD_COMPLETE_DEFAULT);
 }
 
 static long ow_gen64(struct ow_fix *f)
@@ -410,12 +413,12 @@ static long ow_synchronize(struct ow_fix *f)
 
 static long ow_set_memory(struct ow_fix *f)
 {
-	return dmacmd_set_memory(f->dead, f->md, true);
+	return dmacmd_set_memory(f->dead, f->md, DMACMD_AUTO);
 }
 
 static long ow_clear_memory(struct ow_fix *f)
 {
-	return dmacmd_clear_memory(f->dead, true);
+	return dmacmd_clear_memory(f->dead, DMACMD_AUTO);
 }
 
 static long ow_prepared_range(struct ow_fix *f)
@@ -495,13 +498,13 @@ static long ow_accessors(struct ow_fix *f)
 static long ow_get(struct ow_fix *f)
 {
 	dmacmd_get(f->dead);
-	return dmacmd_prepare(f->dead, 0, 0, true, true);
+	return dmacmd_prepare(f->dead, 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static long ow_put_twice(struct ow_fix *f)
 {
 	dmacmd_put(f->dead);
-	return dmacmd_prepare(f->dead, 0, 0, true, true);
+	return dmacmd_prepare(f->dead, 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 /* The same calls with a released descriptor. */
@@ -544,7 +547,7 @@ static long ow_md_multi(struct ow_fix *f)
 
 static long ow_md_set_memory(struct ow_fix *f)
 {
-	return dmacmd_set_memory(f->cmd, f->dead_md, false);
+	return dmacmd_set_memory(f->cmd, f->dead_md, 0);
 }
 
 static long ow_md_prepare_for_dma(struct ow_fix *f)
@@ -644,7 +647,8 @@ static void dmacmd_test_released_object_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_quarantine_held(), f.held);
 	KUNIT_EXPECT_EQ(test, dmacmd_cmd_live_count(), f.cmds);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), f.mds);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(f.dead, 0, 0, true, true),
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(f.dead, 0, 0, DMACMD_PREPARE_DEFAULT),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(f.dead_md), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &off, &len), 0);

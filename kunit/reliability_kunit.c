@@ -114,7 +114,7 @@ static int rel_setup_misaligned(struct rel_ctx *c,
 	c->cmd = dmacmd_create(c->dev, spec, NULL);
 	if (IS_ERR(c->cmd))
 		return PTR_ERR(c->cmd);
-	return dmacmd_set_memory(c->cmd, c->md, false);
+	return dmacmd_set_memory(c->cmd, c->md, 0);
 }
 
 /* The spec wants 64-byte alignment: prepare bounces. */
@@ -128,7 +128,7 @@ static int rel_setup_prepared_cmd(struct rel_ctx *c)
 	int ret = rel_setup_cmd(c);
 
 	if (!ret)
-		ret = dmacmd_set_memory(c->cmd, c->md, true);
+		ret = dmacmd_set_memory(c->cmd, c->md, DMACMD_AUTO);
 	if (!ret)
 		c->bounced = dmacmd_bounced_bytes(c->cmd);
 	return ret;
@@ -158,7 +158,7 @@ static void rel_teardown(struct rel_ctx *c)
 		dmacmd_put(c->made_cmd);
 	if (!IS_ERR_OR_NULL(c->cmd)) {
 		if (dmacmd_memory(c->cmd))
-			dmacmd_clear_memory(c->cmd, true);
+			dmacmd_clear_memory(c->cmd, DMACMD_AUTO);
 		dmacmd_put(c->cmd);
 	}
 	if (!IS_ERR_OR_NULL(c->made))
@@ -354,7 +354,7 @@ static int rel_run_clone(struct rel_ctx *c)
 
 static int rel_run_set_memory(struct rel_ctx *c)
 {
-	return dmacmd_set_memory(c->cmd, c->md, true);
+	return dmacmd_set_memory(c->cmd, c->md, DMACMD_AUTO);
 }
 
 static bool rel_cmd_bare(struct rel_ctx *c)
@@ -364,7 +364,7 @@ static bool rel_cmd_bare(struct rel_ctx *c)
 
 static int rel_run_prepare(struct rel_ctx *c)
 {
-	return dmacmd_prepare(c->cmd, 0, 0, true, true);
+	return dmacmd_prepare(c->cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 }
 
 static bool rel_cmd_unprepared(struct rel_ctx *c)
@@ -396,8 +396,8 @@ static int rel_setup_attached(struct rel_ctx *c)
 
 static int rel_run_prepare_with_spec(struct rel_ctx *c)
 {
-	return dmacmd_prepare_with_spec(c->cmd, &rel_spec_aligned, 0, 0, true,
-					true);
+	return dmacmd_prepare_with_spec(c->cmd, &rel_spec_aligned, 0, 0,
+					DMACMD_PREPARE_DEFAULT);
 }
 
 static bool rel_spec_kept(struct rel_ctx *c)
@@ -580,7 +580,7 @@ static void rel_cycle(struct rel_worker *w, struct dmacmd *cmd, u64 len,
 	int ret;
 	u32 i, n;
 
-	ret = dmacmd_prepare(cmd, 0, 0, true, true);
+	ret = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	if (ret) {
 		rel_worker_error(w, "prepare", ret);
 		return;
@@ -606,7 +606,7 @@ static void rel_cycle(struct rel_worker *w, struct dmacmd *cmd, u64 len,
 		    memcmp(tmp, expect, len))
 			rel_worker_error(w, "read_bytes differs", 0);
 	}
-	ret = dmacmd_complete(cmd, true, true);
+	ret = dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT);
 	if (ret)
 		rel_worker_error(w, "complete", ret);
 }
@@ -634,9 +634,9 @@ static int rel_worker_fn(void *data)
 		rel_worker_error(w, "setup", 0);
 		goto out;
 	}
-	if (dmacmd_set_memory(direct, md, false) ||
-	    dmacmd_set_memory(bounce, mis, false) ||
-	    dmacmd_set_memory(shared, w->shared, false)) {
+	if (dmacmd_set_memory(direct, md, 0) ||
+	    dmacmd_set_memory(bounce, mis, 0) ||
+	    dmacmd_set_memory(shared, w->shared, 0)) {
 		rel_worker_error(w, "set_memory", 0);
 		goto out;
 	}
@@ -815,11 +815,14 @@ static void dmacmd_test_tracepoints_fields(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, register_trace_dmacmd_bounce_copy(rel_probe_copy, t), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_dmacmd_gen_segments(rel_probe_gen, t), 0);
 
-	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 10, REL_LEN - 10, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_prepare(cmd, 10, REL_LEN - 10,
+				       DMACMD_PREPARE_DEFAULT),
+			0);
 	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &off, segs, &n), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_synchronize(cmd, DMACMD_SYNC_IN), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 
 	unregister_trace_dmacmd_gen_segments(rel_probe_gen, t);
 	unregister_trace_dmacmd_bounce_copy(rel_probe_copy, t);
@@ -866,15 +869,15 @@ static void dmacmd_test_misuse_atomic_context(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, REL_LEN, DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
 
 	spin_lock(&lock);
 	made = dmacmd_create(dev, &rel_spec64, NULL);
-	prep_locked = dmacmd_prepare(cmd, 0, 0, true, true);
+	prep_locked = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	md_prep = dmacmd_md_prepare(md);
 	spin_unlock(&lock);
 	local_irq_save(flags);
-	prep_irqoff = dmacmd_prepare(cmd, 0, 0, true, true);
+	prep_irqoff = dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT);
 	local_irq_restore(flags);
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(made), -EWOULDBLOCK);
@@ -886,8 +889,9 @@ static void dmacmd_test_misuse_atomic_context(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
 	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(md));
 
-	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 static struct kunit_case dmacmd_reliability_cases[] = {

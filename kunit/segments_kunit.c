@@ -117,7 +117,7 @@ static void sg_contig_map(struct kunit *test, struct sg_contig *f,
 	struct dmacmd *cmd = dmacmd_kt_cmd(test, f->dev, spec);
 	u64 bad;
 
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, f->md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, f->md, DMACMD_AUTO), 0);
 	dmacmd_kt_gen_all(test, cmd, s, 4);
 	KUNIT_EXPECT_TRUE(test, dmacmd_kt_segs_ok(test, cmd, s));
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(f->dev, s, 0, f->len, 11,
@@ -219,7 +219,7 @@ static void dmacmd_test_segments_address_bits_boundary(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_phys(start, 4 * PAGE_SIZE,
 						    DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, NULL, &spec28);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen64(cmd, &off, seg, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 1);
 	KUNIT_EXPECT_EQ(test, seg[0].addr, (u64)start);
@@ -234,7 +234,7 @@ static void dmacmd_test_segments_address_bits_boundary(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, off, 0);
 
 	cmd = dmacmd_kt_cmd(test, NULL, &spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	n = 4;
 	KUNIT_ASSERT_EQ(test, dmacmd_gen64(cmd, &off, seg, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 1);
@@ -264,7 +264,7 @@ static void sg_pages_init(struct kunit *test, struct sg_pages *f,
 	f->md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, npages * PAGE_SIZE,
 						      DMA_TO_DEVICE));
 	f->cmd = dmacmd_kt_cmd(test, f->dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, DMACMD_AUTO), 0);
 	dmacmd_kt_gen_all(test, f->cmd, &f->all, 64);
 	KUNIT_ASSERT_EQ(test, f->all.n, npages);
 }
@@ -322,7 +322,8 @@ static void dmacmd_test_segments_resume(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, seg[0].addr, f.all.seg[k].addr);
 		KUNIT_EXPECT_EQ(test, off, (u64)(k + 1) * PAGE_SIZE);
 	}
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 struct sg_ctx {
@@ -379,7 +380,8 @@ static void dmacmd_test_segments_custom_function(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 4);
 	KUNIT_EXPECT_EQ(test, ctx.calls, 3);
 	KUNIT_EXPECT_FALSE(test, ctx.bad_args);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 /*
@@ -405,7 +407,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &spec32);
 	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(cmd), 32);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen32(cmd, &off, seg32, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 4);
 	off = 0;
@@ -420,7 +422,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	}
 	off = 0;
 	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &off, seg64, &n), -EINVAL);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
 	high = dmacmd_kt_alloc_pages(test, 0, 1ULL << 32, U64_MAX);
 	if (!high)
@@ -428,7 +430,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_pages(&high, 1, 0, PAGE_SIZE,
 						     DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, true), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	off = 0;
 	n = 1;
 	KUNIT_EXPECT_EQ(test, dmacmd_gen_segments(cmd, dmacmd_out_le32, &off,
@@ -437,7 +439,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_gen32(cmd, &off, seg32, &n), -EINVAL);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen64(cmd, &off, seg64, &n), 0);
 	KUNIT_EXPECT_GE(test, seg64[0].addr, 1ULL << 32);
-	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 }
 
 /* Time to walk every segment one call at a time. */
@@ -478,8 +480,10 @@ static void dmacmd_test_segments_resume_constant(struct kunit *test)
 		   ts, tb);
 	KUNIT_EXPECT_LT_MSG(test, tb, 24 * max(ts, 1ULL),
 			    "walk cost grows faster than linearly");
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(small.cmd, true, true), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(big.cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_complete(small.cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(big.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
 }
 
 /* ---- property test ---- */
@@ -669,8 +673,8 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	}
 
 	cmd = dmacmd_kt_cmd(test, t->dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, false), 0);
-	ret = dmacmd_prepare(cmd, off, len, true, true);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+	ret = dmacmd_prepare(cmd, off, len, DMACMD_PREPARE_DEFAULT);
 	if (ret == -EADDRNOTAVAIL && dmacmd_kt_swiotlb_forced(t->dev) &&
 	    (seg_align > PAGE_SIZE || spec.alignment > PAGE_SIZE ||
 	     spec.address_bits < 32))
@@ -716,10 +720,12 @@ static void dmacmd_test_segments_property(struct kunit *test)
 		cur += sg_rnd(t, 2) ? seg.len : 1 + sg_rnd(t, seg.len);
 	}
 	sg_prop_general_walk(test, t, cmd, &s);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 
 	/* A prepare of the same shape again (the kept list, if any). */
-	KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, off, len, true, true), 0);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_prepare(cmd, off, len, DMACMD_PREPARE_DEFAULT),
+			0);
 	dmacmd_kt_gen_all(test, cmd, &s, 1 + sg_rnd(t, 8));
 	KUNIT_EXPECT_TRUE_MSG(test, dmacmd_kt_segs_ok(test, cmd, &s),
 			      "seed %#x, second prepare", t->seed);
@@ -729,7 +735,7 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(buf, len, t->seed,
 						     base + off),
 			    U64_MAX, "seed %#x, second prepare", t->seed);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, true, true), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
 static struct kunit_case dmacmd_segments_cases[] = {

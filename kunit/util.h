@@ -80,4 +80,10 @@ int dmacmd_kt_dev_segs(struct device *dev, const struct dmacmd_kt_segs *s,
 int dmacmd_kt_dev_copy(struct device *dev, const struct dmacmd_kt_segs *s,
 		       u64 from, void *buf, u64 len, bool dev_writes);
 
+/* @flags of a prepare or complete, with %DMACMD_SYNCHRONIZE when @sync. */
+static inline unsigned int dmacmd_kt_sync_if(unsigned int flags, bool sync)
+{
+	return sync ? flags | DMACMD_SYNCHRONIZE : flags;
+}
+
 #endif /* _DMACMD_KUNIT_UTIL_H */

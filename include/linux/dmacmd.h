@@ -211,19 +211,38 @@ void dmacmd_set_refcon(struct dmacmd *cmd, void *refcon);
 struct device *dmacmd_device(const struct dmacmd *cmd);
 int dmacmd_get_spec(const struct dmacmd *cmd, struct dmacmd_spec *spec);
 
+/*
+ * Flags of dmacmd_prepare() and dmacmd_complete(): IOKit's boolean
+ * parameters of prepare() and complete(), by name.  The defaults are
+ * IOKit's.
+ */
+#define DMACMD_FLUSH_CACHE	0x1	/* prepare: cache work for the device */
+#define DMACMD_SYNCHRONIZE	0x2	/* prepare: copy memory to bounce
+					 * memory; complete: copy it back
+					 */
+#define DMACMD_INVALIDATE_CACHE	0x4	/* complete: cache work for the CPU */
+#define DMACMD_PREPARE_DEFAULT	(DMACMD_FLUSH_CACHE | DMACMD_SYNCHRONIZE)
+#define DMACMD_COMPLETE_DEFAULT	(DMACMD_INVALIDATE_CACHE | DMACMD_SYNCHRONIZE)
+
+/*
+ * Flag of dmacmd_set_memory() (prepare the whole descriptor, IOKit's
+ * autoPrepare) and dmacmd_clear_memory() (complete every prepare first,
+ * autoComplete).
+ */
+#define DMACMD_AUTO		0x8
+
 int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
-		      bool auto_prepare);
-int dmacmd_clear_memory(struct dmacmd *cmd, bool auto_complete);
+		      unsigned int flags);
+int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags);
 struct dmacmd_md *dmacmd_memory(const struct dmacmd *cmd);
 struct dmacmd_md *dmacmd_dma_memory(const struct dmacmd *cmd);
 
 int dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		   bool flush_cache, bool synchronize);
+		   unsigned int flags);
 int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 			     const struct dmacmd_spec *spec, u64 offset,
-			     u64 length, bool flush_cache, bool synchronize);
-int dmacmd_complete(struct dmacmd *cmd, bool invalidate_cache,
-		    bool synchronize);
+			     u64 length, unsigned int flags);
+int dmacmd_complete(struct dmacmd *cmd, unsigned int flags);
 int dmacmd_synchronize(struct dmacmd *cmd, u32 options);
 bool dmacmd_is_prepared(const struct dmacmd *cmd);
 int dmacmd_prepared_range(const struct dmacmd *cmd, u64 *offset,

@@ -50,7 +50,7 @@ static int consumer_map_once(struct device *dev)
 		ret = PTR_ERR(cmd);
 		goto out_put_md;
 	}
-	ret = dmacmd_set_memory(cmd, md, true);
+	ret = dmacmd_set_memory(cmd, md, DMACMD_AUTO);
 	if (ret)
 		goto out_put_cmd;
 	ret = dmacmd_gen64(cmd, &offset, segs, &nsegs);
@@ -60,7 +60,7 @@ static int consumer_map_once(struct device *dev)
 		if (covered != CONSUMER_LEN || offset != CONSUMER_LEN)
 			ret = -EIO;
 	}
-	dmacmd_clear_memory(cmd, true);
+	dmacmd_clear_memory(cmd, DMACMD_AUTO);
 	if (!ret)
 		dev_info(dev, "mapped %lu bytes in %u segments\n",
 			 CONSUMER_LEN, nsegs);
@@ -89,7 +89,7 @@ static int consumer_leak(struct device *dev)
 		dmacmd_md_put(md);
 		return PTR_ERR(cmd);
 	}
-	ret = dmacmd_set_memory(cmd, md, false);
+	ret = dmacmd_set_memory(cmd, md, 0);
 	if (ret) {
 		dmacmd_put(cmd);
 		dmacmd_md_put(md);

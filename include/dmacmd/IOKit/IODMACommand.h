@@ -320,7 +320,8 @@ IODMACommand_setMemoryDescriptor(IODMACommand *cmd,
 {
 	return dmacmd_errno_to_ioreturn(dmacmd_set_memory(cmd,
 							  (struct dmacmd_md *)mem,
-							  autoPrepare));
+							  autoPrepare ?
+							  DMACMD_AUTO : 0));
 }
 
 /**
@@ -335,7 +336,8 @@ IODMACommand_setMemoryDescriptor(IODMACommand *cmd,
 static inline IOReturn IODMACommand_clearMemoryDescriptor(IODMACommand *cmd,
 							  bool autoComplete)
 {
-	return dmacmd_errno_to_ioreturn(dmacmd_clear_memory(cmd, autoComplete));
+	return dmacmd_errno_to_ioreturn(dmacmd_clear_memory(cmd, autoComplete ?
+							    DMACMD_AUTO : 0));
 }
 
 /* The descriptor given to IODMACommand_setMemoryDescriptor(), or NULL. */
@@ -383,9 +385,11 @@ static inline IOReturn IODMACommand_prepare(IODMACommand *cmd, UInt64 offset,
 					    UInt64 length, bool flushCache,
 					    bool synchronize)
 {
+	unsigned int flags = (flushCache ? DMACMD_FLUSH_CACHE : 0) |
+			     (synchronize ? DMACMD_SYNCHRONIZE : 0);
+
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare(cmd, offset, length,
-						       flushCache,
-						       synchronize));
+						       flags));
 }
 
 /**
@@ -416,6 +420,7 @@ IODMACommand_prepareWithSpecificationOptions(IODMACommand *cmd,
 					     bool flushCache, bool synchronize)
 {
 	struct dmacmd_spec spec;
+	unsigned int flags;
 
 	if (!outSegFunc || !segmentOptions ||
 	    (device && device != dmacmd_device(cmd))) {
@@ -426,10 +431,11 @@ IODMACommand_prepareWithSpecificationOptions(IODMACommand *cmd,
 		return kIOReturnBadArgument;
 	}
 	dmacmd_iokit_spec(&spec, outSegFunc, segmentOptions, mappingOptions);
+	flags = (flushCache ? DMACMD_FLUSH_CACHE : 0) |
+		(synchronize ? DMACMD_SYNCHRONIZE : 0);
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare_with_spec(cmd, &spec,
 								 offset, length,
-								 flushCache,
-								 synchronize));
+								 flags));
 }
 
 /**
@@ -488,8 +494,10 @@ static inline IOReturn IODMACommand_complete(IODMACommand *cmd,
 					     bool invalidateCache,
 					     bool synchronize)
 {
-	return dmacmd_errno_to_ioreturn(dmacmd_complete(cmd, invalidateCache,
-							synchronize));
+	unsigned int flags = (invalidateCache ? DMACMD_INVALIDATE_CACHE : 0) |
+			     (synchronize ? DMACMD_SYNCHRONIZE : 0);
+
+	return dmacmd_errno_to_ioreturn(dmacmd_complete(cmd, flags));
 }
 
 /**
