@@ -288,7 +288,7 @@ EXPORT_SYMBOL_GPL(dmacmd_device);
 /**
  * dmacmd_get_spec() - the normalized specification of a command
  * @cmd: the command
- * @spec: filled with the spec, defaults applied
+ * @spec: filled with the spec, defaults applied (untouched on error)
  *
  * Context: Any context.
  * Return:
@@ -303,70 +303,13 @@ int dmacmd_get_spec(const struct dmacmd *cmd, struct dmacmd_spec *spec)
 		dmacmd_misuse(NULL, "get_spec with an invalid argument\n");
 		return -EINVAL;
 	}
-	if (!cmd->specified) {
-		dmacmd_misuse(cmd->dev, "get_spec on a command without a spec\n");
+	/* Asking whether there is a spec is no misuse: not logged. */
+	if (!cmd->specified)
 		return -EBADFD;
-	}
 	*spec = cmd->spec;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dmacmd_get_spec);
-
-/**
- * dmacmd_address_bits() - IOKit's getNumAddressBits
- * @cmd: the command
- *
- * Context: Any context.
- * Return: the spec's address bits after defaulting (64 when unrestricted,
- * 32 for a 32-bit output function given 0), 0 without a spec.
- */
-u8 dmacmd_address_bits(const struct dmacmd *cmd)
-{
-	return dmacmd_bad(cmd) || !cmd->specified ? 0 : cmd->spec.address_bits;
-}
-EXPORT_SYMBOL_GPL(dmacmd_address_bits);
-
-/**
- * dmacmd_alignment() - IOKit's getAlignment
- * @cmd: the command
- *
- * Context: Any context.
- * Return: the alignment of the first segment, 0 without a spec.
- */
-u32 dmacmd_alignment(const struct dmacmd *cmd)
-{
-	return dmacmd_bad(cmd) || !cmd->specified ? 0 : cmd->spec.alignment;
-}
-EXPORT_SYMBOL_GPL(dmacmd_alignment);
-
-/**
- * dmacmd_alignment_length() - IOKit's getAlignmentLength
- * @cmd: the command
- *
- * Context: Any context.
- * Return: the multiple every segment length is, 0 without a spec.
- */
-u32 dmacmd_alignment_length(const struct dmacmd *cmd)
-{
-	return dmacmd_bad(cmd) || !cmd->specified ? 0 :
-	       cmd->spec.alignment_length;
-}
-EXPORT_SYMBOL_GPL(dmacmd_alignment_length);
-
-/**
- * dmacmd_alignment_internal() - IOKit's getAlignmentInternalSegments
- * @cmd: the command
- *
- * Context: Any context.
- * Return: the alignment of every segment after the first, 0 without a
- * spec.
- */
-u32 dmacmd_alignment_internal(const struct dmacmd *cmd)
-{
-	return dmacmd_bad(cmd) || !cmd->specified ? 0 :
-	       cmd->spec.alignment_internal;
-}
-EXPORT_SYMBOL_GPL(dmacmd_alignment_internal);
 
 /**
  * dmacmd_bounced_bytes() - bytes the command copies through bounce memory
@@ -401,22 +344,6 @@ struct dmacmd_md *dmacmd_memory(const struct dmacmd *cmd)
 	return dmacmd_bad(cmd) ? NULL : cmd->md;
 }
 EXPORT_SYMBOL_GPL(dmacmd_memory);
-
-/**
- * dmacmd_dma_memory() - IOKit's getIOMemoryDescriptor
- * @cmd: the command
- *
- * dmacmd's bounce memory is not a descriptor of its own; read or write
- * what the device sees with dmacmd_read_bytes() / dmacmd_write_bytes().
- *
- * Context: Any context.
- * Return: the attached descriptor (no reference taken), or NULL.
- */
-struct dmacmd_md *dmacmd_dma_memory(const struct dmacmd *cmd)
-{
-	return dmacmd_memory(cmd);
-}
-EXPORT_SYMBOL_GPL(dmacmd_dma_memory);
 
 /**
  * dmacmd_set_memory() - attach a memory descriptor to a command

@@ -176,8 +176,8 @@
  * * Spec values that can never work (alignments that are not powers of
  *   two or above 4 MiB, a maximum segment size below the segment
  *   alignments, more than 64 address bits) are refused at create.
- * * dmacmd_dma_memory() returns the attached descriptor: bounce memory is
- *   not a descriptor of its own.
+ * * IODMACommand_getIOMemoryDescriptor() returns the attached descriptor:
+ *   bounce memory is not a descriptor of its own.
  */
 
 /**

@@ -754,9 +754,9 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_sgtable);
  * @ranges: the ranges, in order (copied)
  * @count: number of ranges
  * @dir: direction of the transfers
- * @task: what the addresses are: NULL for physical addresses (IOKit's
- *	task NULL), %DMACMD_KERNEL_TASK for kernel virtual addresses (IOKit's
- *	kernel_task), current for user addresses of the caller
+ * @space: what the addresses are: %DMACMD_ADDR_PHYS (IOKit's task NULL),
+ *	%DMACMD_ADDR_KERNEL (kernel_task) or %DMACMD_ADDR_USER (the calling
+ *	process's user addresses, IOKit's current_task())
  *
  * IOKit's withAddressRanges().  Physical and kernel ranges behave as in
  * dmacmd_md_from_phys() and dmacmd_md_from_kva() and give one flat
@@ -764,19 +764,20 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_sgtable);
  * concatenation of one user descriptor per range (two levels deep when
  * @count > 1), prepared and completed as a whole.
  *
- * Context: Process context (of @task for user ranges).  May sleep.
+ * Context: Process context (of the memory's process for user ranges).
+ * May sleep.
  * Return: a new descriptor holding one reference, or an ERR_PTR():
  *
  * * %-EINVAL - @ranges NULL, @count 0, a range of length 0 or that wraps,
- *   total length overflows, an address that is not of the kind @task
- *   says, another process as @task, or invalid @dir
+ *   total length overflows, an address that is not of the kind @space
+ *   says, an unknown @space, or invalid @dir
  * * %-EFAULT - user ranges that are not user memory (access_ok() fails)
  * * %-ENOMEM - out of memory
  */
 struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 					unsigned int count,
 					enum dma_data_direction dir,
-					struct task_struct *task)
+					enum dmacmd_addr_space space)
 {
 	const char *why = NULL;
 	struct dmacmd_md *md;
@@ -784,15 +785,15 @@ struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 	if (IS_ERR_OR_NULL(ranges) || !count) {
 		md = ERR_PTR(-EINVAL);
 		why = "no ranges";
-	} else if (!task) {
+	} else if (space == DMACMD_ADDR_PHYS) {
 		md = md_chunks_new(ranges, count, dir, false, &why, _RET_IP_);
-	} else if (task == DMACMD_KERNEL_TASK) {
+	} else if (space == DMACMD_ADDR_KERNEL) {
 		md = md_chunks_new(ranges, count, dir, true, &why, _RET_IP_);
-	} else if (task == current) {
+	} else if (space == DMACMD_ADDR_USER) {
 		md = md_user_ranges_new(ranges, count, dir, &why, _RET_IP_);
 	} else {
 		md = ERR_PTR(-EINVAL);
-		why = "ranges of another process";
+		why = "unknown address space";
 	}
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
 		dmacmd_misuse(NULL, "bad ranges %p[%u]: %s\n", ranges, count,

@@ -110,6 +110,8 @@ unsigned int dmacmd_quarantine_held(void);
  * such (dmacmd_track_stale()).  The track is each object's first member,
  * so @obj points at it.  Inline: every entry point asks, and a live
  * object costs one load and one compare.
+ *
+ * Return: true when @obj must not be used.
  */
 static __always_inline bool dmacmd_track_bad(const void *obj,
 					     enum dmacmd_kind kind,

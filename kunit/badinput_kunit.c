@@ -246,7 +246,7 @@ static struct task_struct *bi_task(u64 task)
 {
 	switch (task) {
 	case BI_T_KERNEL:
-		return DMACMD_KERNEL_TASK;
+		return kernel_task;
 	case BI_T_CURRENT:
 		return current;
 	case BI_T_OTHER:
@@ -419,9 +419,7 @@ static long bi_copy(struct bi_fix *f, const struct bi_row *r)
 enum bi_query {
 	BI_Q_MD_LENGTH, BI_Q_MD_DIRECTION, BI_Q_MD_KADDR, BI_Q_MD_IS_PREPARED,
 	BI_Q_IO_BYTES, BI_Q_IO_LENGTH, BI_Q_IO_DIRECTION, BI_Q_IO_FLAGS,
-	BI_Q_REFCON, BI_Q_DEVICE, BI_Q_ADDRESS_BITS, BI_Q_ALIGNMENT,
-	BI_Q_ALIGNMENT_LENGTH, BI_Q_ALIGNMENT_INTERNAL, BI_Q_BOUNCED,
-	BI_Q_MEMORY, BI_Q_DMA_MEMORY, BI_Q_IS_PREPARED,
+	BI_Q_REFCON, BI_Q_DEVICE, BI_Q_BOUNCED, BI_Q_MEMORY, BI_Q_IS_PREPARED,
 	BI_Q_IO_REFCON, BI_Q_IO_MEMORY, BI_Q_IO_IO_MEMORY, BI_Q_IO_BITS,
 	BI_Q_IO_ALIGNMENT, BI_Q_IO_ALIGNMENT_LENGTH, BI_Q_IO_ALIGNMENT_INTERNAL,
 };
@@ -453,20 +451,10 @@ static long bi_query(struct bi_fix *f, const struct bi_row *r)
 		return (long)dmacmd_refcon(cmd);
 	case BI_Q_DEVICE:
 		return (long)dmacmd_device(cmd);
-	case BI_Q_ADDRESS_BITS:
-		return dmacmd_address_bits(cmd);
-	case BI_Q_ALIGNMENT:
-		return dmacmd_alignment(cmd);
-	case BI_Q_ALIGNMENT_LENGTH:
-		return dmacmd_alignment_length(cmd);
-	case BI_Q_ALIGNMENT_INTERNAL:
-		return dmacmd_alignment_internal(cmd);
 	case BI_Q_BOUNCED:
 		return dmacmd_bounced_bytes(cmd);
 	case BI_Q_MEMORY:
 		return (long)dmacmd_memory(cmd);
-	case BI_Q_DMA_MEMORY:
-		return (long)dmacmd_dma_memory(cmd);
 	case BI_Q_IS_PREPARED:
 		return dmacmd_is_prepared(cmd);
 	case BI_Q_IO_REFCON:
@@ -532,7 +520,7 @@ static long bi_ref(struct bi_fix *f, const struct bi_row *r)
 static long bi_md_from_kva(struct bi_fix *f, const struct bi_row *r)
 {
 	return (long)dmacmd_md_from_kva((void *)(unsigned long)
-					bi_addr(f, r->arg, DMACMD_KERNEL_TASK),
+					bi_addr(f, r->arg, kernel_task),
 					r->b, r->c);
 }
 
@@ -572,12 +560,18 @@ static long bi_md_from_user(struct bi_fix *f, const struct bi_row *r)
 
 static long bi_md_from_ranges(struct bi_fix *f, const struct bi_row *r)
 {
-	struct task_struct *task = bi_task(r->d);
-	u64 addr = bi_addr(f, r->obj, task);
+	/* BI_T_OTHER stands for a value that names no address space. */
+	static const enum dmacmd_addr_space space[] = {
+		[BI_T_PHYS] = DMACMD_ADDR_PHYS,
+		[BI_T_KERNEL] = DMACMD_ADDR_KERNEL,
+		[BI_T_CURRENT] = DMACMD_ADDR_USER,
+		[BI_T_OTHER] = (enum dmacmd_addr_space)7,
+	};
+	u64 addr = bi_addr(f, r->obj, bi_task(r->d));
 	struct dmacmd_range ranges[2] = { { addr, r->b }, { addr, r->b } };
 
 	return (long)dmacmd_md_from_ranges(bi_ptr(r->arg, ranges), r->a, r->c,
-					   task);
+					   space[r->d]);
 }
 
 static long bi_md_sub(struct bi_fix *f, const struct bi_row *r)
@@ -1513,7 +1507,7 @@ static const struct bi_row bi_rows[] = {
 	BI_ROW("dmacmd_md_from_ranges", "kernel task, address 0",
 	       bi_md_from_ranges, .kind = BI_MD, .want = -EINVAL,
 	       .obj = BI_NULL, .a = 1, .b = 64, .d = BI_T_KERNEL),
-	BI_ROW("dmacmd_md_from_ranges", "another process", bi_md_from_ranges,
+	BI_ROW("dmacmd_md_from_ranges", "unknown address space", bi_md_from_ranges,
 	       .kind = BI_MD, .want = -EINVAL, .a = 1, .b = 64,
 	       .d = BI_T_OTHER),
 	BI_ROW("dmacmd_md_from_ranges", "current task without an mm",
@@ -1833,30 +1827,6 @@ static const struct bi_row bi_rows[] = {
 		 .nulls = BI_NO_OUT),
 	BI_ERRNO("dmacmd_get_spec", "no spec", bi_get_spec, -EBADFD,
 		 .spec = BI_S_NONE),
-	BI_ROW("dmacmd_address_bits", "NULL: 0", bi_query, .obj = BI_NULL,
-	       .d = BI_Q_ADDRESS_BITS),
-	BI_ROW("dmacmd_address_bits", "ERR_PTR: 0", bi_query, .obj = BI_ERR,
-	       .d = BI_Q_ADDRESS_BITS),
-	BI_ROW("dmacmd_address_bits", "no spec: 0", bi_query, .spec = BI_S_NONE,
-	       .d = BI_Q_ADDRESS_BITS),
-	BI_ROW("dmacmd_alignment", "NULL: 0", bi_query, .obj = BI_NULL,
-	       .d = BI_Q_ALIGNMENT),
-	BI_ROW("dmacmd_alignment", "ERR_PTR: 0", bi_query, .obj = BI_ERR,
-	       .d = BI_Q_ALIGNMENT),
-	BI_ROW("dmacmd_alignment", "no spec: 0", bi_query, .spec = BI_S_NONE,
-	       .d = BI_Q_ALIGNMENT),
-	BI_ROW("dmacmd_alignment_length", "NULL: 0", bi_query, .obj = BI_NULL,
-	       .d = BI_Q_ALIGNMENT_LENGTH),
-	BI_ROW("dmacmd_alignment_length", "ERR_PTR: 0", bi_query, .obj = BI_ERR,
-	       .d = BI_Q_ALIGNMENT_LENGTH),
-	BI_ROW("dmacmd_alignment_length", "no spec: 0", bi_query,
-	       .spec = BI_S_NONE, .d = BI_Q_ALIGNMENT_LENGTH),
-	BI_ROW("dmacmd_alignment_internal", "NULL: 0", bi_query, .obj = BI_NULL,
-	       .d = BI_Q_ALIGNMENT_INTERNAL),
-	BI_ROW("dmacmd_alignment_internal", "ERR_PTR: 0", bi_query,
-	       .obj = BI_ERR, .d = BI_Q_ALIGNMENT_INTERNAL),
-	BI_ROW("dmacmd_alignment_internal", "no spec: 0", bi_query,
-	       .spec = BI_S_NONE, .d = BI_Q_ALIGNMENT_INTERNAL),
 	BI_ROW("dmacmd_bounced_bytes", "NULL: 0", bi_query, .obj = BI_NULL,
 	       .d = BI_Q_BOUNCED),
 	BI_ROW("dmacmd_bounced_bytes", "ERR_PTR: 0", bi_query, .obj = BI_ERR,
@@ -1869,10 +1839,6 @@ static const struct bi_row bi_rows[] = {
 	       .d = BI_Q_MEMORY),
 	BI_ROW("dmacmd_memory", "ERR_PTR", bi_query, .obj = BI_ERR,
 	       .d = BI_Q_MEMORY),
-	BI_ROW("dmacmd_dma_memory", "NULL", bi_query, .obj = BI_NULL,
-	       .d = BI_Q_DMA_MEMORY),
-	BI_ROW("dmacmd_dma_memory", "ERR_PTR", bi_query, .obj = BI_ERR,
-	       .d = BI_Q_DMA_MEMORY),
 	BI_ERRNO("dmacmd_set_memory", "NULL command", bi_set_memory, -EINVAL,
 		 .obj = BI_NULL),
 	BI_ERRNO("dmacmd_set_memory", "ERR_PTR command", bi_set_memory, -EINVAL,
@@ -2620,7 +2586,7 @@ static struct dmacmd_md *bi_make_md(struct bi_fix *f, enum bi_mem mem)
 		return dmacmd_md_from_phys(BI_FAR, BI_LEN, DMA_BIDIRECTIONAL);
 	case BI_M_SPLIT:
 		return dmacmd_md_from_ranges(split, 2, DMA_TO_DEVICE,
-					     DMACMD_KERNEL_TASK);
+					     DMACMD_ADDR_KERNEL);
 	default:
 		return dmacmd_md_from_kva(f->buf, BI_LEN, DMA_BIDIRECTIONAL);
 	}
@@ -2705,8 +2671,7 @@ static void bi_snap(const struct bi_fix *f, struct bi_snap *s)
 	s->memory = dmacmd_memory(f->cmd);
 	if (s->cmd_prepared)
 		dmacmd_prepared_range(f->cmd, &s->off, &s->len);
-	if (dmacmd_address_bits(f->cmd))
-		dmacmd_get_spec(f->cmd, &s->spec);
+	dmacmd_get_spec(f->cmd, &s->spec);
 }
 
 static void bi_expect_unchanged(struct kunit *test, const struct bi_snap *a,

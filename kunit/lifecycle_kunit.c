@@ -110,10 +110,10 @@ static void dmacmd_test_create_spec_defaults(struct kunit *test)
 		return;
 	}
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(cmd), c->bits);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment(cmd), c->align);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment_length(cmd), c->alen);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment_internal(cmd), c->ain);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits, c->bits);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment, c->align);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_length, c->alen);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_internal, c->ain);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(cmd, &got), 0);
 	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->max_seg);
 	KUNIT_EXPECT_EQ(test, got.max_transfer_size, c->max_xfer);
@@ -127,8 +127,8 @@ static void dmacmd_test_create_spec_defaults(struct kunit *test)
 	/* A clone has the same spec exactly (IOKit swaps two fields). */
 	clone = dmacmd_clone(cmd, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, clone);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment_length(clone), c->alen);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment_internal(clone), c->ain);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_length, c->alen);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_internal, c->ain);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(clone, &got), 0);
 	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->max_seg);
 	KUNIT_EXPECT_EQ(test, got.address_bits, c->bits);
@@ -201,7 +201,7 @@ static void dmacmd_test_refcount_and_refcon(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_device(clone), dev);
 	dmacmd_put(cmd);
 	/* The clone does not depend on the original. */
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(clone), 64);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).address_bits, 64);
 	dmacmd_put(clone);
 
 	/* NULL is ignored; error pointers are refused. */
@@ -269,7 +269,6 @@ static void dmacmd_test_set_memory_auto_prepare(struct kunit *test)
 	/* Another descriptor replaces it when not prepared. */
 	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(f.cmd, f.md2, 0), 0);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(f.cmd), f.md2);
-	KUNIT_EXPECT_PTR_EQ(test, dmacmd_dma_memory(f.cmd), f.md2);
 	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f.cmd));
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(f.cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_NULL(test, dmacmd_memory(f.cmd));
@@ -421,8 +420,8 @@ static void dmacmd_test_unspecified_command(struct kunit *test)
 	u64 off, len;
 
 	lc_fix_init(test, &f, NULL);
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment(f.cmd), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(f.cmd).address_bits, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(f.cmd).alignment, 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(f.cmd, &got), -EBADFD);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f.cmd, f.md, 0), 0);
 	KUNIT_EXPECT_EQ(test,
@@ -449,8 +448,8 @@ static void dmacmd_test_unspecified_command(struct kunit *test)
 						 PAGE_SIZE,
 						 DMACMD_PREPARE_DEFAULT),
 			0);
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 48);
-	KUNIT_EXPECT_EQ(test, dmacmd_alignment(f.cmd), 16);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(f.cmd).address_bits, 48);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(f.cmd).alignment, 16);
 	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f.cmd, &off, &len), 0);
 	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, len, PAGE_SIZE);
@@ -458,7 +457,7 @@ static void dmacmd_test_unspecified_command(struct kunit *test)
 			dmacmd_prepare_with_spec(f.cmd, &lc_spec64, 0, 0,
 						 DMACMD_PREPARE_DEFAULT),
 			-EPERM);
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(f.cmd), 48);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(f.cmd).address_bits, 48);
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
 			0);
 

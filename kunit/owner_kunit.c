@@ -488,10 +488,7 @@ static long ow_accessors(struct ow_fix *f)
 	dmacmd_set_refcon(f->dead, f);
 	/* Each is 0 or NULL for a command that is not alive. */
 	return (long)dmacmd_refcon(f->dead) | (long)dmacmd_device(f->dead) |
-	       (long)dmacmd_memory(f->dead) | (long)dmacmd_dma_memory(f->dead) |
-	       dmacmd_is_prepared(f->dead) | dmacmd_address_bits(f->dead) |
-	       dmacmd_alignment(f->dead) | dmacmd_alignment_length(f->dead) |
-	       dmacmd_alignment_internal(f->dead) |
+	       (long)dmacmd_memory(f->dead) | dmacmd_is_prepared(f->dead) |
 	       (long)dmacmd_bounced_bytes(f->dead);
 }
 

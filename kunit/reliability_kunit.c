@@ -255,7 +255,7 @@ static int rel_run_phys_ranges(struct rel_ctx *c)
 	};
 
 	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_BIDIRECTIONAL,
-					NULL);
+					DMACMD_ADDR_PHYS);
 	return PTR_ERR_OR_ZERO(c->made);
 }
 
@@ -267,7 +267,7 @@ static int rel_run_kva_ranges(struct rel_ctx *c)
 	};
 
 	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_TO_DEVICE,
-					DMACMD_KERNEL_TASK);
+					DMACMD_ADDR_KERNEL);
 	return PTR_ERR_OR_ZERO(c->made);
 }
 
@@ -281,7 +281,7 @@ static int rel_run_user_ranges(struct rel_ctx *c)
 	int ret;
 
 	c->made = dmacmd_md_from_ranges(r, ARRAY_SIZE(r), DMA_FROM_DEVICE,
-					current);
+					DMACMD_ADDR_USER);
 	if (IS_ERR(c->made))
 		return PTR_ERR(c->made);
 	ret = dmacmd_md_prepare(c->made);
@@ -402,7 +402,7 @@ static int rel_run_prepare_with_spec(struct rel_ctx *c)
 
 static bool rel_spec_kept(struct rel_ctx *c)
 {
-	return rel_cmd_unprepared(c) && dmacmd_alignment(c->cmd) == 1;
+	return rel_cmd_unprepared(c) && dmacmd_kt_spec(c->cmd).alignment == 1;
 }
 
 static int rel_setup_dk(struct rel_ctx *c)

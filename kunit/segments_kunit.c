@@ -406,7 +406,7 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, 4 * PAGE_SIZE,
 						   DMA_TO_DEVICE));
 	cmd = dmacmd_kt_cmd(test, dev, &spec32);
-	KUNIT_EXPECT_EQ(test, dmacmd_address_bits(cmd), 32);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits, 32);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_gen32(cmd, &off, seg32, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 4);

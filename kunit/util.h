@@ -80,6 +80,15 @@ int dmacmd_kt_dev_segs(struct device *dev, const struct dmacmd_kt_segs *s,
 int dmacmd_kt_dev_copy(struct device *dev, const struct dmacmd_kt_segs *s,
 		       u64 from, void *buf, u64 len, bool dev_writes);
 
+/* The spec of @cmd (dmacmd_get_spec()), all zeroes without one. */
+static inline struct dmacmd_spec dmacmd_kt_spec(const struct dmacmd *cmd)
+{
+	struct dmacmd_spec spec = {};
+
+	dmacmd_get_spec(cmd, &spec);
+	return spec;
+}
+
 /* @flags of a prepare or complete, with %DMACMD_SYNCHRONIZE when @sync. */
 static inline unsigned int dmacmd_kt_sync_if(unsigned int flags, bool sync)
 {

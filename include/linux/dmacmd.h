@@ -31,8 +31,12 @@ struct dmacmd;
  *
  * Same layout as IOKit's IODMACommand::Segment32.  The IOKit field names
  * are aliases so that ported code reading ``seg.fIOVMAddr`` compiles
- * unchanged while both faces of the API share one type (and so one
- * &dmacmd_seg_fn signature).
+ * unchanged while both faces of the API share one type, and so one
+ * &dmacmd_seg_fn signature: an IOKit SegmentFunction is called by dmacmd
+ * through that pointer type (a struct of its own would be another
+ * function type to the kernel's control-flow integrity checks), and the
+ * predefined output functions stay the native ones the segment fast path
+ * recognises.
  */
 struct dmacmd_seg32 {
 	union {
@@ -154,11 +158,12 @@ struct dmacmd_range {
 /* dmacmd_md_alloc() flags. */
 #define DMACMD_MD_CONTIGUOUS		0x1	/* physically contiguous */
 
-/*
- * Task argument of dmacmd_md_from_ranges(): NULL means physical ranges,
- * DMACMD_KERNEL_TASK kernel virtual ranges, current a user range.
- */
-#define DMACMD_KERNEL_TASK		((struct task_struct *)-1L)
+/* What the addresses given to dmacmd_md_from_ranges() are. */
+enum dmacmd_addr_space {
+	DMACMD_ADDR_PHYS,	/* CPU physical addresses */
+	DMACMD_ADDR_KERNEL,	/* kernel virtual addresses */
+	DMACMD_ADDR_USER,	/* user addresses of the calling process */
+};
 
 /* Memory descriptors. */
 struct dmacmd_md *dmacmd_md_from_kva(void *addr, size_t len,
@@ -175,7 +180,7 @@ struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
 struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 					unsigned int count,
 					enum dma_data_direction dir,
-					struct task_struct *task);
+					enum dmacmd_addr_space space);
 struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
 				u64 len, enum dma_data_direction dir);
 struct dmacmd_md *dmacmd_md_multi(struct dmacmd_md **mds, unsigned int count,
@@ -235,7 +240,6 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		      unsigned int flags);
 int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags);
 struct dmacmd_md *dmacmd_memory(const struct dmacmd *cmd);
-struct dmacmd_md *dmacmd_dma_memory(const struct dmacmd *cmd);
 
 int dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		   unsigned int flags);
@@ -276,10 +280,6 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 			     u64 length, u64 data_offset,
 			     struct dmacmd_md *data);
 
-u8 dmacmd_address_bits(const struct dmacmd *cmd);
-u32 dmacmd_alignment(const struct dmacmd *cmd);
-u32 dmacmd_alignment_length(const struct dmacmd *cmd);
-u32 dmacmd_alignment_internal(const struct dmacmd *cmd);
 u64 dmacmd_bounced_bytes(const struct dmacmd *cmd);
 
 #endif /* _LINUX_DMACMD_H */

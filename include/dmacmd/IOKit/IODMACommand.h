@@ -356,7 +356,7 @@ IODMACommand_getMemoryDescriptor(IODMACommand *cmd)
 static inline IOMemoryDescriptor *
 IODMACommand_getIOMemoryDescriptor(IODMACommand *cmd)
 {
-	return dmacmd_dma_memory(cmd);
+	return dmacmd_memory(cmd);
 }
 
 /* Preparation. */
@@ -657,27 +657,39 @@ static inline UInt64 IODMACommand_writeBytes(IODMACommand *cmd, UInt64 offset,
 	return dmacmd_write_bytes(cmd, offset, bytes, length);
 }
 
-/* Specification queries, after IOKit's defaulting. */
+/*
+ * Specification queries, after IOKit's defaulting (dmacmd_get_spec()):
+ * 0 for a command without a spec, or an invalid one (logged).
+ */
+
+static inline struct dmacmd_spec dmacmd_iokit_spec_of(IODMACommand *cmd)
+{
+	struct dmacmd_spec spec = {};
+
+	/* Untouched, so all zeroes, when there is no spec. */
+	dmacmd_get_spec(cmd, &spec);
+	return spec;
+}
 
 static inline UInt8 IODMACommand_getNumAddressBits(IODMACommand *cmd)
 {
-	return dmacmd_address_bits(cmd);
+	return dmacmd_iokit_spec_of(cmd).address_bits;
 }
 
 static inline UInt32 IODMACommand_getAlignment(IODMACommand *cmd)
 {
-	return dmacmd_alignment(cmd);
+	return dmacmd_iokit_spec_of(cmd).alignment;
 }
 
 static inline UInt32 IODMACommand_getAlignmentLength(IODMACommand *cmd)
 {
-	return dmacmd_alignment_length(cmd);
+	return dmacmd_iokit_spec_of(cmd).alignment_length;
 }
 
 static inline UInt32
 IODMACommand_getAlignmentInternalSegments(IODMACommand *cmd)
 {
-	return dmacmd_alignment_internal(cmd);
+	return dmacmd_iokit_spec_of(cmd).alignment_internal;
 }
 
 #endif /* _DMACMD_IOKIT_IODMACOMMAND_H */

@@ -134,18 +134,26 @@ IOMemoryDescriptor_withAddressRanges(IOAddressRange *ranges,
 				     UInt32 rangeCount, IOOptionBits options,
 				     task_t task)
 {
+	enum dmacmd_addr_space space;
+
 	if (options & ~DMACMD_IOKIT_MD_OPTIONS) {
 		dmacmd_iokit_misuse("withAddressRanges: options %#x\n", options);
 		return NULL;
 	}
-	if (task && task != kernel_task && task != current_task()) {
+	if (!task) {
+		space = DMACMD_ADDR_PHYS;
+	} else if (task == kernel_task) {
+		space = DMACMD_ADDR_KERNEL;
+	} else if (task == current_task()) {
+		space = DMACMD_ADDR_USER;
+	} else {
 		dmacmd_iokit_misuse("withAddressRanges: another process's memory\n");
 		return NULL;
 	}
 	return dmacmd_iokit_md(dmacmd_md_from_ranges((const struct dmacmd_range *)ranges,
 						     rangeCount,
 						     dmacmd_iokit_dma_dir(options),
-						     task));
+						     space));
 }
 
 /**

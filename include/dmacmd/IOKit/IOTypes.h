@@ -58,11 +58,14 @@ static_assert(offsetof(IOAddressRange, length) ==
 /*
  * Address spaces.  kernel_task names kernel virtual addresses (linear map
  * or vmalloc), current_task() the calling process's user addresses, and a
- * NULL task physical addresses.  No other task is supported.
+ * NULL task physical addresses.  No other task is supported.  Linux has no
+ * task for the kernel's address space: kernel_task is a value no
+ * task_struct pointer takes, which the wrappers turn into
+ * %DMACMD_ADDR_KERNEL.
  */
 typedef struct task_struct *task_t;
 #define TASK_NULL			((task_t)NULL)
-#define kernel_task			DMACMD_KERNEL_TASK
+#define kernel_task			((task_t)-1L)
 #define current_task()			(current)
 
 /* IODirection: In = the device writes memory, Out = the device reads it. */
