@@ -13,7 +13,8 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
+#include "dmacmd_bounce.h"
 #include <trace/events/dmacmd.h>
 
 /* Allocation attempts per zone before trying a lower one. */

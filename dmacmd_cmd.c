@@ -9,8 +9,9 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "dmacmd_internal.h"
-#include <trace/events/dmacmd.h>
+#include "dmacmd_cmd.h"
+#include "dmacmd_map.h"
+#include "dmacmd_spec.h"
 
 /* A new spec or new memory: no scatterlist built so far applies. */
 static void dmacmd_forget_built(struct dmacmd *cmd)
@@ -48,6 +49,17 @@ void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
 	cmd->spec_max = s->address_bits >= 64 ? U64_MAX :
 			(1ULL << s->address_bits) - 1;
 	cmd->translated = dmacmd_dev_translated(cmd->dev);
+}
+
+/* &struct dmacmd_track_ops of commands, for the reaper. */
+unsigned int dmacmd_track_refs(struct dmacmd_track *t)
+{
+	return refcount_read(&container_of(t, struct dmacmd, track)->ref);
+}
+
+void dmacmd_track_put(struct dmacmd_track *t)
+{
+	dmacmd_put(container_of(t, struct dmacmd, track));
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,7 +13,6 @@
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
-#include "dmacmd_internal.h"
 #include "dmacmd_debug.h"
 
 #define CREATE_TRACE_POINTS
@@ -148,9 +147,6 @@ static int dmacmd_stats_show(struct seq_file *m, void *unused)
 	struct dmacmd_dev_stats *stats;
 	int i;
 
-	seq_printf(m, "live commands %ld, live descriptors %ld\n",
-		   dmacmd_track_live(DMACMD_KIND_CMD),
-		   dmacmd_track_live(DMACMD_KIND_MD));
 	mutex_lock(&dmacmd_devices_lock);
 	total = dmacmd_retired;
 	list_for_each_entry(stats, &dmacmd_devices, node) {
@@ -287,18 +283,11 @@ VISIBLE_IF_KUNIT unsigned int dmacmd_fault_disarm(unsigned int *calls)
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_fault_disarm);
 
-/**
- * dmacmd_cmd_live_count() - commands alive in the whole module
- *
- * Context: Process context; takes a mutex.
- * Return: the number of commands created and not yet freed.
- */
-VISIBLE_IF_KUNIT long dmacmd_cmd_live_count(void)
-{
-	return dmacmd_track_live(DMACMD_KIND_CMD);
-}
-EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
 #endif /* CONFIG_KUNIT */
+
+bool dmacmd_strict;
+module_param_named(strict, dmacmd_strict, bool, 0644);
+MODULE_PARM_DESC(strict, "WARN once on API misuse (debugging aid; default off)");
 
 /* ------------------------------------------------------------------ */
 /* Failure sites (see "DOC: Fault injection" above)                   */
@@ -365,6 +354,12 @@ DEFINE_DEBUGFS_ATTRIBUTE(dmacmd_fault_enable_fops, dmacmd_fault_enable_get,
 
 static struct dentry *dmacmd_debugfs;
 
+/* The module's debugfs directory, for the other files' entries. */
+struct dentry *dmacmd_debug_dir(void)
+{
+	return dmacmd_debugfs;
+}
+
 int dmacmd_debug_init(void)
 {
 	dmacmd_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -372,7 +367,6 @@ int dmacmd_debug_init(void)
 			    &dmacmd_stats_fops);
 	debugfs_create_file_unsafe("fault_enable", 0600, dmacmd_debugfs, NULL,
 				   &dmacmd_fault_enable_fops);
-	dmacmd_owner_debugfs(dmacmd_debugfs);
 #if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
 	for (int i = 0; i < DMACMD_FAULT_NR; i++) {
 		dmacmd_fault_attrs[i] = (struct fault_attr)FAULT_ATTR_INITIALIZER;

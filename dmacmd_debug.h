@@ -1,18 +1,95 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Observability and fault injection: per-device statistics with per-CPU
+ * Observability and fault injection: the error contract and how a
+ * caller's misuse is reported, per-device statistics with per-CPU
  * counters, and the failure sites that tests and debugfs can arm.
  * Implemented in dmacmd_debug.c.
  */
 #ifndef _DMACMD_DEBUG_H
 #define _DMACMD_DEBUG_H
 
+#include <linux/bug.h>
+#include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/irqflags.h>
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 
-struct device;
+/*
+ * Error codes used across the module, and the IOReturn each becomes in the
+ * porting headers (include/dmacmd/IOKit/IOReturn.h has the translation):
+ *
+ *   -EINVAL        bad argument                kIOReturnBadArgument
+ *   -ENOMEM        allocation failed           kIOReturnNoMemory
+ *   -EBUSY         in use (prepared)           kIOReturnBusy
+ *   -EBADFD        not prepared / wrong state  kIOReturnNotReady
+ *   -E2BIG         longer than max transfer    kIOReturnNoSpace
+ *   -EDOM          breaks an alignment rule    kIOReturnNotAligned
+ *   -EMSGSIZE      segment cannot be encoded   kIOReturnMessageTooLarge
+ *   -ERANGE        offset at or past the end   kIOReturnOverrun
+ *   -ENODATA       short copy                  kIOReturnUnderrun
+ *   -EPERM         not permitted now           kIOReturnNotPermitted
+ *   -EOPNOTSUPP    unsupported option          kIOReturnUnsupported
+ *   -EIO           DMA mapping failed          kIOReturnDMAError
+ *   -EFAULT        user range not mapped       kIOReturnVMError
+ *   -EADDRNOTAVAIL spec cannot be met here     kIOReturnNoResources
+ *   -EWOULDBLOCK   may not sleep here          kIOReturnCannotLock
+ */
+
+/* The ``strict`` module parameter: a WARN with every misuse report. */
+extern bool dmacmd_strict;
+
+/*
+ * Report a caller's misuse of the API: rate-limited, naming the caller at
+ * @ip, and a WARN only when the "strict" module parameter asks for one.
+ * Helpers that an exported function calls pass its _RET_IP_, so that the
+ * log still names the driver that misused the API.
+ */
+#define dmacmd_misuse_at(ip, dev, fmt, ...)				\
+	do {								\
+		static DEFINE_RATELIMIT_STATE(_rs,			\
+					      DEFAULT_RATELIMIT_INTERVAL, \
+					      DEFAULT_RATELIMIT_BURST);	\
+		struct device *_dev = (dev);				\
+		unsigned long _ip = (ip);				\
+									\
+		if (__ratelimit(&_rs))					\
+			pr_err("%s%s%pS: " fmt,				\
+			       _dev ? dev_name(_dev) : "",		\
+			       _dev ? ": " : "", (void *)_ip,		\
+			       ##__VA_ARGS__);				\
+		WARN_ON_ONCE(dmacmd_strict);				\
+	} while (0)
+
+/* dmacmd_misuse_at() in the exported function itself: its caller. */
+#define dmacmd_misuse(dev, fmt, ...)					\
+	dmacmd_misuse_at(_RET_IP_, dev, fmt, ##__VA_ARGS__)
+
+/*
+ * dmacmd_atomic_misuse() - refuse a sleeping entry point in atomic context
+ *
+ * Prepares pin pages and allocate; called with a spinlock held, with
+ * interrupts off or from an interrupt they would sleep where they must not
+ * (IOKit: "never call while gated").  Such a call is misuse: report it,
+ * naming the caller at @ip, and let the caller return -EWOULDBLOCK
+ * (kIOReturnCannotLock) before anything sleeps.  Kernels without a
+ * preemption count cannot see a held spinlock; there only interrupt
+ * context and disabled interrupts are caught.
+ */
+#define dmacmd_atomic_misuse(ip, dev, what)				\
+	({								\
+		bool _atomic = !in_task() || irqs_disabled() ||	\
+			(IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible()); \
+									\
+		if (_atomic)						\
+			dmacmd_misuse_at(ip, dev,			\
+					 "%s from atomic context\n", what); \
+		_atomic;						\
+	})
 
 /*
  * CONFIG_DMACMD_DEBUG (Kconfig; on out of tree but for make bench-hooks'
@@ -121,13 +198,35 @@ static inline int dmacmd_dma_map_sgtable(struct device *dev,
 	return dma_map_sgtable(dev, sgt, dir, attrs);
 }
 
+int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
+		  size_t size, unsigned int first);
+
+/**
+ * dmacmd_grow() - make room for one more element in a growing array
+ * @arr: the array (kvmalloc'ed, or NULL)
+ * @cap: its capacity
+ * @nr: elements in use
+ * @first: capacity of a first allocation
+ *
+ * Doubles the capacity when @nr reaches it, through the allocation
+ * failure site.  Evaluates to 0 or -ENOMEM (@arr and @cap unchanged).
+ */
+#define dmacmd_grow(arr, cap, nr, first)				\
+	({								\
+		typeof(arr) *__arr = &(arr);				\
+									\
+		__dmacmd_grow((void **)__arr, &(cap), nr,		\
+			      sizeof(**__arr), first);			\
+	})
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
 void dmacmd_fault_arm(unsigned int sites, unsigned int nth);
 unsigned int dmacmd_fault_disarm(unsigned int *calls);
-long dmacmd_cmd_live_count(void);
 #endif
 
+struct dentry;
+struct dentry *dmacmd_debug_dir(void);
 int dmacmd_debug_init(void);
 void dmacmd_debug_exit(void);
 

@@ -8,8 +8,10 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 
-#include "dmacmd_internal.h"
-#include <trace/events/dmacmd.h>
+#include "dmacmd_cmd.h"
+#include "dmacmd_map.h"
+#include "dmacmd_map_rw.h"
+#include "dmacmd_seg.h"
 
 /* ------------------------------------------------------------------ */
 /* DriverKit                                                           */

@@ -6,7 +6,10 @@
 #include <linux/moduleparam.h>
 #include <linux/atomic.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
+#include "dmacmd_debug.h"
+#include "dmacmd_md.h"
+#include "dmacmd_track.h"
 
 /**
  * DOC: Overview
@@ -206,41 +209,29 @@
  *   lowering it frees the oldest at once, and unloading dmacmd frees all.
  *   Each held object costs its size (1 KiB for a command).
  */
-bool dmacmd_strict;
-module_param_named(strict, dmacmd_strict, bool, 0644);
-MODULE_PARM_DESC(strict, "WARN once on API misuse (debugging aid; default off)");
-
-static int dmacmd_quarantine_param_set(const char *val,
-				       const struct kernel_param *kp)
-{
-	unsigned int max;
-	int ret = kstrtouint(val, 0, &max);
-
-	if (ret)
-		return ret;
-	dmacmd_quarantine_resize(max);
-	return 0;
-}
-
-static const struct kernel_param_ops dmacmd_quarantine_ops = {
-	.set = dmacmd_quarantine_param_set,
-	.get = param_get_uint,
+/* How the tracker reads and drops references of each kind of object. */
+static const struct dmacmd_track_ops dmacmd_kinds[DMACMD_NR_KINDS] = {
+	[DMACMD_KIND_CMD] = {
+		.refs = dmacmd_track_refs,
+		.put = dmacmd_track_put,
+	},
+	[DMACMD_KIND_MD] = {
+		.refs = dmacmd_md_track_refs,
+		.put = dmacmd_md_track_put,
+	},
 };
-module_param_cb(quarantine, &dmacmd_quarantine_ops, &dmacmd_quarantine_max,
-		0644);
-MODULE_PARM_DESC(quarantine,
-		 "Released objects kept poisoned before they are freed, to catch their use (default 0)");
 
 static int __init dmacmd_init(void)
 {
 	int ret;
 
-	ret = dmacmd_owner_init();
+	ret = dmacmd_owner_init(dmacmd_kinds);
 	if (ret)
 		return ret;
 	ret = dmacmd_debug_init();
 	if (ret)
 		goto err_owner_exit;
+	dmacmd_owner_debugfs(dmacmd_debug_dir());
 	return 0;
 
 err_owner_exit:

@@ -21,9 +21,11 @@
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
 #include "dmacmd_map.h"
 #include "dmacmd_map_build.h"
+#include "dmacmd_seg.h"
+#include "dmacmd_spec.h"
 #include <trace/events/dmacmd.h>
 
 /* ------------------------------------------------------------------ */

@@ -11,7 +11,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
 #include "dmacmd_map_build.h"
 
 /* A fresh scatterlist entry at the end of @m's list, growing it. */

@@ -11,7 +11,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
 
 /* Largest scatterlist entry dmacmd builds (sg lengths are unsigned int). */
 #define DMACMD_SG_MAX		(UINT_MAX & PAGE_MASK)

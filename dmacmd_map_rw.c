@@ -11,8 +11,9 @@
 #include <linux/kernel.h>
 #include <linux/scatterlist.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
 #include "dmacmd_map.h"
+#include "dmacmd_map_rw.h"
 
 /* dmacmd_xfer() for a coherent copy buffer: the blocks hold it all. */
 static u64 dmacmd_xfer_coherent(struct dmacmd *cmd, struct dmacmd_mapping *m,

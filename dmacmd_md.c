@@ -21,7 +21,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 #include "dmacmd_md_impl.h"
 
 /**
@@ -135,15 +135,15 @@ bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
 	return md_bad_at(md, ip);
 }
 
-/* References held on @md (for the reaper, dmacmd_track.c). */
-unsigned int dmacmd_md_refs(const struct dmacmd_md *md)
+/* &struct dmacmd_track_ops of descriptors, for the reaper. */
+unsigned int dmacmd_md_track_refs(struct dmacmd_track *t)
 {
-	return refcount_read(&md->ref);
+	return refcount_read(&container_of(t, struct dmacmd_md, track)->ref);
 }
 
-struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t)
+void dmacmd_md_track_put(struct dmacmd_track *t)
 {
-	return container_of(t, struct dmacmd_md, track);
+	dmacmd_md_put(container_of(t, struct dmacmd_md, track));
 }
 
 /* Is @md prepared at all right now (a hint: no lock is taken)? */

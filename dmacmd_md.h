@@ -119,8 +119,8 @@ struct dmacmd_track;
 
 /* Misuse detection (dmacmd_track.h): validity, references, the object. */
 bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip);
-unsigned int dmacmd_md_refs(const struct dmacmd_md *md);
-struct dmacmd_md *dmacmd_md_of_track(struct dmacmd_track *t);
+unsigned int dmacmd_md_track_refs(struct dmacmd_track *t);
+void dmacmd_md_track_put(struct dmacmd_track *t);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /*

@@ -12,7 +12,7 @@
 #include <linux/refcount.h>
 #include <linux/slab.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 #include "dmacmd_md_impl.h"
 
 /* A child the device may not write cannot be part of one it may write. */

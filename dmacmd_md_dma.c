@@ -19,7 +19,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 #include "dmacmd_md_impl.h"
 
 /**

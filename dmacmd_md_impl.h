@@ -15,6 +15,7 @@
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+#include <linux/dmacmd.h>
 
 #include "dmacmd_md.h"
 #include "dmacmd_track.h"

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 #include "dmacmd_md_impl.h"
 
 /* Pages pinned by user descriptors right now, for the tests. */

@@ -10,7 +10,7 @@
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
 #include "dmacmd_md_impl.h"
 
 /* ---- The walk ---- */

@@ -8,7 +8,8 @@
 #include <linux/kernel.h>
 #include <linux/scatterlist.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_cmd.h"
+#include "dmacmd_seg.h"
 #include <trace/events/dmacmd.h>
 
 /* ------------------------------------------------------------------ */

@@ -11,8 +11,8 @@
 #include <linux/iommu.h>
 #include <linux/kernel.h>
 
-#include "dmacmd_internal.h"
-#include <trace/events/dmacmd.h>
+#include "dmacmd_cmd.h"
+#include "dmacmd_spec.h"
 
 /* ------------------------------------------------------------------ */
 /* Output functions                                                    */

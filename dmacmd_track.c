@@ -21,7 +21,8 @@
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
 
-#include "dmacmd_internal.h"
+#include "dmacmd_debug.h"
+#include "dmacmd_track.h"
 
 /* ------------------------------------------------------------------ */
 /* Owners                                                              */
@@ -213,13 +214,28 @@ long dmacmd_track_live(enum dmacmd_kind kind)
 	struct dmacmd_owner *o;
 	long n;
 
+	/* The built-in entry is on the list too. */
 	mutex_lock(&dmacmd_owners_lock);
-	n = dmacmd_owner_builtin.live[kind];
+	n = 0;
 	list_for_each_entry(o, &dmacmd_owners, node)
 		n += o->live[kind];
 	mutex_unlock(&dmacmd_owners_lock);
 	return n;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * dmacmd_cmd_live_count() - commands alive in the whole module
+ *
+ * Context: Process context; takes a mutex.
+ * Return: the number of commands created and not yet freed.
+ */
+VISIBLE_IF_KUNIT long dmacmd_cmd_live_count(void)
+{
+	return dmacmd_track_live(DMACMD_KIND_CMD);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_cmd_live_count);
+#endif
 
 /**
  * dmacmd_track_pinned() - count user pages pinned or unpinned for an owner
@@ -396,13 +412,8 @@ VISIBLE_IF_KUNIT int dmacmd_owner_count(const struct module *mod,
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_count);
 #endif
 
-static unsigned int dmacmd_track_refs(struct dmacmd_track *t,
-				      enum dmacmd_kind kind)
-{
-	if (kind == DMACMD_KIND_CMD)
-		return refcount_read(&container_of(t, struct dmacmd, track)->ref);
-	return dmacmd_md_refs(dmacmd_md_of_track(t));
-}
+/* What the reaper asks of each kind of object (dmacmd_owner_init()). */
+static const struct dmacmd_track_ops *dmacmd_kind_ops;
 
 /* An object of kind @kind whose only reference the module @name left. */
 static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
@@ -417,7 +428,7 @@ static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
 		if (t->owner->gone && !strcmp(t->owner->name, name) &&
 		    t->magic == (kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD :
 							  DMACMD_MAGIC_MD) &&
-		    dmacmd_track_refs(t, kind) == 1)
+		    dmacmd_kind_ops[kind].refs(t) == 1)
 			return t;
 	}
 	return NULL;
@@ -451,10 +462,7 @@ VISIBLE_IF_KUNIT unsigned int dmacmd_owner_reap(const char *name)
 			mutex_unlock(&dmacmd_owners_lock);
 			if (!t)
 				break;
-			if (kind == DMACMD_KIND_CMD)
-				dmacmd_put(container_of(t, struct dmacmd, track));
-			else
-				dmacmd_md_put(dmacmd_md_of_track(t));
+			dmacmd_kind_ops[kind].put(t);
 			done[kind]++;
 			budget--;
 		}
@@ -470,6 +478,9 @@ static int dmacmd_owners_show(struct seq_file *m, void *unused)
 {
 	struct dmacmd_owner *o;
 
+	seq_printf(m, "live commands %ld, live descriptors %ld\n",
+		   dmacmd_track_live(DMACMD_KIND_CMD),
+		   dmacmd_track_live(DMACMD_KIND_MD));
 	mutex_lock(&dmacmd_owners_lock);
 	list_for_each_entry(o, &dmacmd_owners, node)
 		seq_printf(m, "%-24s commands=%ld descriptors=%ld pinned_pages=%ld%s\n",
@@ -513,8 +524,17 @@ void dmacmd_owner_debugfs(struct dentry *dir)
 	debugfs_create_file("reap", 0200, dir, NULL, &dmacmd_reap_fops);
 }
 
-int dmacmd_owner_init(void)
+/**
+ * dmacmd_owner_init() - start accounting objects to modules
+ * @ops: per &enum dmacmd_kind, how to read an object's references and drop
+ *	one (for the reaper), so that this file needs no object's insides
+ *
+ * Context: Process context, at module init.
+ * Return: 0 or the error of register_module_notifier().
+ */
+int dmacmd_owner_init(const struct dmacmd_track_ops *ops)
 {
+	dmacmd_kind_ops = ops;
 	list_add(&dmacmd_owner_builtin.node, &dmacmd_owners);
 	return register_module_notifier(&dmacmd_owner_nb);
 }
@@ -577,10 +597,12 @@ void dmacmd_owner_exit(void)
 static DEFINE_MUTEX(dmacmd_quarantine_lock);
 static LIST_HEAD(dmacmd_quarantine);
 static unsigned int dmacmd_quarantine_nr;
-unsigned int dmacmd_quarantine_max;
+static unsigned int dmacmd_quarantine_max;
 
-/* Objects start at their track: kvfree() of the track frees the object. */
-static_assert(offsetof(struct dmacmd, track) == 0);
+/*
+ * Objects start at their track (asserted where each is defined): kvfree()
+ * of the track frees the object.
+ */
 
 static const u32 dmacmd_released_magic[DMACMD_NR_KINDS] = {
 	[DMACMD_KIND_CMD] = DMACMD_MAGIC_CMD_RELEASED,
@@ -677,7 +699,7 @@ void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
  *
  * Context: Process context; takes a mutex.
  */
-void dmacmd_quarantine_resize(unsigned int max)
+static void dmacmd_quarantine_resize(unsigned int max)
 {
 	LIST_HEAD(drop);
 
@@ -698,6 +720,27 @@ void dmacmd_quarantine_exit(void)
 	mutex_unlock(&dmacmd_quarantine_lock);
 	dmacmd_quarantine_free(&drop);
 }
+
+static int dmacmd_quarantine_param_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int max;
+	int ret = kstrtouint(val, 0, &max);
+
+	if (ret)
+		return ret;
+	dmacmd_quarantine_resize(max);
+	return 0;
+}
+
+static const struct kernel_param_ops dmacmd_quarantine_ops = {
+	.set = dmacmd_quarantine_param_set,
+	.get = param_get_uint,
+};
+module_param_cb(quarantine, &dmacmd_quarantine_ops, &dmacmd_quarantine_max,
+		0644);
+MODULE_PARM_DESC(quarantine,
+		 "Released objects kept poisoned before they are freed, to catch their use (default 0)");
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**

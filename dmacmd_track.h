@@ -56,13 +56,23 @@ struct dmacmd_track {
 	struct list_head qnode;
 };
 
+/**
+ * struct dmacmd_track_ops - what the tracker asks of one kind of object
+ * @refs: the references held on the object of @t
+ * @put: drop one of them, as the kind's put function does
+ */
+struct dmacmd_track_ops {
+	unsigned int (*refs)(struct dmacmd_track *t);
+	void (*put)(struct dmacmd_track *t);
+};
+
 /* dmacmd_track.c: owners */
 void dmacmd_track_init(struct dmacmd_track *t, enum dmacmd_kind kind,
 		       unsigned long ip);
 void dmacmd_track_pinned(const struct dmacmd_track *t, long pages);
 void dmacmd_owner_untrack(struct dmacmd_track *t, enum dmacmd_kind kind);
 long dmacmd_track_live(enum dmacmd_kind kind);
-int dmacmd_owner_init(void);
+int dmacmd_owner_init(const struct dmacmd_track_ops *ops);
 void dmacmd_owner_exit(void);
 struct dentry;
 void dmacmd_owner_debugfs(struct dentry *dir);
@@ -72,7 +82,6 @@ void dmacmd_track_retire(struct dmacmd_track *t, enum dmacmd_kind kind,
 			 size_t size);
 bool __cold dmacmd_track_stale(const struct dmacmd_track *t,
 			       enum dmacmd_kind kind, unsigned long ip);
-void dmacmd_quarantine_resize(unsigned int max);
 void dmacmd_quarantine_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -96,6 +105,7 @@ int dmacmd_owner_count(const struct module *mod,
 void dmacmd_owner_coming(struct module *mod);
 bool dmacmd_owner_going(struct module *mod, char *line, size_t size);
 unsigned int dmacmd_owner_reap(const char *name);
+long dmacmd_cmd_live_count(void);
 unsigned int dmacmd_quarantine_set(unsigned int max);
 unsigned int dmacmd_quarantine_held(void);
 #endif

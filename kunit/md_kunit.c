@@ -944,6 +944,7 @@ static void dmacmd_test_md_ranges_user(struct kunit *test)
 		{ u1 + 7, PAGE_SIZE },
 		{ u2, PAGE_SIZE + 9 },
 	};
+	long live = md_live(test);
 	struct dmacmd_md *md;
 	u8 b;
 
@@ -953,6 +954,11 @@ static void dmacmd_test_md_ranges_user(struct kunit *test)
 
 	md = md_track(test, dmacmd_md_from_ranges(r, 2, DMA_BIDIRECTIONAL,
 						  DMACMD_ADDR_USER));
+	/*
+	 * One concatenation (this module's) of one user descriptor per range
+	 * (dmacmd's own, counted as built in): three live descriptors.
+	 */
+	KUNIT_EXPECT_EQ(test, md_live(test), live + 3);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_length(md), len);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_read(md, 0, &b, 1), 0);
 	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);

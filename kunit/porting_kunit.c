@@ -159,7 +159,7 @@ static void porting_expect_device_sees(struct kunit *test, u64 addr, u64 len,
 				    addr, len);
 }
 
-/* The errno table of dmacmd_internal.h, and nothing else. */
+/* The errno table of dmacmd_debug.h, and nothing else. */
 static void dmacmd_test_errno_to_ioreturn_table(struct kunit *test)
 {
 	static const struct {

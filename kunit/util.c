@@ -25,6 +25,7 @@
 
 #include "../dmacmd_debug.h"
 #include "../dmacmd_md.h"
+#include "../dmacmd_track.h"
 #include "util.h"
 
 #define DMACMD_KT_EDU_VENDOR	0x1234

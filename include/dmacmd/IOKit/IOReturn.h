@@ -89,7 +89,7 @@ typedef kern_return_t IOReturn;
  * @err: 0 or a negative errno returned by a dmacmd_* function
  *
  * The single translation used by every porting wrapper.  The table is the
- * module's error contract (see dmacmd_internal.h):
+ * module's error contract (see dmacmd_debug.h):
  *
  * * 0 - %kIOReturnSuccess
  * * %-EINVAL - %kIOReturnBadArgument (bad argument)

@@ -1,98 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmacmd internals shared by the command layer (dmacmd_spec.c, dmacmd_cmd.c,
- * dmacmd_map.c, dmacmd_seg.c, dmacmd_driverkit.c), dmacmd_bounce.c and
- * dmacmd_main.c.  Not for consumers: include/linux/dmacmd.h is the API.
+ * The command object: struct dmacmd and its mappings, what every file of
+ * the command layer (dmacmd_spec.c, dmacmd_cmd.c, dmacmd_map*.c,
+ * dmacmd_seg.c, dmacmd_driverkit.c, dmacmd_bounce.c) works on, and the
+ * functions of dmacmd_cmd.c.  Not for consumers: include/linux/dmacmd.h
+ * is the API.
  */
-#ifndef _DMACMD_INTERNAL_H
-#define _DMACMD_INTERNAL_H
+#ifndef _DMACMD_CMD_H
+#define _DMACMD_CMD_H
 
 #include <linux/device.h>
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
-#include <linux/preempt.h>
-#include <linux/printk.h>
-#include <linux/ratelimit.h>
 #include <linux/dmacmd.h>
 
-#include "dmacmd_track.h"
-#include "dmacmd_md.h"
-#include "dmacmd_debug.h"
 #include "dmacmd_bounce.h"
-#include <trace/events/dmacmd.h>
-
-/*
- * Error codes used across the module, and the IOReturn each becomes in the
- * porting headers (include/dmacmd/IOKit/IOReturn.h has the translation):
- *
- *   -EINVAL        bad argument                kIOReturnBadArgument
- *   -ENOMEM        allocation failed           kIOReturnNoMemory
- *   -EBUSY         in use (prepared)           kIOReturnBusy
- *   -EBADFD        not prepared / wrong state  kIOReturnNotReady
- *   -E2BIG         longer than max transfer    kIOReturnNoSpace
- *   -EDOM          breaks an alignment rule    kIOReturnNotAligned
- *   -EMSGSIZE      segment cannot be encoded   kIOReturnMessageTooLarge
- *   -ERANGE        offset at or past the end   kIOReturnOverrun
- *   -ENODATA       short copy                  kIOReturnUnderrun
- *   -EPERM         not permitted now           kIOReturnNotPermitted
- *   -EOPNOTSUPP    unsupported option          kIOReturnUnsupported
- *   -EIO           DMA mapping failed          kIOReturnDMAError
- *   -EFAULT        user range not mapped       kIOReturnVMError
- *   -EADDRNOTAVAIL spec cannot be met here     kIOReturnNoResources
- *   -EWOULDBLOCK   may not sleep here          kIOReturnCannotLock
- */
-
-extern bool dmacmd_strict;
-extern unsigned int dmacmd_quarantine_max;
-
-/*
- * Report a caller's misuse of the API: rate-limited, naming the caller at
- * @ip, and a WARN only when the "strict" module parameter asks for one.
- * Helpers that an exported function calls pass its _RET_IP_, so that the
- * log still names the driver that misused the API.
- */
-#define dmacmd_misuse_at(ip, dev, fmt, ...)				\
-	do {								\
-		static DEFINE_RATELIMIT_STATE(_rs,			\
-					      DEFAULT_RATELIMIT_INTERVAL, \
-					      DEFAULT_RATELIMIT_BURST);	\
-		struct device *_dev = (dev);				\
-		unsigned long _ip = (ip);				\
-									\
-		if (__ratelimit(&_rs))					\
-			pr_err("%s%s%pS: " fmt,				\
-			       _dev ? dev_name(_dev) : "",		\
-			       _dev ? ": " : "", (void *)_ip,		\
-			       ##__VA_ARGS__);				\
-		WARN_ON_ONCE(dmacmd_strict);				\
-	} while (0)
-
-/* dmacmd_misuse_at() in the exported function itself: its caller. */
-#define dmacmd_misuse(dev, fmt, ...)					\
-	dmacmd_misuse_at(_RET_IP_, dev, fmt, ##__VA_ARGS__)
-
-/*
- * dmacmd_atomic_misuse() - refuse a sleeping entry point in atomic context
- *
- * Prepares pin pages and allocate; called with a spinlock held, with
- * interrupts off or from an interrupt they would sleep where they must not
- * (IOKit: "never call while gated").  Such a call is misuse: report it,
- * naming the caller at @ip, and let the caller return -EWOULDBLOCK
- * (kIOReturnCannotLock) before anything sleeps.  Kernels without a
- * preemption count cannot see a held spinlock; there only interrupt
- * context and disabled interrupts are caught.
- */
-#define dmacmd_atomic_misuse(ip, dev, what)				\
-	({								\
-		bool _atomic = !in_task() || irqs_disabled() ||	\
-			(IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible()); \
-									\
-		if (_atomic)						\
-			dmacmd_misuse_at(ip, dev,			\
-					 "%s from atomic context\n", what); \
-		_atomic;						\
-	})
+#include "dmacmd_debug.h"
+#include "dmacmd_md.h"
+#include "dmacmd_track.h"
 
 /*
  * Largest alignment a specification may ask for: the largest naturally
@@ -428,58 +354,10 @@ static inline unsigned long dmacmd_map_bmask(const struct dmacmd_mapping *m)
 	}
 }
 
-/* dmacmd_spec.c */
-bool dmacmd_dev_translated(struct device *dev);
-u64 dmacmd_dev_max(struct device *dev);
-int dmacmd_spec_normalize(const struct dmacmd_spec *in,
-			  struct dmacmd_spec *out, const char **why);
-int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
-		       const char **why);
-
 /* dmacmd_cmd.c */
 void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md);
+unsigned int dmacmd_track_refs(struct dmacmd_track *t);
+void dmacmd_track_put(struct dmacmd_track *t);
 void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s);
 
-/* dmacmd_map.c */
-int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		     unsigned int flags, unsigned long ip);
-int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
-		      unsigned long ip);
-int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		    bool invalidate, bool sync);
-u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
-		bool to_dev);
-bool dmacmd_cpu_begin(struct dmacmd *cmd);
-void dmacmd_cpu_end(struct dmacmd *cmd, bool synced);
-
-/* dmacmd_seg.c */
-int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
-		  struct dmacmd_run *r);
-int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
-bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
-int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
-		 void *segs, u32 *nsegs, unsigned long ip);
-
-int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
-		  size_t size, unsigned int first);
-
-/**
- * dmacmd_grow() - make room for one more element in a growing array
- * @arr: the array (kvmalloc'ed, or NULL)
- * @cap: its capacity
- * @nr: elements in use
- * @first: capacity of a first allocation
- *
- * Doubles the capacity when @nr reaches it, through the allocation
- * failure site.  Evaluates to 0 or -ENOMEM (@arr and @cap unchanged).
- */
-#define dmacmd_grow(arr, cap, nr, first)				\
-	({								\
-		typeof(arr) *__arr = &(arr);				\
-									\
-		__dmacmd_grow((void **)__arr, &(cap), nr,		\
-			      sizeof(**__arr), first);			\
-	})
-
-#endif /* _DMACMD_INTERNAL_H */
+#endif /* _DMACMD_CMD_H */
