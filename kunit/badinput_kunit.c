@@ -100,15 +100,17 @@ enum bi_spec {
 };
 
 static const struct dmacmd_spec bi_specs[] = {
-	[BI_S_HOST64] = { dmacmd_out_host64 },
-	[BI_S_HOST32] = { dmacmd_out_host32 },
-	[BI_S_ITER] = { dmacmd_out_host64,
+	[BI_S_HOST64] = { .out_fn = dmacmd_out_host64 },
+	[BI_S_HOST32] = { .out_fn = dmacmd_out_host32 },
+	[BI_S_ITER] = { .out_fn = dmacmd_out_host64,
 			.map_options = DMACMD_MAP_ITERATE_ONLY },
-	[BI_S_BYPASS] = { dmacmd_out_host64,
+	[BI_S_BYPASS] = { .out_fn = dmacmd_out_host64,
 			  .map_options = DMACMD_MAP_BYPASSED },
-	[BI_S_XFER] = { dmacmd_out_host64, .max_transfer_size = PAGE_SIZE },
-	[BI_S_ALEN] = { dmacmd_out_host64, .alignment_length = 512 },
-	[BI_S_12BITS] = { dmacmd_out_host64, .address_bits = PAGE_SHIFT },
+	[BI_S_XFER] = { .out_fn = dmacmd_out_host64,
+			.max_transfer_size = PAGE_SIZE },
+	[BI_S_ALEN] = { .out_fn = dmacmd_out_host64, .alignment_length = 512 },
+	[BI_S_12BITS] = { .out_fn = dmacmd_out_host64,
+			  .address_bits = PAGE_SHIFT },
 };
 
 /* The fixture's descriptor, which the command is given. */

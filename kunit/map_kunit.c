@@ -180,7 +180,8 @@ static struct device *mp_dev(struct kunit *test, enum mp_dev_kind kind)
 	}
 }
 
-static const struct dmacmd_spec mp_spec64 = { dmacmd_out_host64, 64 };
+static const struct dmacmd_spec mp_spec64 = { .out_fn = dmacmd_out_host64,
+					      .address_bits = 64 };
 
 /* ---- the device reads and writes what the caller expects ---- */
 
@@ -454,7 +455,8 @@ static void dmacmd_test_map_read_write_bytes(struct kunit *test)
  */
 static void dmacmd_test_map_noncoherent_invalidate(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64,
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
 				    .map_options = DMACMD_MAP_NONCOHERENT };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	bool forced = dmacmd_kt_swiotlb_forced(dev);
@@ -587,7 +589,8 @@ static void dmacmd_test_map_unmapped_iterate(struct kunit *test)
 /* kBypassed hands out CPU physical addresses, without the DMA API. */
 static void dmacmd_test_map_bypassed_physical(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64,
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
 				    .map_options = DMACMD_MAP_BYPASSED };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_kt_segs s = {};
@@ -617,9 +620,13 @@ static void dmacmd_test_map_bypassed_physical(struct kunit *test)
  */
 static void dmacmd_test_map_iterate_only(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host32, 32, PAGE_SIZE,
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host32,
+				    .address_bits = 32,
+				    .max_segment_size = PAGE_SIZE,
 				    .map_options = DMACMD_MAP_ITERATE_ONLY };
-	struct dmacmd_spec aligned = { dmacmd_out_host64, 64, 0, 0, 64,
+	struct dmacmd_spec aligned = { .out_fn = dmacmd_out_host64,
+				       .address_bits = 64,
+				       .alignment = 64,
 				       .map_options = DMACMD_MAP_ITERATE_ONLY };
 	struct dmacmd_seg32 seg32[8];
 	struct dmacmd_seg64 seg64;
@@ -688,7 +695,8 @@ static void dmacmd_test_map_iterate_only(struct kunit *test)
  */
 static void dmacmd_test_map_bounce_high_pages(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 32 };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 32 };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_kt_segs s = {};
 	struct page *pages[6];
@@ -852,8 +860,9 @@ static void mp_fault_off(void *unused)
 static void dmacmd_test_map_prepare_fault_unwinds(struct kunit *test)
 {
 	const struct mp_fault_case *c = test->param_value;
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, 0,
-				    4 * PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .alignment = 4 * PAGE_SIZE };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_kt_segs s = {};
 	unsigned int nth, fired, calls, failures = 0;
@@ -913,7 +922,9 @@ static void dmacmd_test_map_prepare_fault_unwinds(struct kunit *test)
  */
 static void dmacmd_test_map_cycles_do_not_allocate(struct kunit *test)
 {
-	struct dmacmd_spec aligned = { dmacmd_out_host64, 64, 0, 0, 64 };
+	struct dmacmd_spec aligned = { .out_fn = dmacmd_out_host64,
+				       .address_bits = 64,
+				       .alignment = 64 };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_kt_segs s = {};
 	struct dmacmd *plain, *copy, *cmd;
@@ -1086,7 +1097,9 @@ static void dmacmd_test_map_iommu_one_segment(struct kunit *test)
  */
 static void dmacmd_test_map_iommu_spec_below_mask(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 28, PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 28,
+				    .max_segment_size = PAGE_SIZE };
 	struct device *dev = mp_iommu_dev(test);
 	struct dmacmd_kt_segs s = {};
 	struct dmacmd *cmd;
@@ -1204,7 +1217,9 @@ static void dmacmd_test_map_driverkit_prepare_for_dma(struct kunit *test)
 /* Too few segments is an error that undoes everything, not truncation. */
 static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_segment_size = PAGE_SIZE };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_md *other;
 	struct dmacmd_seg64 segs[8];

@@ -25,7 +25,8 @@
 #define OW_LEN		(3 * PAGE_SIZE + 100)
 #define OW_QUARANTINE	16
 
-static const struct dmacmd_spec ow_spec = { dmacmd_out_host64, 64 };
+static const struct dmacmd_spec ow_spec = { .out_fn = dmacmd_out_host64,
+					    .address_bits = 64 };
 
 /* ---- owners ---- */
 
@@ -702,7 +703,7 @@ static struct kunit_case dmacmd_owner_cases[] = {
 };
 
 static struct kunit_suite dmacmd_owner_suite = {
-	.name = "dmacmd_owner",
+	.name = "dmacmd_track",
 	.test_cases = dmacmd_owner_cases,
 };
 

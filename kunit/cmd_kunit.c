@@ -22,72 +22,271 @@ struct lc_spec_case {
 	const char *desc;
 	struct dmacmd_spec spec;
 	int err;
-	/* expected after normalization when err == 0 */
-	u8 bits;
-	u64 max_seg;
-	u64 max_xfer;
-	u32 align, alen, ain;
+	struct dmacmd_spec want; /* after normalization, when !err */
 };
 
 #define LC_U64MAX	U64_MAX
 
 static const struct lc_spec_case lc_spec_cases[] = {
-	{ "host64, all zero: 64 bits, unlimited, alignments 1",
-	  { dmacmd_out_host64 }, 0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "host32, 0 bits: 32 bits",
-	  { dmacmd_out_host32 }, 0, 32, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "be32, 32 bits", { dmacmd_out_be32, 32 }, 0, 32, LC_U64MAX,
-	  LC_U64MAX, 1, 1, 1 },
-	{ "le32, 33 bits: refused", { dmacmd_out_le32, 33 }, -EINVAL },
-	{ "host64, 12 bits (page shift)", { dmacmd_out_host64, PAGE_SHIFT },
-	  0, PAGE_SHIFT, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "host64, 11 bits: below the page shift",
-	  { dmacmd_out_host64, PAGE_SHIFT - 1 }, -EINVAL },
-	{ "host64, 1 bit", { dmacmd_out_host64, 1 }, -EINVAL },
-	{ "host64, 65 bits: absurd", { dmacmd_out_host64, 65 }, -EINVAL },
-	{ "no output function", { NULL, 64 }, -EINVAL },
-	{ "alignment 64, internal 0: internal 64",
-	  { dmacmd_out_be64, 40, 0, 0, 64 }, 0, 40, LC_U64MAX, LC_U64MAX,
-	  64, 1, 64 },
-	{ "sizes kept, alignments kept",
-	  { dmacmd_out_le64, 48, 65536, 1 << 20, 8, 512, 4096 }, 0, 48,
-	  65536, 1 << 20, 8, 512, 4096 },
-	{ "UINT32_MAX sizes", { dmacmd_out_host64, 64, U32_MAX, 0, 0, 0, 0 },
-	  0, 64, U32_MAX, LC_U64MAX, 1, 1, 1 },
-	{ "alignment 3: not a power of two", { dmacmd_out_host64, 64, 0, 0, 3 },
-	  -EINVAL },
-	{ "length alignment 6", { dmacmd_out_host64, 64, 0, 0, 1, 6 },
-	  -EINVAL },
-	{ "internal alignment 8 MiB: absurd",
-	  { dmacmd_out_host64, 64, 0, 0, 1, 1, SZ_8M }, -EINVAL },
-	{ "alignment 4 MiB: largest", { dmacmd_out_host64, 64, 0, 0, SZ_4M },
-	  0, 64, LC_U64MAX, LC_U64MAX, SZ_4M, 1, SZ_4M },
-	{ "max segment 100 below internal alignment 256",
-	  { dmacmd_out_host64, 64, 100, 0, 1, 1, 256 }, -EINVAL },
-	{ "max transfer 100 below length alignment 512",
-	  { dmacmd_out_host64, 64, 0, 100, 1, 512 }, -EINVAL },
-	{ "kUnmapped: refused", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_UNMAPPED }, -EOPNOTSUPP },
-	{ "kUnmapped | kIterateOnly: raw physical runs", { dmacmd_out_host64,
-	  64, .map_options = DMACMD_MAP_UNMAPPED | DMACMD_MAP_ITERATE_ONLY },
-	  0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "kNoCacheStore: refused", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_NO_CACHE_STORE }, -EOPNOTSUPP },
-	{ "kOnChip: refused", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_ON_CHIP }, -EOPNOTSUPP },
-	{ "mapping type 4: unknown", { dmacmd_out_host64, 64, .map_options =
-	  4 }, -EINVAL },
-	{ "mapping flag 0x100: unknown", { dmacmd_out_host64, 64,
-	  .map_options = 0x100 }, -EINVAL },
-	{ "kNonCoherent", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_NONCOHERENT }, 0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "kBypassed", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_BYPASSED }, 0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
-	{ "kMapped | kIterateOnly, host32, PAGE_SIZE segments",
-	  { dmacmd_out_host32, 32, PAGE_SIZE, .map_options =
-	  DMACMD_MAP_ITERATE_ONLY }, 0, 32, PAGE_SIZE, LC_U64MAX, 1, 1, 1 },
-	{ "kMapped | DextOwner", { dmacmd_out_host64, 64, .map_options =
-	  DMACMD_MAP_DEXT_OWNER }, 0, 64, LC_U64MAX, LC_U64MAX, 1, 1, 1 },
+	{
+		.desc = "host64, all zero: 64 bits, unlimited, alignments 1",
+		.spec = { .out_fn = dmacmd_out_host64 },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "host32, 0 bits: 32 bits",
+		.spec = { .out_fn = dmacmd_out_host32 },
+		.want = { .address_bits = 32,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "be32, 32 bits",
+		.spec = { .out_fn = dmacmd_out_be32, .address_bits = 32 },
+		.want = { .address_bits = 32,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "le32, 33 bits: refused",
+		.spec = { .out_fn = dmacmd_out_le32, .address_bits = 33 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "host64, 12 bits (page shift)",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = PAGE_SHIFT },
+		.want = { .address_bits = PAGE_SHIFT,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "host64, 11 bits: below the page shift",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = PAGE_SHIFT - 1 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "host64, 1 bit",
+		.spec = { .out_fn = dmacmd_out_host64, .address_bits = 1 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "host64, 65 bits: absurd",
+		.spec = { .out_fn = dmacmd_out_host64, .address_bits = 65 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "no output function",
+		.spec = { .out_fn = NULL, .address_bits = 64 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "alignment 64, internal 0: internal 64",
+		.spec = { .out_fn = dmacmd_out_be64,
+			  .address_bits = 40,
+			  .alignment = 64 },
+		.want = { .address_bits = 40,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 64,
+			  .alignment_length = 1,
+			  .alignment_internal = 64 },
+	},
+	{
+		.desc = "sizes kept, alignments kept",
+		.spec = { .out_fn = dmacmd_out_le64,
+			  .address_bits = 48,
+			  .max_segment_size = 65536,
+			  .max_transfer_size = 1 << 20,
+			  .alignment = 8,
+			  .alignment_length = 512,
+			  .alignment_internal = 4096 },
+		.want = { .address_bits = 48,
+			  .max_segment_size = 65536,
+			  .max_transfer_size = 1 << 20,
+			  .alignment = 8,
+			  .alignment_length = 512,
+			  .alignment_internal = 4096 },
+	},
+	{
+		.desc = "UINT32_MAX sizes",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .max_segment_size = U32_MAX },
+		.want = { .address_bits = 64,
+			  .max_segment_size = U32_MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "alignment 3: not a power of two",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .alignment = 3 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "length alignment 6",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .alignment = 1,
+			  .alignment_length = 6 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "internal alignment 8 MiB: absurd",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = SZ_8M },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "alignment 4 MiB: largest",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .alignment = SZ_4M },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = SZ_4M,
+			  .alignment_length = 1,
+			  .alignment_internal = SZ_4M },
+	},
+	{
+		.desc = "max segment 100 below internal alignment 256",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .max_segment_size = 100,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 256 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "max transfer 100 below length alignment 512",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .max_transfer_size = 100,
+			  .alignment = 1,
+			  .alignment_length = 512 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "kUnmapped: refused",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_UNMAPPED },
+		.err = -EOPNOTSUPP,
+	},
+	{
+		.desc = "kUnmapped | kIterateOnly: raw physical runs",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_UNMAPPED |
+					 DMACMD_MAP_ITERATE_ONLY },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "kNoCacheStore: refused",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_NO_CACHE_STORE },
+		.err = -EOPNOTSUPP,
+	},
+	{
+		.desc = "kOnChip: refused",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_ON_CHIP },
+		.err = -EOPNOTSUPP,
+	},
+	{
+		.desc = "mapping type 4: unknown",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = 4 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "mapping flag 0x100: unknown",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = 0x100 },
+		.err = -EINVAL,
+	},
+	{
+		.desc = "kNonCoherent",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_NONCOHERENT },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "kBypassed",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_BYPASSED },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "kMapped | kIterateOnly, host32, PAGE_SIZE segments",
+		.spec = { .out_fn = dmacmd_out_host32,
+			  .address_bits = 32,
+			  .max_segment_size = PAGE_SIZE,
+			  .map_options = DMACMD_MAP_ITERATE_ONLY },
+		.want = { .address_bits = 32,
+			  .max_segment_size = PAGE_SIZE,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
+	{
+		.desc = "kMapped | DextOwner",
+		.spec = { .out_fn = dmacmd_out_host64,
+			  .address_bits = 64,
+			  .map_options = DMACMD_MAP_DEXT_OWNER },
+		.want = { .address_bits = 64,
+			  .max_segment_size = LC_U64MAX,
+			  .max_transfer_size = LC_U64MAX,
+			  .alignment = 1,
+			  .alignment_length = 1,
+			  .alignment_internal = 1 },
+	},
 };
 
 static void lc_spec_desc(const struct lc_spec_case *c, char *desc)
@@ -110,13 +309,16 @@ static void dmacmd_test_create_spec_defaults(struct kunit *test)
 		return;
 	}
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits, c->bits);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment, c->align);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_length, c->alen);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_internal, c->ain);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits,
+			c->want.address_bits);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment, c->want.alignment);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_length,
+			c->want.alignment_length);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).alignment_internal,
+			c->want.alignment_internal);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(cmd, &got), 0);
-	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->max_seg);
-	KUNIT_EXPECT_EQ(test, got.max_transfer_size, c->max_xfer);
+	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->want.max_segment_size);
+	KUNIT_EXPECT_EQ(test, got.max_transfer_size, c->want.max_transfer_size);
 	KUNIT_EXPECT_PTR_EQ(test, got.out_fn, c->spec.out_fn);
 	KUNIT_EXPECT_EQ(test, got.map_options, c->spec.map_options);
 	KUNIT_EXPECT_PTR_EQ(test, dmacmd_device(cmd), dev);
@@ -127,11 +329,13 @@ static void dmacmd_test_create_spec_defaults(struct kunit *test)
 	/* A clone has the same spec exactly (IOKit swaps two fields). */
 	clone = dmacmd_clone(cmd, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, clone);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_length, c->alen);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_internal, c->ain);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_length,
+			c->want.alignment_length);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(clone).alignment_internal,
+			c->want.alignment_internal);
 	KUNIT_EXPECT_EQ(test, dmacmd_get_spec(clone, &got), 0);
-	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->max_seg);
-	KUNIT_EXPECT_EQ(test, got.address_bits, c->bits);
+	KUNIT_EXPECT_EQ(test, got.max_segment_size, c->want.max_segment_size);
+	KUNIT_EXPECT_EQ(test, got.address_bits, c->want.address_bits);
 	KUNIT_EXPECT_NULL(test, dmacmd_refcon(clone));
 	dmacmd_put(clone);
 	dmacmd_put(cmd);
@@ -139,10 +343,13 @@ static void dmacmd_test_create_spec_defaults(struct kunit *test)
 
 static void dmacmd_test_create_device_rules(struct kunit *test)
 {
-	struct dmacmd_spec mapped = { dmacmd_out_host64, 64 };
-	struct dmacmd_spec iter = { dmacmd_out_host64, 64,
+	struct dmacmd_spec mapped = { .out_fn = dmacmd_out_host64,
+				      .address_bits = 64 };
+	struct dmacmd_spec iter = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
 				    .map_options = DMACMD_MAP_ITERATE_ONLY };
-	struct dmacmd_spec byp = { dmacmd_out_host64, 64,
+	struct dmacmd_spec byp = { .out_fn = dmacmd_out_host64,
+				   .address_bits = 64,
 				   .map_options = DMACMD_MAP_BYPASSED };
 	struct device *edu;
 	struct dmacmd *cmd;
@@ -178,7 +385,8 @@ static void dmacmd_test_create_device_rules(struct kunit *test)
 
 static void dmacmd_test_refcount_and_refcon(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64 };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64 };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd *cmd, *clone;
 	int cookie;
@@ -236,7 +444,8 @@ static void lc_fix_init(struct kunit *test, struct lc_fix *f,
 	f->cmd = dmacmd_kt_cmd(test, f->dev, spec);
 }
 
-static const struct dmacmd_spec lc_spec64 = { dmacmd_out_host64, 64 };
+static const struct dmacmd_spec lc_spec64 = { .out_fn = dmacmd_out_host64,
+					      .address_bits = 64 };
 
 static void dmacmd_test_set_memory_auto_prepare(struct kunit *test)
 {
@@ -307,7 +516,9 @@ static void dmacmd_test_clear_memory_auto_complete(struct kunit *test)
  */
 static void dmacmd_test_set_memory_failed_prepare(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_transfer_size = PAGE_SIZE };
 	struct lc_fix f;
 
 	lc_fix_init(test, &f, &spec);
@@ -413,8 +624,11 @@ static void dmacmd_test_set_memory_null_detaches(struct kunit *test)
 /* withRefCon: no spec until prepareWithSpecification. */
 static void dmacmd_test_unspecified_command(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_le64, 48, 0, 0, 16 };
-	struct dmacmd_spec bad = { dmacmd_out_le64, 3 };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_le64,
+				    .address_bits = 48,
+				    .alignment = 16 };
+	struct dmacmd_spec bad = { .out_fn = dmacmd_out_le64,
+				   .address_bits = 3 };
 	struct dmacmd_spec got;
 	struct lc_fix f;
 	u64 off, len;
@@ -552,7 +766,9 @@ static int lc_prepare_huge_offset(struct lc_fix *f)
 
 static int lc_prepare_above_max_transfer(struct lc_fix *f)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_transfer_size = PAGE_SIZE };
 
 	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 2 * PAGE_SIZE,
 					DMACMD_PREPARE_DEFAULT);
@@ -560,7 +776,10 @@ static int lc_prepare_above_max_transfer(struct lc_fix *f)
 
 static int lc_prepare_length_misaligned(struct lc_fix *f)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, 0, 0, 1, 512 };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .alignment = 1,
+				    .alignment_length = 512 };
 
 	return dmacmd_prepare_with_spec(f->cmd, &spec, 0, 1000,
 					DMACMD_PREPARE_DEFAULT);
@@ -870,7 +1089,7 @@ static struct kunit_case dmacmd_lifecycle_cases[] = {
 };
 
 static struct kunit_suite dmacmd_lifecycle_suite = {
-	.name = "dmacmd_lifecycle",
+	.name = "dmacmd_cmd",
 	.test_cases = dmacmd_lifecycle_cases,
 };
 

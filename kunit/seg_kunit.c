@@ -131,7 +131,8 @@ static void sg_contig_map(struct kunit *test, struct sg_contig *f,
  */
 static void dmacmd_test_segments_coalesce(struct kunit *test)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64 };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64 };
 	struct dmacmd_kt_segs s = {};
 	struct sg_contig f;
 	struct dmacmd *cmd;
@@ -173,8 +174,12 @@ KUNIT_ARRAY_PARAM(sg_split, sg_split_cases, sg_split_desc);
 static void dmacmd_test_segments_split_max_size(struct kunit *test)
 {
 	const struct sg_split_case *c = test->param_value;
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, c->max_seg, 0, 1,
-				    c->align_length, c->align_internal };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_segment_size = c->max_seg,
+				    .alignment = 1,
+				    .alignment_length = c->align_length,
+				    .alignment_internal = c->align_internal };
 	struct dmacmd_kt_segs s = {};
 	struct sg_contig f;
 	struct dmacmd *cmd;
@@ -201,9 +206,11 @@ static void dmacmd_test_segments_split_max_size(struct kunit *test)
  */
 static void dmacmd_test_segments_address_bits_boundary(struct kunit *test)
 {
-	struct dmacmd_spec spec28 = { dmacmd_out_host64, 28,
+	struct dmacmd_spec spec28 = { .out_fn = dmacmd_out_host64,
+				      .address_bits = 28,
 				      .map_options = DMACMD_MAP_ITERATE_ONLY };
-	struct dmacmd_spec spec64 = { dmacmd_out_host64, 64,
+	struct dmacmd_spec spec64 = { .out_fn = dmacmd_out_host64,
+				      .address_bits = 64,
 				      .map_options = DMACMD_MAP_ITERATE_ONLY };
 	const phys_addr_t start = SZ_256M - 2 * PAGE_SIZE;
 	struct dmacmd_seg64 seg[4];
@@ -256,7 +263,9 @@ struct sg_pages {
 static void sg_pages_init(struct kunit *test, struct sg_pages *f,
 			  unsigned int npages)
 {
-	struct dmacmd_spec spec = { dmacmd_out_host64, 64, PAGE_SIZE };
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_segment_size = PAGE_SIZE };
 	u8 *buf = dmacmd_kt_vmalloc(test, npages * PAGE_SIZE);
 
 	f->npages = npages;
@@ -390,8 +399,10 @@ static void dmacmd_test_segments_custom_function(struct kunit *test)
  */
 static void dmacmd_test_segments_out32(struct kunit *test)
 {
-	struct dmacmd_spec spec32 = { dmacmd_out_be32, 0, PAGE_SIZE };
-	struct dmacmd_spec spec64 = { dmacmd_out_host64, 64 };
+	struct dmacmd_spec spec32 = { .out_fn = dmacmd_out_be32,
+				      .max_segment_size = PAGE_SIZE };
+	struct dmacmd_spec spec64 = { .out_fn = dmacmd_out_host64,
+				      .address_bits = 64 };
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_seg32 seg32[4];
 	struct dmacmd_seg64 seg64[4];
@@ -753,7 +764,7 @@ static struct kunit_case dmacmd_segments_cases[] = {
 };
 
 static struct kunit_suite dmacmd_segments_suite = {
-	.name = "dmacmd_segments",
+	.name = "dmacmd_seg",
 	.test_cases = dmacmd_segments_cases,
 };
 

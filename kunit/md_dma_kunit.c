@@ -332,7 +332,7 @@ static struct kunit_case dmacmd_kept_cases[] = {
 };
 
 static struct kunit_suite dmacmd_kept_suite = {
-	.name = "dmacmd_kept",
+	.name = "dmacmd_md_dma",
 	.test_cases = dmacmd_kept_cases,
 };
 
