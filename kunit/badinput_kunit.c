@@ -767,12 +767,23 @@ static long bi_get_spec(struct bi_fix *f, const struct bi_row *r)
 			       r->nulls & BI_NO_OUT ? NULL : &sp);
 }
 
+/* Flags of set/clear memory: @r->d as it is, else %DMACMD_AUTO if @r->a. */
+static unsigned int bi_mem_flags(const struct bi_row *r)
+{
+	return r->d ?: (r->a ? DMACMD_AUTO : 0);
+}
+
+/* Flags of prepare or complete: @r->d as it is, else @def. */
+static unsigned int bi_flags(const struct bi_row *r, unsigned int def)
+{
+	return r->d ?: def;
+}
+
 static long bi_set_memory(struct bi_fix *f, const struct bi_row *r)
 {
 	struct dmacmd_md *md = r->arg == BI_OTHER ? bi_data(f, BI_OTHER) :
 			       bi_ptr(r->arg, f->md);
-	long ret =
-		dmacmd_set_memory(bi_cmd(f, r), md, (r->a ? DMACMD_AUTO : 0));
+	long ret = dmacmd_set_memory(bi_cmd(f, r), md, bi_mem_flags(r));
 
 	if (r->arg == BI_OTHER)
 		dmacmd_md_put(md);
@@ -781,12 +792,13 @@ static long bi_set_memory(struct bi_fix *f, const struct bi_row *r)
 
 static long bi_clear_memory(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_clear_memory(bi_cmd(f, r), (r->a ? DMACMD_AUTO : 0));
+	return dmacmd_clear_memory(bi_cmd(f, r), bi_mem_flags(r));
 }
 
 static long bi_prepare(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_prepare(bi_cmd(f, r), r->a, r->b, DMACMD_PREPARE_DEFAULT);
+	return dmacmd_prepare(bi_cmd(f, r), r->a, r->b,
+			      bi_flags(r, DMACMD_PREPARE_DEFAULT));
 }
 
 static long bi_prepare_atomic(struct bi_fix *f, const struct bi_row *r)
@@ -797,7 +809,8 @@ static long bi_prepare_atomic(struct bi_fix *f, const struct bi_row *r)
 static long bi_prepare_with_spec(struct bi_fix *f, const struct bi_row *r)
 {
 	return dmacmd_prepare_with_spec(bi_cmd(f, r), bi_ptr(r->arg, bi_sp(r)),
-					r->a, r->b, DMACMD_PREPARE_DEFAULT);
+					r->a, r->b,
+					bi_flags(r, DMACMD_PREPARE_DEFAULT));
 }
 
 /* A command made without device or spec, then given a mapped spec. */
@@ -819,7 +832,7 @@ static long bi_prepare_with_spec_no_dev(struct bi_fix *f,
 
 static long bi_complete(struct bi_fix *f, const struct bi_row *r)
 {
-	return dmacmd_complete(bi_cmd(f, r), DMACMD_COMPLETE_DEFAULT);
+	return dmacmd_complete(bi_cmd(f, r), bi_flags(r, DMACMD_COMPLETE_DEFAULT));
 }
 
 static long bi_synchronize(struct bi_fix *f, const struct bi_row *r)
@@ -1857,6 +1870,10 @@ static const struct bi_row bi_rows[] = {
 		 bi_set_memory, -E2BIG, .spec = BI_S_XFER, .a = true),
 	BI_ERRNO("dmacmd_set_memory", "auto-prepare of unprepared user memory",
 		 bi_set_memory, -EBADFD, .mem = BI_M_USER, .a = true),
+	BI_ERRNO("dmacmd_set_memory", "unknown flag 0x100", bi_set_memory,
+		 -EINVAL, .d = 0x100),
+	BI_ERRNO("dmacmd_set_memory", "prepare's flags", bi_set_memory,
+		 -EINVAL, .d = DMACMD_PREPARE_DEFAULT),
 	BI_ERRNO("dmacmd_clear_memory", "NULL", bi_clear_memory, -EINVAL,
 		 .obj = BI_NULL),
 	BI_ERRNO("dmacmd_clear_memory", "ERR_PTR", bi_clear_memory, -EINVAL,
@@ -1865,6 +1882,11 @@ static const struct bi_row bi_rows[] = {
 		 -EBADFD, .a = true),
 	BI_ERRNO("dmacmd_clear_memory", "prepared, no auto-complete",
 		 bi_clear_memory, -EBADFD, .state = BI_PREPARED),
+	BI_ERRNO("dmacmd_clear_memory", "unknown flag 0x100", bi_clear_memory,
+		 -EINVAL, .state = BI_PREPARED, .d = 0x100),
+	BI_ERRNO("dmacmd_clear_memory", "complete's synchronize flag",
+		 bi_clear_memory, -EINVAL, .state = BI_ATTACHED,
+		 .d = DMACMD_SYNCHRONIZE),
 
 	/* dmacmd_prepare() */
 	BI_ERRNO("dmacmd_prepare", "NULL", bi_prepare, -EINVAL, .obj = BI_NULL),
@@ -1900,6 +1922,12 @@ static const struct bi_row bi_rows[] = {
 		 .state = BI_ATTACHED),
 	BI_ERRNO("dmacmd_prepare", "atomic context", bi_prepare_atomic,
 		 -EWOULDBLOCK, .state = BI_ATTACHED),
+	BI_ERRNO("dmacmd_prepare", "unknown flag 0x100", bi_prepare, -EINVAL,
+		 .state = BI_ATTACHED, .d = 0x100),
+	BI_ERRNO("dmacmd_prepare", "complete's invalidate flag", bi_prepare,
+		 -EINVAL, .state = BI_ATTACHED, .d = DMACMD_INVALIDATE_CACHE),
+	BI_ERRNO("dmacmd_prepare", "set_memory's auto flag", bi_prepare,
+		 -EINVAL, .state = BI_PREPARED, .d = DMACMD_AUTO),
 
 	/* dmacmd_prepare_with_spec() */
 	BI_ERRNO("dmacmd_prepare_with_spec", "NULL command",
@@ -1913,6 +1941,9 @@ static const struct bi_row bi_rows[] = {
 		 .state = BI_ATTACHED),
 	BI_ERRNO("dmacmd_prepare_with_spec", "prepared", bi_prepare_with_spec,
 		 -EPERM, .state = BI_PREPARED),
+	BI_ERRNO("dmacmd_prepare_with_spec", "unknown flag 0x100",
+		 bi_prepare_with_spec, -EINVAL, .state = BI_ATTACHED,
+		 .d = 0x100),
 	BI_ERRNO("dmacmd_prepare_with_spec", "65 address bits",
 		 bi_prepare_with_spec, -EINVAL, .state = BI_ATTACHED,
 		 .sp = BI_SP_65BITS),
@@ -1934,6 +1965,10 @@ static const struct bi_row bi_rows[] = {
 		 .state = BI_ATTACHED),
 	BI_ERRNO("dmacmd_complete", "completed twice", bi_complete, -EBADFD,
 		 .state = BI_COMPLETED),
+	BI_ERRNO("dmacmd_complete", "unknown flag 0x100", bi_complete, -EINVAL,
+		 .state = BI_PREPARED, .d = 0x100),
+	BI_ERRNO("dmacmd_complete", "prepare's flush flag", bi_complete,
+		 -EINVAL, .state = BI_PREPARED, .d = DMACMD_FLUSH_CACHE),
 	BI_ERRNO("dmacmd_synchronize", "NULL", bi_synchronize, -EINVAL,
 		 .obj = BI_NULL, .a = DMACMD_SYNC_IN),
 	BI_ERRNO("dmacmd_synchronize", "ERR_PTR", bi_synchronize, -EINVAL,
@@ -2359,6 +2394,8 @@ static const struct bi_row bi_rows[] = {
 	       .obj = BI_NULL, .d = BI_Q_IO_MEMORY),
 	BI_ROW("IODMACommand_getIOMemoryDescriptor", "NULL", bi_query,
 	       .obj = BI_NULL, .d = BI_Q_IO_IO_MEMORY),
+	BI_ROW("IODMACommand_getIOMemoryDescriptor", "ERR_PTR", bi_query,
+	       .obj = BI_ERR, .d = BI_Q_IO_IO_MEMORY),
 	BI_ROW("IODMACommand_prepare", "NULL", bi_io_prepare, .kind = BI_IORET,
 	       .want = kIOReturnBadArgument, .obj = BI_NULL),
 	BI_ROW("IODMACommand_prepare", "no memory", bi_io_prepare,
@@ -2476,12 +2513,26 @@ static const struct bi_row bi_rows[] = {
 	       .obj = BI_NULL, .d = BI_Q_IO_BITS),
 	BI_ROW("IODMACommand_getNumAddressBits", "no spec: 0", bi_query,
 	       .spec = BI_S_NONE, .d = BI_Q_IO_BITS),
+	BI_ROW("IODMACommand_getNumAddressBits", "ERR_PTR: 0", bi_query,
+	       .obj = BI_ERR, .d = BI_Q_IO_BITS),
 	BI_ROW("IODMACommand_getAlignment", "NULL: 0", bi_query, .obj = BI_NULL,
 	       .d = BI_Q_IO_ALIGNMENT),
+	BI_ROW("IODMACommand_getAlignment", "ERR_PTR: 0", bi_query,
+	       .obj = BI_ERR, .d = BI_Q_IO_ALIGNMENT),
+	BI_ROW("IODMACommand_getAlignment", "no spec: 0", bi_query,
+	       .spec = BI_S_NONE, .d = BI_Q_IO_ALIGNMENT),
 	BI_ROW("IODMACommand_getAlignmentLength", "NULL: 0", bi_query,
 	       .obj = BI_NULL, .d = BI_Q_IO_ALIGNMENT_LENGTH),
+	BI_ROW("IODMACommand_getAlignmentLength", "ERR_PTR: 0", bi_query,
+	       .obj = BI_ERR, .d = BI_Q_IO_ALIGNMENT_LENGTH),
+	BI_ROW("IODMACommand_getAlignmentLength", "no spec: 0", bi_query,
+	       .spec = BI_S_NONE, .d = BI_Q_IO_ALIGNMENT_LENGTH),
 	BI_ROW("IODMACommand_getAlignmentInternalSegments", "NULL: 0", bi_query,
 	       .obj = BI_NULL, .d = BI_Q_IO_ALIGNMENT_INTERNAL),
+	BI_ROW("IODMACommand_getAlignmentInternalSegments", "ERR_PTR: 0",
+	       bi_query, .obj = BI_ERR, .d = BI_Q_IO_ALIGNMENT_INTERNAL),
+	BI_ROW("IODMACommand_getAlignmentInternalSegments", "no spec: 0",
+	       bi_query, .spec = BI_S_NONE, .d = BI_Q_IO_ALIGNMENT_INTERNAL),
 	BI_ROW("IODMACommand_retain", "NULL", bi_ref, .obj = BI_NULL,
 	       .d = BI_R_IO_RETAIN),
 	BI_ROW("IODMACommand_release", "NULL", bi_ref, .obj = BI_NULL,

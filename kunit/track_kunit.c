@@ -119,6 +119,32 @@ static void dmacmd_test_owner_counts_per_module(struct kunit *test)
 	ow_counts_are(test, &c, c0.cmds + 2, c0.mds + 1, c0.pinned);
 }
 
+/*
+ * The module's live count is the sum of the owners' counts, each object
+ * once: the user descriptors dmacmd makes for each range of a user-ranges
+ * descriptor are its own (built in), the concatenation the caller's.
+ */
+static void dmacmd_test_live_count_sums_owners(struct kunit *test)
+{
+	unsigned long ua = ow_user_pages(test);
+	struct dmacmd_range r[2] = { { ua, 64 }, { ua + PAGE_SIZE, 64 } };
+	struct dmacmd_owner_counts mine0, mine, builtin0, builtin;
+	long live0 = dmacmd_md_live_count();
+	struct dmacmd_md *md;
+
+	KUNIT_ASSERT_EQ(test, dmacmd_owner_count(THIS_MODULE, &mine0), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_owner_count(NULL, &builtin0), 0);
+	md = dmacmd_md_from_ranges(r, 2, DMA_BIDIRECTIONAL, DMACMD_ADDR_USER);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+	dmacmd_owner_count(THIS_MODULE, &mine);
+	dmacmd_owner_count(NULL, &builtin);
+	KUNIT_EXPECT_EQ(test, mine.mds, mine0.mds + 1);
+	KUNIT_EXPECT_EQ(test, builtin.mds, builtin0.mds + 2);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), live0 + 3);
+	dmacmd_md_put(md);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), live0);
+}
+
 /* The module loads again after a simulated unload; leftovers are reaped. */
 static void ow_module_back(void *data)
 {
@@ -693,6 +719,7 @@ static void dmacmd_test_quarantine_keeps_last(struct kunit *test)
 
 static struct kunit_case dmacmd_owner_cases[] = {
 	KUNIT_CASE(dmacmd_test_owner_counts_per_module),
+	KUNIT_CASE(dmacmd_test_live_count_sums_owners),
 	KUNIT_CASE(dmacmd_test_owner_going_reports_leaks),
 	KUNIT_CASE(dmacmd_test_owner_going_clean),
 	KUNIT_CASE(dmacmd_test_owner_reap_sole_references),
