@@ -221,11 +221,11 @@ void dmacmd_pool_free(struct dmacmd_pool *pool, struct device *dev)
 int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
 		      void *cpu)
 {
-	struct dmacmd_bounce_ref *r;
+	struct dmacmd_bounce_piece *r;
 
-	if (dmacmd_grow(m->bref, m->bref_cap, m->nbref, 16))
+	if (dmacmd_grow(m->pieces, m->pieces_cap, m->nr_pieces, 16))
 		return -ENOMEM;
-	r = &m->bref[m->nbref++];
+	r = &m->pieces[m->nr_pieces++];
 	r->md_off = md_off;
 	r->len = len;
 	r->cpu = cpu;
@@ -240,13 +240,13 @@ int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
 static int dmacmd_copy_md(struct dmacmd_md_iter *it, u64 off, u8 *buf,
 			  u64 len, bool to_buf)
 {
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	int ret;
 
 	while (len) {
 		u64 rl, o = 0;
 
-		ret = dmacmd_md_iter_page_seg(it, off, len, &seg);
+		ret = dmacmd_md_iter_page_run(it, off, len, &seg);
 		if (ret)
 			return ret;
 		rl = min(seg.len, len);
@@ -293,8 +293,8 @@ int dmacmd_bounce_copy(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	trace_dmacmd_bounce_copy(cmd, cmd->dev, to_bounce, cmd->prep_off,
 				 m->bounced);
 	dmacmd_md_iter_init(&it, cmd->md);
-	for (i = 0; i < m->nbref; i++) {
-		struct dmacmd_bounce_ref *r = &m->bref[i];
+	for (i = 0; i < m->nr_pieces; i++) {
+		struct dmacmd_bounce_piece *r = &m->pieces[i];
 
 		ret = dmacmd_copy_md(&it, r->md_off, r->cpu, r->len, to_bounce);
 		if (ret)

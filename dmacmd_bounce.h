@@ -15,12 +15,12 @@ struct dmacmd_mapping;
 struct dmacmd_spec;
 
 /**
- * struct dmacmd_bounce_ref - a piece of the prepared range in bounce memory
+ * struct dmacmd_bounce_piece - a piece of the prepared range in bounce memory
  * @md_off: offset of the piece in the attached descriptor
  * @len: bytes
  * @cpu: the CPU's address of the piece's bounce copy
  */
-struct dmacmd_bounce_ref {
+struct dmacmd_bounce_piece {
 	u64 md_off;
 	u64 len;
 	void *cpu;

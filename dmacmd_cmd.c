@@ -187,11 +187,11 @@ EXPORT_SYMBOL_GPL(dmacmd_get);
 static void dmacmd_mapping_free(struct dmacmd_mapping *m)
 {
 	kvfree(m->sgl);
-	kvfree(m->bref);
+	kvfree(m->pieces);
 	m->sgl = NULL;
-	m->bref = NULL;
+	m->pieces = NULL;
 	m->sg_cap = 0;
-	m->bref_cap = 0;
+	m->pieces_cap = 0;
 }
 
 /* The last reference is gone; @cmd->track.ip says who dropped it. */
@@ -202,9 +202,9 @@ static void dmacmd_release(struct dmacmd *cmd)
 	if (cmd->active) {
 		dmacmd_teardown(cmd, dmacmd_cur_map(cmd), true, true);
 		cmd->active = 0;
-		if (cmd->dk)
+		if (cmd->prepared_md)
 			dmacmd_md_complete(cmd->md);
-		cmd->dk = false;
+		cmd->prepared_md = false;
 	}
 	if (cmd->md)
 		dmacmd_md_put(cmd->md);
@@ -241,7 +241,7 @@ void dmacmd_put(struct dmacmd *cmd)
 	}
 	if (dmacmd_bad(cmd))
 		return;
-	if (refcount_read(&cmd->ref) == 1 && cmd->active && !cmd->dk)
+	if (refcount_read(&cmd->ref) == 1 && cmd->active && !cmd->prepared_md)
 		dmacmd_misuse(cmd->dev,
 			      "command released while prepared (%u prepares outstanding); completing it\n",
 			      cmd->active);

@@ -116,14 +116,14 @@ enum dmacmd_sync {
  * @sg_cap: entries in @sgl
  * @sgt: table over the first @sgt.orig_nents entries of @sgl; @sgt.nents
  *	counts the DMA segments after mapping
- * @bref: pieces held in bounce memory, in descriptor order
- * @bref_cap: capacity of @bref
- * @nbref: pieces in @bref
+ * @pieces: pieces held in bounce memory, in descriptor order
+ * @pieces_cap: capacity of @pieces
+ * @nr_pieces: pieces in @pieces
  * @bounced: bytes in bounce memory
  * @dir: direction the range is mapped with
  * @bmask: the device's DMA segment boundary mask, for segment generation
  * @state: where segments come from (&enum dmacmd_map_state)
- * @pool: the pool @bref's memory comes from: %DMACMD_POOL_PAGES for
+ * @pool: the pool the memory of @pieces comes from: %DMACMD_POOL_PAGES for
  *	pieces the device cannot reach, the others for a copy buffer of the
  *	whole range
  * @kept: the mapping of the whole descriptor that the descriptor keeps
@@ -141,9 +141,9 @@ struct dmacmd_mapping {
 	struct scatterlist *sgl;
 	unsigned int sg_cap;
 	struct sg_table sgt;
-	struct dmacmd_bounce_ref *bref;
-	unsigned int bref_cap;
-	unsigned int nbref;
+	struct dmacmd_bounce_piece *pieces;
+	unsigned int pieces_cap;
+	unsigned int nr_pieces;
 	u64 bounced;
 	unsigned long bmask;
 	enum dma_data_direction dir;
@@ -156,14 +156,14 @@ struct dmacmd_mapping {
 };
 
 /**
- * struct dmacmd_run - where segment generation stands
+ * struct dmacmd_seg_pos - where segment generation stands
  * @pos: position relative to the prepared offset
  * @addr: device address of the byte at @pos
  * @len: bytes contiguous from @addr within the current run (DMA segment
  *	or descriptor run)
  * @idx: index of the DMA segment holding @pos (scatterlist walks only)
  */
-struct dmacmd_run {
+struct dmacmd_seg_pos {
 	u64 pos;
 	u64 addr;
 	u64 len;
@@ -207,7 +207,7 @@ struct dmacmd_limits {
  * @active: prepare nesting count
  * @prep_off: prepared offset within @md
  * @prep_len: prepared length
- * @dk: prepared by dmacmd_prepare_for_dma(): completing must also
+ * @prepared_md: prepared by dmacmd_prepare_for_dma(): completing must also
  *	complete @md
  * @force_full: the current preparation was forced into a copy buffer
  * @lim: what every segment must meet: the spec's alignments (set with the
@@ -220,8 +220,8 @@ struct dmacmd_limits {
  * @pool: cached bounce memory, one pool per use (%DMACMD_POOL_PAGES ...),
  *	see &struct dmacmd_pool
  * @iter: descriptor walk used by descriptor-run segment generation
- * @gen_valid: @gen_run and @gen_start describe the current preparation
- * @gen_run: where the last dmacmd_gen_segments() call stopped
+ * @gen_valid: @gen_pos and @gen_start describe the current preparation
+ * @gen_pos: where the last dmacmd_gen_segments() call stopped
  * @gen_start: where the last dmacmd_gen_segments() call started (seek hint
  *	for drivers that re-seed the offset inside the last segment)
  * @stats: the device's statistics entry (dmacmd_debug.c), or NULL
@@ -238,7 +238,7 @@ struct dmacmd {
 	void *refcon;
 	bool specified;
 	bool translated;
-	bool dk;
+	bool prepared_md;
 	bool force_full;
 	struct dmacmd_spec spec;
 	u64 spec_max;
@@ -255,8 +255,8 @@ struct dmacmd {
 	struct dmacmd_pool pool[DMACMD_NR_POOLS];
 	struct dmacmd_md_iter iter;
 	bool gen_valid;
-	struct dmacmd_run gen_run;
-	struct dmacmd_run gen_start;
+	struct dmacmd_seg_pos gen_pos;
+	struct dmacmd_seg_pos gen_start;
 	struct dmacmd_dev_stats *stats;
 	size_t map_size;
 	u64 map_size_mask;

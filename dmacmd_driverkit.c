@@ -104,7 +104,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		*flags |= DMACMD_DK_DIR_IN;
 	*nsegs = n;
-	cmd->dk = true;
+	cmd->prepared_md = true;
 	return 0;
 
 err_restore:
@@ -199,14 +199,14 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
 			     u64 *done)
 {
 	struct dmacmd_md_iter it;
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	int ret;
 
 	dmacmd_md_iter_init(&it, data);
 	while (*done < len) {
 		u64 rl, o = 0;
 
-		ret = dmacmd_md_iter_seg(&it, data_off + *done, len - *done,
+		ret = dmacmd_md_iter_run(&it, data_off + *done, len - *done,
 					 &seg);
 		if (ret)
 			return ret;

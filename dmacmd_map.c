@@ -38,7 +38,7 @@
 static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
 	m->dir = cmd->map_dir;
-	m->nbref = 0;
+	m->nr_pieces = 0;
 	m->bounced = 0;
 	m->state = DMACMD_MAPPED_NONE;
 	m->pool = DMACMD_POOL_PAGES;
@@ -323,7 +323,7 @@ static noinline void dmacmd_map_keep(struct dmacmd *cmd,
 {
 	struct dmacmd_md_dma *d;
 
-	if (m->state != DMACMD_MAPPED_STREAMING || m->nbref || cmd->prep_off ||
+	if (m->state != DMACMD_MAPPED_STREAMING || m->nr_pieces || cmd->prep_off ||
 	    cmd->prep_len != cmd->md_len)
 		return;
 	if (dmacmd_md_dma_adopt(cmd->md, cmd->dev, m->dir, &m->sgt, &d))
@@ -578,7 +578,7 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 * bounce copy goes back to memory whole, and a device that writes
 	 * only part of it must not leave stale bounce contents behind.
 	 */
-	if (m->nbref && (sync || m->dir != DMA_TO_DEVICE)) {
+	if (m->nr_pieces && (sync || m->dir != DMA_TO_DEVICE)) {
 		ret = dmacmd_bounce_copy(cmd, m, true);
 		if (ret)
 			goto err_reset;
@@ -680,7 +680,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 * pages: keep it for the next prepare of this shape, which then costs
 	 * what dma_map_sgtable() of a driver's own sg_table costs.
 	 */
-	if (p.api && !p.full && !m->nbref && cmd->md_fixed) {
+	if (p.api && !p.full && !m->nr_pieces && cmd->md_fixed) {
 		dmacmd_shape_fill(cmd, &m->built.shape);
 		m->built.max_addr = cmd->lim.max_addr;
 		m->built.n = n;
@@ -743,7 +743,7 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	if (!dmacmd_map_has_list(m))
 		return 0;
 	dmacmd_map_let_go(cmd, m, dmacmd_unmap_attrs(cmd, m, invalidate, sync));
-	if (m->nbref && sync && m->dir != DMA_TO_DEVICE)
+	if (m->nr_pieces && sync && m->dir != DMA_TO_DEVICE)
 		ret = dmacmd_bounce_copy(cmd, m, false);
 	dmacmd_mapping_reset(cmd, m);
 	return ret;
@@ -878,7 +878,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	cmd->active = 1;
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
-	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_run_sg(m, 0, 0, &cmd->gen_run);
+	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
 	if (m->bounced)
 		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
@@ -1037,9 +1037,9 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 			      flags & DMACMD_SYNCHRONIZE);
 	cmd->force_full = false;
 	cmd->gen_valid = false;
-	if (cmd->dk) {
+	if (cmd->prepared_md) {
 		/* dmacmd_prepare_for_dma() prepared the memory: undo that. */
-		cmd->dk = false;
+		cmd->prepared_md = false;
 		dmacmd_md_complete(cmd->md);
 	}
 	return ret;
@@ -1138,7 +1138,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 		dmacmd_map_sync(cmd, live, true);
 		synced = true;
 	}
-	if (live->nbref && live->dir != DMA_TO_DEVICE) {
+	if (live->nr_pieces && live->dir != DMA_TO_DEVICE) {
 		ret = dmacmd_bounce_copy(cmd, live, false);
 		if (ret)
 			goto err_give_back;
@@ -1223,10 +1223,10 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 	if (options & DMACMD_SYNC_IN) {
 		if (synced)
 			dmacmd_map_sync(cmd, m, true);
-		if (m->nbref && m->dir != DMA_TO_DEVICE)
+		if (m->nr_pieces && m->dir != DMA_TO_DEVICE)
 			ret = dmacmd_bounce_copy(cmd, m, false);
 	} else {
-		if (m->nbref)
+		if (m->nr_pieces)
 			ret = dmacmd_bounce_copy(cmd, m, true);
 	}
 	if (synced)

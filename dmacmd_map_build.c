@@ -125,14 +125,14 @@ int dmacmd_build_runs(struct dmacmd_build *b)
 {
 	struct dmacmd *cmd = b->cmd;
 	u64 off = cmd->prep_off, end = cmd->prep_off + cmd->prep_len;
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	int ret;
 
 	dmacmd_md_iter_init(&cmd->iter, cmd->md);
 	while (off < end) {
 		u64 len, done = 0;
 
-		ret = dmacmd_md_iter_page_seg(&cmd->iter, off, end - off,
+		ret = dmacmd_md_iter_page_run(&cmd->iter, off, end - off,
 					      &seg);
 		if (ret)
 			return ret;
@@ -197,7 +197,7 @@ static bool dmacmd_copy_shrink(struct dmacmd_build *b, u64 *bsz, int ret)
 		return false;
 	*bsz = min;
 	b->n = 0;
-	b->m->nbref = 0;
+	b->m->nr_pieces = 0;
 	b->m->bounced = 0;
 	return true;
 }

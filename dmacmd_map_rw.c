@@ -22,8 +22,8 @@ static u64 dmacmd_xfer_coherent(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	u64 done = 0, pos, c;
 	unsigned int i;
 
-	for (i = 0; i < m->nbref && done < len; i++) {
-		struct dmacmd_bounce_ref *r = &m->bref[i];
+	for (i = 0; i < m->nr_pieces && done < len; i++) {
+		struct dmacmd_bounce_piece *r = &m->pieces[i];
 
 		pos = r->md_off - cmd->prep_off;
 		if (off + done >= pos + r->len)

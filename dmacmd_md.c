@@ -55,7 +55,7 @@
  * prepares its parent), reads, writes and walks nothing, and a command
  * refuses to prepare it (-ERANGE, nothing to map).
  *
- * The command layer reads a descriptor through dmacmd_md_iter_seg(), which
+ * The command layer reads a descriptor through dmacmd_md_iter_run(), which
  * returns the physically contiguous run at an offset and remembers where
  * it was at every level of the tree, so that a walk with non-decreasing
  * offsets costs O(1) per run, amortised.
@@ -1103,7 +1103,7 @@ phys_addr_t dmacmd_md_phys_segment(struct dmacmd_md *md, u64 offset,
 				   u64 *len)
 {
 	struct dmacmd_md_iter it;
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	int ret;
 
 	if (len)
@@ -1114,7 +1114,7 @@ phys_addr_t dmacmd_md_phys_segment(struct dmacmd_md *md, u64 offset,
 		return 0;
 	}
 	dmacmd_md_iter_init(&it, md);
-	ret = dmacmd_md_iter_seg(&it, offset, 0, &seg);
+	ret = dmacmd_md_iter_run(&it, offset, 0, &seg);
 	if (ret) {
 		if (ret == -EBADFD)
 			dmacmd_misuse(NULL, "segment of descriptor %p: user memory not prepared\n",

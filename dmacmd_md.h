@@ -16,14 +16,14 @@ struct page;
 struct dmacmd_md;
 
 /**
- * struct dmacmd_md_seg - a physically contiguous run of a descriptor
+ * struct dmacmd_md_run - a physically contiguous run of a descriptor
  * @page: page holding @phys, or NULL for a physical range without a
  *	struct page (such a run cannot be mapped through a scatterlist)
  * @offset: offset of @phys within @page
  * @phys: CPU physical address of the run's first byte
  * @len: bytes physically contiguous from @phys (may cross pages)
  */
-struct dmacmd_md_seg {
+struct dmacmd_md_run {
 	struct page *page;
 	unsigned int offset;
 	phys_addr_t phys;
@@ -94,19 +94,19 @@ void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 bool dmacmd_md_is_buffer(const struct dmacmd_md *md);
 bool dmacmd_md_prepared_now(const struct dmacmd_md *md);
-int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
-		       struct dmacmd_md_seg *seg);
+int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
+		       struct dmacmd_md_run *seg);
 
 /*
- * dmacmd_md_iter_seg() for callers that copy or map through struct page:
+ * dmacmd_md_iter_run() for callers that copy or map through struct page:
  * -EIO when the walk yields nothing, -EOPNOTSUPP for memory without a
  * struct page.
  */
-static inline int dmacmd_md_iter_page_seg(struct dmacmd_md_iter *it,
+static inline int dmacmd_md_iter_page_run(struct dmacmd_md_iter *it,
 					  u64 offset, u64 maxlen,
-					  struct dmacmd_md_seg *seg)
+					  struct dmacmd_md_run *seg)
 {
-	int ret = dmacmd_md_iter_seg(it, offset, maxlen, seg);
+	int ret = dmacmd_md_iter_run(it, offset, maxlen, seg);
 
 	if (ret)
 		return ret;

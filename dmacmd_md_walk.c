@@ -15,7 +15,7 @@
 
 /* ---- The walk ---- */
 
-static void md_seg_set(struct dmacmd_md_seg *seg, phys_addr_t phys, u64 len,
+static void md_seg_set(struct dmacmd_md_run *seg, phys_addr_t phys, u64 len,
 		       bool has_page)
 {
 	seg->page = has_page ? pfn_to_page(PHYS_PFN(phys)) : NULL;
@@ -79,7 +79,7 @@ static unsigned int md_child_find(const struct dmacmd_md *md,
  */
 static void md_seg_pages(struct page **pages, unsigned long count,
 			 unsigned int first, u64 off, u64 maxlen,
-			 struct dmacmd_md_seg *seg)
+			 struct dmacmd_md_run *seg)
 {
 	u64 pos = off + first;
 	unsigned long i = pos >> PAGE_SHIFT;
@@ -101,7 +101,7 @@ static void md_seg_pages(struct page **pages, unsigned long count,
 
 static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
 		  const struct dmacmd_md *md, u64 off, u64 maxlen,
-		  struct dmacmd_md_seg *seg, bool *ro);
+		  struct dmacmd_md_run *seg, bool *ro);
 
 /*
  * A run of a borrowed sg_table, entry by entry over orig_nents (the CPU
@@ -110,7 +110,7 @@ static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
  */
 static int md_seg_sgt(struct dmacmd_md_iter_lvl *h,
 		      const struct dmacmd_md *md, u64 off, u64 maxlen,
-		      struct dmacmd_md_seg *seg)
+		      struct dmacmd_md_run *seg)
 {
 	const struct sg_table *sgt = md->sgt.sgt;
 	struct scatterlist *sg = (struct scatterlist *)h->pos;
@@ -156,13 +156,13 @@ static int md_seg_sgt(struct dmacmd_md_iter_lvl *h,
  */
 static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
 			const struct dmacmd_md *md, u64 off, u64 maxlen,
-			struct dmacmd_md_seg *seg, bool *ro)
+			struct dmacmd_md_run *seg, bool *ro)
 {
 	struct dmacmd_md_iter_lvl *h = &it->lvl[lvl];
 	unsigned int i = md_child_find(md, h->idx, off);
 	const struct dmacmd_md *child = md->multi.child[i].md;
 	u64 coff = off - md->multi.child[i].start;
-	struct dmacmd_md_seg next;
+	struct dmacmd_md_run next;
 	bool next_ro;
 	int ret;
 
@@ -206,7 +206,7 @@ static int md_seg_multi(struct dmacmd_md_iter *it, unsigned int lvl,
  */
 static int md_seg(struct dmacmd_md_iter *it, unsigned int lvl,
 		  const struct dmacmd_md *md, u64 off, u64 maxlen,
-		  struct dmacmd_md_seg *seg, bool *ro)
+		  struct dmacmd_md_run *seg, bool *ro)
 {
 	struct dmacmd_md_iter_lvl *h;
 	struct page **pages;
@@ -303,7 +303,7 @@ void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md)
 }
 
 /**
- * dmacmd_md_iter_seg() - the physically contiguous run at an offset
+ * dmacmd_md_iter_run() - the physically contiguous run at an offset
  * @it: iterator from dmacmd_md_iter_init()
  * @offset: byte offset within the descriptor
  * @maxlen: longest run wanted; 0 means up to the end of the descriptor
@@ -329,8 +329,8 @@ void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md)
  * * %-EBADFD - the run is user memory that is not prepared (not pinned)
  * * %-EINVAL - bad iterator, or a borrowed sg_table changed under us
  */
-int dmacmd_md_iter_seg(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
-		       struct dmacmd_md_seg *seg)
+int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
+		       struct dmacmd_md_run *seg)
 {
 	struct dmacmd_md *md = it->md;
 	bool ro = false;
@@ -372,7 +372,7 @@ u64 md_copy(struct dmacmd_md *md, u64 offset, void *buf, u64 len,
 	    bool to_md, int *err)
 {
 	struct dmacmd_md_iter it;
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	u64 done = 0;
 	bool ro;
 

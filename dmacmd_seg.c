@@ -16,12 +16,12 @@
 /* Segment walk                                                        */
 
 /* The run of the descriptor at relative position @pos (descriptor walks). */
-static int dmacmd_run_md(struct dmacmd *cmd, u64 pos, struct dmacmd_run *r)
+static int dmacmd_pos_md(struct dmacmd *cmd, u64 pos, struct dmacmd_seg_pos *r)
 {
-	struct dmacmd_md_seg seg;
+	struct dmacmd_md_run seg;
 	int ret;
 
-	ret = dmacmd_md_iter_seg(&cmd->iter, cmd->prep_off + pos,
+	ret = dmacmd_md_iter_run(&cmd->iter, cmd->prep_off + pos,
 				 cmd->prep_len - pos, &seg);
 	if (ret)
 		return ret;
@@ -34,8 +34,8 @@ static int dmacmd_run_md(struct dmacmd *cmd, u64 pos, struct dmacmd_run *r)
 	return 0;
 }
 
-int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
-		  struct dmacmd_run *r)
+int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
+		  struct dmacmd_seg_pos *r)
 {
 	struct scatterlist *sg;
 
@@ -50,12 +50,12 @@ int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
 }
 
 /* Move @r to the run that follows it. */
-static int dmacmd_run_next(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			   struct dmacmd_run *r)
+static int dmacmd_pos_next(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   struct dmacmd_seg_pos *r)
 {
 	if (dmacmd_map_has_list(m))
-		return dmacmd_run_sg(m, r->idx + 1, r->pos + r->len, r);
-	return dmacmd_run_md(cmd, r->pos + r->len, r);
+		return dmacmd_pos_sg(m, r->idx + 1, r->pos + r->len, r);
+	return dmacmd_pos_md(cmd, r->pos + r->len, r);
 }
 
 /*
@@ -63,56 +63,56 @@ static int dmacmd_run_next(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * (@from_r), else from the start.  Descriptor walks jump directly: the
  * descriptor iterator resumes cheaply by itself.
  */
-static int dmacmd_run_seek(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			   u64 pos, bool from_r, struct dmacmd_run *r)
+static int dmacmd_pos_seek(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   u64 pos, bool from_r, struct dmacmd_seg_pos *r)
 {
-	u64 d;
+	u64 skip;
 	int ret;
 
 	if (!dmacmd_map_has_list(m))
-		return dmacmd_run_md(cmd, pos, r);
+		return dmacmd_pos_md(cmd, pos, r);
 	if (!from_r || r->pos > pos) {
-		ret = dmacmd_run_sg(m, 0, 0, r);
+		ret = dmacmd_pos_sg(m, 0, 0, r);
 		if (ret)
 			return ret;
 	}
 	while (pos - r->pos >= r->len) {
-		ret = dmacmd_run_next(cmd, m, r);
+		ret = dmacmd_pos_next(cmd, m, r);
 		if (ret)
 			return ret;
 	}
-	d = pos - r->pos;
+	skip = pos - r->pos;
 	r->pos = pos;
-	r->addr += d;
-	r->len -= d;
+	r->addr += skip;
+	r->len -= skip;
 	return 0;
 }
 
 /*
- * Length of a segment from @s that must be cut before @cap bytes: the next
- * segment has to start on an alignment_internal boundary and this one's
- * length be a multiple of alignment_length.  *@ok is false when no such
- * cut exists (the layout then breaks the spec).
+ * Length of a segment from @start that must be cut before @cap bytes: the
+ * next segment has to start on an alignment_internal boundary and this
+ * one's length be a multiple of alignment_length.  *@ok is false when no
+ * such cut exists (the layout then breaks the spec).
  */
-static u64 dmacmd_cut(const struct dmacmd_limits *lim, u64 s, u64 cap,
+static u64 dmacmd_cut(const struct dmacmd_limits *lim, u64 start, u64 cap,
 		      bool *ok)
 {
-	u64 in = lim->align_in, alen = lim->align_len;
-	u64 e = round_down(s + cap, in);
-	u64 tries = alen > in ? alen / in : 1;
-	u64 l;
+	u64 align_in = lim->align_in, align_len = lim->align_len;
+	u64 end = round_down(start + cap, align_in);
+	u64 tries = align_len > align_in ? align_len / align_in : 1;
+	u64 len;
 
-	while (tries-- && e > s) {
-		l = e - s;
-		if (!(l & (alen - 1))) {
+	while (tries-- && end > start) {
+		len = end - start;
+		if (!(len & (align_len - 1))) {
 			*ok = true;
-			return l;
+			return len;
 		}
-		e -= in;
+		end -= align_in;
 	}
 	*ok = false;
-	l = round_down(cap, alen);
-	return l ? l : cap;
+	len = round_down(cap, align_len);
+	return len ? len : cap;
 }
 
 /*
@@ -123,66 +123,67 @@ static u64 dmacmd_cut(const struct dmacmd_limits *lim, u64 s, u64 cap,
  */
 static int dmacmd_next_seg(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			   const struct dmacmd_limits *lim,
-			   struct dmacmd_run *r, struct dmacmd_seg64 *seg,
+			   struct dmacmd_seg_pos *r, struct dmacmd_seg64 *seg,
 			   bool *ok)
 {
-	u64 s = r->addr, cap = cmd->spec.max_segment_size, ext, end, q, bmask;
-	u64 left = cmd->prep_len - r->pos;
-	struct dmacmd_run cur = *r, nxt;
+	u64 start = r->addr, cap = cmd->spec.max_segment_size;
+	u64 left = cmd->prep_len - r->pos, extent, end, next_pos;
+	struct dmacmd_seg_pos cur = *r, next;
+	unsigned long bmask;
 	bool have_next = false;
 	int ret;
 
 	bmask = dmacmd_map_bmask(m);
 	if (bmask != ~0UL)
-		cap = min(cap, (s | bmask) - s + 1);
-	if (s <= lim->max_addr && lim->max_addr - s < cap)
-		cap = lim->max_addr - s + 1;
+		cap = min(cap, (start | bmask) - start + 1);
+	if (start <= lim->max_addr && lim->max_addr - start < cap)
+		cap = lim->max_addr - start + 1;
 
 	/*
 	 * The last DMA segment of a copy buffer may run past the prepared
 	 * length (see dmacmd_build_copy()): @left ends the walk.
 	 */
-	ext = cur.len;
-	while (ext <= cap && ext < left) {
-		nxt = cur;
-		ret = dmacmd_run_next(cmd, m, &nxt);
+	extent = cur.len;
+	while (extent <= cap && extent < left) {
+		next = cur;
+		ret = dmacmd_pos_next(cmd, m, &next);
 		if (ret)
 			return ret;
-		if (!nxt.len)
+		if (!next.len)
 			return -EIO;
-		if (nxt.addr != s + ext) {
+		if (next.addr != start + extent) {
 			have_next = true;
 			break;
 		}
-		cur = nxt;
-		ext += cur.len;
+		cur = next;
+		extent += cur.len;
 	}
 
 	*ok = true;
-	end = min(ext, left);
-	seg->addr = s;
-	seg->len = end > cap ? dmacmd_cut(lim, s, cap, ok) : end;
+	end = min(extent, left);
+	seg->addr = start;
+	seg->len = end > cap ? dmacmd_cut(lim, start, cap, ok) : end;
 
-	q = r->pos + seg->len;
-	if (q >= cmd->prep_len) {
+	next_pos = r->pos + seg->len;
+	if (next_pos >= cmd->prep_len) {
 		r->pos = cmd->prep_len;
 		r->len = 0;
 		return 0;
 	}
-	if (seg->len == ext && have_next) {
-		*r = nxt;
+	if (seg->len == extent && have_next) {
+		*r = next;
 		return 0;
 	}
-	if (q >= cur.pos) {
-		u64 d = q - cur.pos;
+	if (next_pos >= cur.pos) {
+		u64 skip = next_pos - cur.pos;
 
 		*r = cur;
-		r->pos = q;
-		r->addr += d;
-		r->len -= d;
+		r->pos = next_pos;
+		r->addr += skip;
+		r->len -= skip;
 		return 0;
 	}
-	return dmacmd_run_seek(cmd, m, q, true, r);
+	return dmacmd_pos_seek(cmd, m, next_pos, true, r);
 }
 
 /*
@@ -209,12 +210,12 @@ static int dmacmd_seg_check(const struct dmacmd_limits *lim,
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad)
 {
-	struct dmacmd_run r;
+	struct dmacmd_seg_pos r;
 	bool ok;
 	u64 pos;
 	int ret;
 
-	ret = dmacmd_run_seek(cmd, m, 0, false, &r);
+	ret = dmacmd_pos_seek(cmd, m, 0, false, &r);
 	while (!ret && r.pos < cmd->prep_len) {
 		pos = r.pos;
 		ret = dmacmd_next_seg(cmd, m, lim, &r, bad, &ok);
@@ -261,7 +262,7 @@ bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m)
 static __always_inline bool dmacmd_seg_fast(const struct dmacmd *cmd,
 					    const struct dmacmd_mapping *m,
 					    unsigned long bmask,
-					    struct dmacmd_run *r,
+					    struct dmacmd_seg_pos *r,
 					    struct dmacmd_seg64 *seg)
 {
 	u64 left = cmd->prep_len - r->pos;
@@ -300,7 +301,7 @@ static __always_inline bool dmacmd_seg_fast(const struct dmacmd *cmd,
 static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
 					     const struct dmacmd_mapping *m,
 					     unsigned long bmask,
-					     struct dmacmd_run *r,
+					     struct dmacmd_seg_pos *r,
 					     struct dmacmd_seg64 *out, u32 max)
 {
 	const struct scatterlist *sgl = m->sgl;
@@ -351,7 +352,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 				       u32 *done, unsigned long ip)
 {
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
-	struct dmacmd_run *r = &cmd->gen_run;
+	struct dmacmd_seg_pos *r = &cmd->gen_pos;
 	bool ok, check, out32, fast64;
 	struct dmacmd_seg64 seg;
 	unsigned long bmask;
@@ -369,7 +370,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 			}
 		}
 		cmd->gen_valid = false;
-		ret = dmacmd_run_seek(cmd, m, pos, from, r);
+		ret = dmacmd_pos_seek(cmd, m, pos, from, r);
 		if (ret)
 			return ret;
 	}
@@ -450,29 +451,29 @@ int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 	/*
 	 * The usual call continues where the last one stopped, into an array
 	 * of dmacmd_seg64: as many segments as the tight loop gives, then the
-	 * general walk for the rest.  The walk advances cmd->gen_run in
+	 * general walk for the rest.  The walk advances cmd->gen_pos in
 	 * place; whatever fails leaves it invalid, so that the next call
 	 * seeks afresh.
 	 */
 	m = dmacmd_cur_map(cmd);
 	max = *nsegs;
 	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
-	    pos == cmd->gen_run.pos && dmacmd_map_has_list(m) && !m->gen_check) {
-		cmd->gen_start = cmd->gen_run;
+	    pos == cmd->gen_pos.pos && dmacmd_map_has_list(m) && !m->gen_check) {
+		cmd->gen_start = cmd->gen_pos;
 		n = dmacmd_gen_fast64(cmd, m, dmacmd_map_bmask(m),
-				      &cmd->gen_run, segs, max);
-		if (n == max || cmd->gen_run.pos >= cmd->prep_len)
+				      &cmd->gen_pos, segs, max);
+		if (n == max || cmd->gen_pos.pos >= cmd->prep_len)
 			goto out;
-		pos = cmd->gen_run.pos;
+		pos = cmd->gen_pos.pos;
 	}
 	ret = dmacmd_gen_general(cmd, fn, pos, segs, n, max, &n, ip);
 	if (ret)
 		return ret;
 out:
-	trace_dmacmd_gen_segments(cmd, cmd->dev, *offset, cmd->gen_run.pos, n,
+	trace_dmacmd_gen_segments(cmd, cmd->dev, *offset, cmd->gen_pos.pos, n,
 				  0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SEGMENTS, n);
-	*offset = cmd->gen_run.pos;
+	*offset = cmd->gen_pos.pos;
 	*nsegs = n;
 	return 0;
 }

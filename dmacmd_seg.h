@@ -9,8 +9,8 @@
 
 #include "dmacmd_cmd.h"
 
-int dmacmd_run_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
-		  struct dmacmd_run *r);
+int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
+		  struct dmacmd_seg_pos *r);
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
