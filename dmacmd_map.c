@@ -422,58 +422,75 @@ struct dmacmd_plan {
 };
 
 /*
- * Choose how to map the prepared range into @m, starting from @full.  The
- * cases that need no list of their own are done here: a shared buffer in
- * place, kIterateOnly physical runs, kBypassed memory that fits.
- * Return: 1 when @m is mapped already, 0 with @p filled, or an error.
+ * The cases that need no list of their own: a shared buffer in place,
+ * kIterateOnly physical runs, kBypassed memory that fits.
+ * Return: 1 when @m is mapped, 0 to build a list (*@full set when kBypassed
+ * memory breaks an alignment), or an error.
  */
-static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			   bool full, struct dmacmd_plan *p)
+static int dmacmd_map_as_is(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			    const struct dmacmd_plan *p, bool *full)
 {
-	const struct dmacmd_spec *sp = &cmd->spec;
-	bool iterate = dmacmd_iterate_only(cmd);
-	bool api = dmacmd_uses_dma_api(cmd);
-	struct device *dev = cmd->dev;
 	struct dmacmd_seg64 bad;
-	bool aligned;
-	phys_addr_t end;
-	u64 dev_max;
 	int ret;
 
-	dev_max = dev ? dmacmd_dev_max(dev) : U64_MAX;
-	cmd->lim.max_addr = min(cmd->spec_max, cmd->translated ? U64_MAX : dev_max);
-	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
-		  sp->alignment_length == 1;
-	p->api = api;
-	p->iterate = iterate;
-	p->coherent = false;
-
-	if (api && !full && dmacmd_buffer_in_place(cmd)) {
+	if (p->api && !*full && dmacmd_buffer_in_place(cmd)) {
 		ret = dmacmd_map_in_place(cmd, m);
 		if (ret <= 0)
 			return ret ?: 1;
 	}
-	if (iterate && !api) {
+	if (p->api)
+		return 0;
+	if (p->iterate) {
 		/* Physical runs as they are, checked as they are handed out. */
 		dmacmd_md_iter_init(&cmd->iter, cmd->md);
 		m->state = DMACMD_MAPPED_RUNS;
 		m->gen_check = true;
 		return 1;
 	}
-	if (!api && !full) {
-		/* kBypassed: hand out the memory as it is if it fits. */
-		dmacmd_md_iter_init(&cmd->iter, cmd->md);
-		ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
-		if (!ret) {
-			m->state = DMACMD_MAPPED_RUNS;
-			m->gen_check = true;
-			return 1;
-		}
-		if (ret != -EMSGSIZE && ret != -EDOM)
-			return ret;
-		full = ret == -EDOM;
+	if (*full)
+		return 0;
+	/* kBypassed: hand out the memory as it is if it fits. */
+	dmacmd_md_iter_init(&cmd->iter, cmd->md);
+	ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
+	if (!ret) {
+		m->state = DMACMD_MAPPED_RUNS;
+		m->gen_check = true;
+		return 1;
 	}
-	if (api && full && !cmd->translated && is_swiotlb_force_bounce(dev)) {
+	if (ret != -EMSGSIZE && ret != -EDOM)
+		return ret;
+	*full = ret == -EDOM;
+	return 0;
+}
+
+/*
+ * Choose how to map the prepared range into @m, starting from @full;
+ * dmacmd_map_as_is() maps what needs no list of its own.
+ * Return: 1 when @m is mapped already, 0 with @p filled, or an error.
+ */
+static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
+			   bool full, struct dmacmd_plan *p)
+{
+	const struct dmacmd_spec *sp = &cmd->spec;
+	struct device *dev = cmd->dev;
+	bool aligned;
+	phys_addr_t end;
+	u64 dev_max;
+	int ret;
+
+	dev_max = dev ? dmacmd_dev_max(dev) : U64_MAX;
+	cmd->lim.max_addr = min(cmd->spec_max,
+				cmd->translated ? U64_MAX : dev_max);
+	aligned = sp->alignment == 1 && sp->alignment_internal == 1 &&
+		  sp->alignment_length == 1;
+	p->api = dmacmd_uses_dma_api(cmd);
+	p->iterate = dmacmd_iterate_only(cmd);
+	p->coherent = false;
+
+	ret = dmacmd_map_as_is(cmd, m, p, &full);
+	if (ret)
+		return ret;
+	if (p->api && full && !cmd->translated && is_swiotlb_force_bounce(dev)) {
 		/*
 		 * A copy buffer mapped for streaming DMA would be bounced by
 		 * swiotlb once more at every synchronize: use coherent memory,
@@ -481,8 +498,9 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		 */
 		p->coherent = true;
 	}
-	if (api && !cmd->translated && dmacmd_swiotlb_unreachable(dev, &end)) {
-		if (iterate) {
+	if (p->api && !cmd->translated &&
+	    dmacmd_swiotlb_unreachable(dev, &end)) {
+		if (p->iterate) {
 			dev_err_ratelimited(dev,
 					    "dmacmd: kIterateOnly: swiotlb=force would bounce below %pa, beyond the device's DMA mask, and kIterateOnly bounces nothing\n",
 					    &end);
@@ -501,16 +519,16 @@ static int dmacmd_map_plan(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	 * only a spec narrower than that, or alignments, need a check.  A
 	 * kIterateOnly command checks each segment as it hands it out.
 	 */
-	if (iterate)
+	if (p->iterate)
 		p->verify = false;
-	else if (!api)
+	else if (!p->api)
 		p->verify = true;
 	else if (cmd->translated)
 		p->verify = !aligned || cmd->spec_max < dev_max;
 	else
 		p->verify = !aligned || cmd->lim.max_addr < dev_max;
 
-	if (api && !iterate && !full && !aligned &&
+	if (p->api && !p->iterate && !full && !aligned &&
 	    dmacmd_mem_misaligned(cmd, m))
 		full = true;
 	p->full = full;
