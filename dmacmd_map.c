@@ -8,8 +8,6 @@
  * synchronize.  The CPU's reads and writes of the device's view are in
  * dmacmd_map_rw.c.
  */
-#include <linux/cc_platform.h>
-#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
@@ -332,78 +330,6 @@ static noinline void dmacmd_map_keep(struct dmacmd *cmd,
 	m->kept = d;
 }
 
-/*
- * Should a buffer dmacmd allocated be handed out in place?  Such a buffer
- * (IOKit's IOBufferMemoryDescriptor) is memory the driver shares with the
- * device: descriptor rings that the CPU writes through getBytesNoCopy()
- * while the device reads them, with no synchronize() in between.  A
- * platform that bounces every streaming mapping (swiotlb=force) would give
- * the device a copy taken at prepare.  Where the device reaches the buffer
- * as it is (not behind an IOMMU, DMA coherent with the CPU, memory not
- * encrypted), hand out the buffer's own bus addresses, as the platform
- * does for coherent memory.  In a memory-encrypted guest or for a device
- * that is not DMA coherent the buffer is bounced as any memory is, and
- * only synchronize() moves data: said once, with the way out.
- */
-static bool dmacmd_buffer_in_place(struct dmacmd *cmd)
-{
-	struct device *dev = cmd->dev;
-
-	if (cmd->translated || !is_swiotlb_force_bounce(dev) ||
-	    !dmacmd_md_is_buffer(cmd->md))
-		return false;
-	if (dev_is_dma_coherent(dev) && !cc_platform_has(CC_ATTR_MEM_ENCRYPT))
-		return true;
-	dev_notice_once(dev,
-			"dmacmd: buffers shared with this device are bounced (%s): the device and the CPU see each other's writes only through synchronize()\n",
-			dev_is_dma_coherent(dev) ? "memory encryption" :
-			"DMA not coherent");
-	return false;
-}
-
-/*
- * Hand out a shared buffer in place (see dmacmd_buffer_in_place()): the
- * runs of the prepared range at their bus addresses, nothing mapped or
- * bounced.  1 when that does not meet the spec as it is (address bits,
- * alignments): the caller then maps the range the usual way.
- */
-static int dmacmd_map_in_place(struct dmacmd *cmd, struct dmacmd_mapping *m)
-{
-	struct dmacmd_build b = {
-		.cmd = cmd,
-		.m = m,
-		.max_ent = DMACMD_SG_MAX,
-		.bmask = dma_get_seg_boundary(cmd->dev),
-		.bounce_max = U64_MAX,
-	};
-	struct dmacmd_seg64 bad;
-	struct scatterlist *sg;
-	unsigned int i;
-	int ret;
-
-	ret = dmacmd_build_runs(&b);
-	if (ret)
-		goto err_reset;
-	dmacmd_list_done(m, b.n);
-	for_each_sgtable_sg(&m->sgt, sg, i) {
-		sg_dma_address(sg) = phys_to_dma(cmd->dev, sg_phys(sg));
-		sg_dma_len(sg) = sg->length;
-	}
-	m->state = DMACMD_MAPPED_IN_PLACE;
-	m->bmask = b.bmask;
-	m->gen_check = dmacmd_iterate_only(cmd);
-	if (m->gen_check)
-		return 0;
-	ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
-	if (ret == -EMSGSIZE || ret == -EDOM)
-		ret = 1;
-	if (!ret)
-		return 0;
-err_reset:
-	dmacmd_mapping_reset(cmd, m);
-	return ret;
-}
-
 /**
  * struct dmacmd_plan - how a prepared range is to be mapped
  * @api: through the DMA API (dmacmd_uses_dma_api())
@@ -434,9 +360,12 @@ static int dmacmd_map_as_is(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	int ret;
 
 	if (p->api && !*full && dmacmd_buffer_in_place(cmd)) {
-		ret = dmacmd_map_in_place(cmd, m);
-		if (ret <= 0)
-			return ret ?: 1;
+		ret = dmacmd_build_in_place(cmd, m);
+		if (!ret)
+			return 1;
+		dmacmd_mapping_reset(cmd, m);
+		if (ret < 0)
+			return ret;
 	}
 	if (p->api)
 		return 0;

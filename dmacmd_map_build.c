@@ -5,14 +5,19 @@
  * double-buffered through bounce memory (dmacmd_bounce.c), or a copy
  * buffer stands in for the whole range.  dmacmd_map.c maps the result.
  */
+#include <linux/cc_platform.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 
 #include "dmacmd_cmd.h"
 #include "dmacmd_map_build.h"
+#include "dmacmd_seg.h"
 
 /* A fresh scatterlist entry at the end of @m's list, growing it. */
 struct scatterlist *dmacmd_sg_add(struct dmacmd_mapping *m, unsigned int *n)
@@ -282,4 +287,73 @@ int dmacmd_build_copy(struct dmacmd_build *b)
 int dmacmd_build_coherent(struct dmacmd_build *b)
 {
 	return dmacmd_build_blocks(b, DMACMD_POOL_COHERENT);
+}
+
+/*
+ * Should a buffer dmacmd allocated be handed out in place?  Such a buffer
+ * (IOKit's IOBufferMemoryDescriptor) is memory the driver shares with the
+ * device: descriptor rings that the CPU writes through getBytesNoCopy()
+ * while the device reads them, with no synchronize() in between.  A
+ * platform that bounces every streaming mapping (swiotlb=force) would give
+ * the device a copy taken at prepare.  Where the device reaches the buffer
+ * as it is (not behind an IOMMU, DMA coherent with the CPU, memory not
+ * encrypted), hand out the buffer's own bus addresses, as the platform
+ * does for coherent memory.  In a memory-encrypted guest or for a device
+ * that is not DMA coherent the buffer is bounced as any memory is, and
+ * only synchronize() moves data: said once, with the way out.
+ */
+bool dmacmd_buffer_in_place(struct dmacmd *cmd)
+{
+	struct device *dev = cmd->dev;
+
+	if (cmd->translated || !is_swiotlb_force_bounce(dev) ||
+	    !dmacmd_md_is_buffer(cmd->md))
+		return false;
+	if (dev_is_dma_coherent(dev) && !cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		return true;
+	dev_notice_once(dev,
+			"dmacmd: buffers shared with this device are bounced (%s): the device and the CPU see each other's writes only through synchronize()\n",
+			dev_is_dma_coherent(dev) ? "memory encryption" :
+			"DMA not coherent");
+	return false;
+}
+
+/*
+ * Hand out a shared buffer in place (see dmacmd_buffer_in_place()): the
+ * runs of the prepared range at their bus addresses, nothing mapped or
+ * bounced.  1 when that does not meet the spec as it is (address bits,
+ * alignments): the caller then maps the range the usual way.  On anything
+ * but 0 the caller resets @m.
+ */
+int dmacmd_build_in_place(struct dmacmd *cmd, struct dmacmd_mapping *m)
+{
+	struct dmacmd_build b = {
+		.cmd = cmd,
+		.m = m,
+		.max_ent = DMACMD_SG_MAX,
+		.bmask = dma_get_seg_boundary(cmd->dev),
+		.bounce_max = U64_MAX,
+	};
+	struct dmacmd_seg64 bad;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = dmacmd_build_runs(&b);
+	if (ret)
+		return ret;
+	dmacmd_list_done(m, b.n);
+	for_each_sgtable_sg(&m->sgt, sg, i) {
+		sg_dma_address(sg) = phys_to_dma(cmd->dev, sg_phys(sg));
+		sg_dma_len(sg) = sg->length;
+	}
+	m->state = DMACMD_MAPPED_IN_PLACE;
+	m->bmask = b.bmask;
+	m->gen_check = dmacmd_iterate_only(cmd);
+	if (m->gen_check)
+		return 0;
+	ret = dmacmd_verify(cmd, m, &cmd->lim, &bad);
+	if (ret == -EMSGSIZE || ret == -EDOM)
+		return 1;
+	return ret;
 }

@@ -45,5 +45,7 @@ void dmacmd_list_done(struct dmacmd_mapping *m, unsigned int n);
 int dmacmd_build_runs(struct dmacmd_build *b);
 int dmacmd_build_copy(struct dmacmd_build *b);
 int dmacmd_build_coherent(struct dmacmd_build *b);
+bool dmacmd_buffer_in_place(struct dmacmd *cmd);
+int dmacmd_build_in_place(struct dmacmd *cmd, struct dmacmd_mapping *m);
 
 #endif /* _DMACMD_MAP_BUILD_H */
