@@ -3,7 +3,8 @@
  * dmacmd: building the scatterlist of a prepared range.  Memory the device
  * reaches as it is goes in as it is; what it cannot reach is
  * double-buffered through bounce memory (dmacmd_bounce.c), or a copy
- * buffer stands in for the whole range.  dmacmd_map.c maps the result.
+ * buffer stands in for the whole range.  dmacmd_map.c maps the result.  A
+ * buffer shared with the device may be handed out in place instead.
  */
 #include <linux/cc_platform.h>
 #include <linux/dma-direct.h>
