@@ -954,10 +954,7 @@ static void dmacmd_test_md_ranges_user(struct kunit *test)
 
 	md = md_track(test, dmacmd_md_from_ranges(r, 2, DMA_BIDIRECTIONAL,
 						  DMACMD_ADDR_USER));
-	/*
-	 * One concatenation (this module's) of one user descriptor per range
-	 * (dmacmd's own, counted as built in): three live descriptors.
-	 */
+	/* One concatenation of one user descriptor per range: three. */
 	KUNIT_EXPECT_EQ(test, md_live(test), live + 3);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_length(md), len);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_read(md, 0, &b, 1), 0);
