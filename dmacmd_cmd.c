@@ -450,15 +450,12 @@ EXPORT_SYMBOL_GPL(dmacmd_set_memory);
  */
 int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 {
-	if (dmacmd_bad(cmd)) {
-		dmacmd_misuse(NULL, "clear_memory on an invalid command\n");
-		return -EINVAL;
-	}
-	if (flags & ~DMACMD_AUTO) {
-		dmacmd_misuse(cmd->dev, "clear_memory with unknown flags %#x\n",
-			      flags);
-		return -EINVAL;
-	}
+	int ret;
+
+	ret = dmacmd_enter(cmd, "clear_memory", flags, DMACMD_AUTO, false,
+			   _RET_IP_);
+	if (ret)
+		return ret;
 	if (!cmd->md) {
 		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
 		return -EBADFD;

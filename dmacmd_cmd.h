@@ -299,6 +299,33 @@ static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
 
 #define dmacmd_bad(cmd)		dmacmd_bad_at(cmd, _RET_IP_)
 
+/*
+ * The checks an entry point of a command starts with, each failure logged
+ * as the misuse of the caller at @ip in @what: a live command (-EINVAL),
+ * no bit of @flags beyond @known (-EINVAL) and, when @prepared, a
+ * prepared command (-EBADFD).  Inline: prepare and complete ask.
+ */
+static __always_inline int dmacmd_enter(const struct dmacmd *cmd,
+					const char *what, unsigned int flags,
+					unsigned int known, bool prepared,
+					unsigned long ip)
+{
+	if (dmacmd_bad_at(cmd, ip)) {
+		dmacmd_misuse_at(ip, NULL, "%s of an invalid command\n", what);
+		return -EINVAL;
+	}
+	if (unlikely(flags & ~known)) {
+		dmacmd_misuse_at(ip, cmd->dev, "%s with unknown flags %#x\n",
+				 what, flags);
+		return -EINVAL;
+	}
+	if (prepared && !cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev, "%s when not prepared\n", what);
+		return -EBADFD;
+	}
+	return 0;
+}
+
 /* The device to name in a misuse log about @cmd, if it is a command. */
 static inline struct device *dmacmd_log_dev(const struct dmacmd *cmd)
 {

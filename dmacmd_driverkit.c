@@ -173,14 +173,10 @@ EXPORT_SYMBOL_GPL(dmacmd_complete_dma);
 int dmacmd_get_preparation(struct dmacmd *cmd, u64 *offset, u64 *length,
 			   struct dmacmd_md **md)
 {
-	if (dmacmd_bad(cmd)) {
-		dmacmd_misuse(NULL, "get_preparation of an invalid command\n");
-		return -EINVAL;
-	}
-	if (!cmd->active) {
-		dmacmd_misuse(cmd->dev, "get_preparation when not prepared\n");
-		return -EBADFD;
-	}
+	int ret = dmacmd_enter(cmd, "get_preparation", 0, 0, true, _RET_IP_);
+
+	if (ret)
+		return ret;
 	if (offset)
 		*offset = cmd->prep_off;
 	if (length)

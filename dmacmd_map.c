@@ -709,16 +709,12 @@ static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
 				unsigned int flags, unsigned long ip)
 {
 	u64 md_len;
+	int ret;
 
-	if (dmacmd_bad_at(cmd, ip)) {
-		dmacmd_misuse_at(ip, NULL, "prepare of an invalid command\n");
-		return -EINVAL;
-	}
-	if (flags & ~DMACMD_PREPARE_DEFAULT) {
-		dmacmd_misuse_at(ip, cmd->dev, "prepare with unknown flags %#x\n",
-				 flags);
-		return -EINVAL;
-	}
+	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT, false,
+			   ip);
+	if (ret)
+		return ret;
 	if (dmacmd_atomic_misuse(ip, cmd->dev, "prepare"))
 		return -EWOULDBLOCK;
 	if (!cmd->specified) {
@@ -959,20 +955,10 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 {
 	int ret;
 
-	if (dmacmd_bad_at(cmd, ip)) {
-		dmacmd_misuse_at(ip, NULL, "complete of an invalid command\n");
-		return -EINVAL;
-	}
-	if (flags & ~DMACMD_COMPLETE_DEFAULT) {
-		dmacmd_misuse_at(ip, cmd->dev, "complete with unknown flags %#x\n",
-				 flags);
-		return -EINVAL;
-	}
-	if (!cmd->active) {
-		dmacmd_misuse_at(ip, cmd->dev,
-				 "complete of a command that is not prepared\n");
-		return -EBADFD;
-	}
+	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT, true,
+			   ip);
+	if (ret)
+		return ret;
 	if (--cmd->active)
 		return 0;
 	trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off, cmd->prep_len,
@@ -1051,14 +1037,10 @@ EXPORT_SYMBOL_GPL(dmacmd_is_prepared);
  */
 int dmacmd_prepared_range(const struct dmacmd *cmd, u64 *offset, u64 *length)
 {
-	if (dmacmd_bad(cmd)) {
-		dmacmd_misuse(NULL, "prepared_range of an invalid command\n");
-		return -EINVAL;
-	}
-	if (!cmd->active) {
-		dmacmd_misuse(cmd->dev, "prepared_range when not prepared\n");
-		return -EBADFD;
-	}
+	int ret = dmacmd_enter(cmd, "prepared_range", 0, 0, true, _RET_IP_);
+
+	if (ret)
+		return ret;
 	if (offset)
 		*offset = cmd->prep_off;
 	if (length)
