@@ -240,34 +240,19 @@ int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
 static int dmacmd_copy_md(struct dmacmd_md_iter *it, u64 off, u8 *buf,
 			  u64 len, bool to_buf)
 {
-	struct dmacmd_md_run seg;
+	struct dmacmd_md_run run;
+	u64 n;
 	int ret;
 
 	while (len) {
-		u64 rl, o = 0;
-
-		ret = dmacmd_md_iter_page_run(it, off, len, &seg);
+		ret = dmacmd_md_iter_page_run(it, off, len, &run);
 		if (ret)
 			return ret;
-		rl = min(seg.len, len);
-		while (o < rl) {
-			u64 pos = seg.offset + o, c = rl - o;
-			struct page *p = nth_page(seg.page, pos >> PAGE_SHIFT);
-			void *va;
-
-			if (IS_ENABLED(CONFIG_HIGHMEM))
-				c = min_t(u64, c, PAGE_SIZE - offset_in_page(pos));
-			va = kmap_local_page(p) + offset_in_page(pos);
-			if (to_buf)
-				memcpy(buf + o, va, c);
-			else
-				memcpy(va, buf + o, c);
-			kunmap_local(va);
-			o += c;
-		}
-		off += rl;
-		buf += rl;
-		len -= rl;
+		n = min(run.len, len);
+		dmacmd_md_run_copy(&run, 0, buf, n, !to_buf);
+		off += n;
+		buf += n;
+		len -= n;
 	}
 	return 0;
 }

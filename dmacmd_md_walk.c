@@ -346,22 +346,41 @@ int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 
 /* ---- Copies ---- */
 
-static void md_copy_run(phys_addr_t phys, void *buf, u64 len, bool to_md)
+/**
+ * dmacmd_md_run_copy() - copy between a buffer and part of a run
+ * @run: a run with a struct page (dmacmd_md_iter_page_run())
+ * @skip: bytes of @run before the part
+ * @buf: the buffer
+ * @len: bytes, at most @run->len - @skip
+ * @to_run: into the run if true, else out of it
+ *
+ * One memcpy() per page where memory may be highmem, per run elsewhere
+ * (the linear map holds the run's pages in a row); the data cache of each
+ * page written is flushed where the architecture needs that.
+ *
+ * Context: Any context that may use kmap_local_page(); does not sleep.
+ */
+void dmacmd_md_run_copy(const struct dmacmd_md_run *run, u64 skip, void *buf,
+			u64 len, bool to_run)
 {
 	while (len) {
-		struct page *page = pfn_to_page(PHYS_PFN(phys));
-		unsigned int off = offset_in_page(phys);
-		size_t n = min_t(u64, len, PAGE_SIZE - off);
-		void *va = kmap_local_page(page);
+		u64 pos = run->offset + skip, n = len, i;
+		struct page *page = nth_page(run->page, pos >> PAGE_SHIFT);
+		void *va;
 
-		if (to_md) {
-			memcpy(va + off, buf, n);
-			flush_dcache_page(page);
+		if (IS_ENABLED(CONFIG_HIGHMEM))
+			n = min_t(u64, n, PAGE_SIZE - offset_in_page(pos));
+		va = kmap_local_page(page) + offset_in_page(pos);
+		if (to_run) {
+			memcpy(va, buf, n);
+			for (i = 0; i < DIV_ROUND_UP(offset_in_page(pos) + n,
+						     PAGE_SIZE); i++)
+				flush_dcache_page(nth_page(page, i));
 		} else {
-			memcpy(buf, va + off, n);
+			memcpy(buf, va, n);
 		}
 		kunmap_local(va);
-		phys += n;
+		skip += n;
 		buf += n;
 		len -= n;
 	}
@@ -391,7 +410,7 @@ u64 md_copy(struct dmacmd_md *md, u64 offset, void *buf, u64 len,
 			*err = -EPERM;
 			break;
 		}
-		md_copy_run(seg.phys, buf + done, seg.len, to_md);
+		dmacmd_md_run_copy(&seg, 0, buf + done, seg.len, to_md);
 		done += seg.len;
 	}
 	return done;
