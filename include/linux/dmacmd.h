@@ -158,11 +158,17 @@ struct dmacmd_range {
 /* dmacmd_md_alloc() flags. */
 #define DMACMD_MD_CONTIGUOUS		0x1	/* physically contiguous */
 
-/* What the addresses given to dmacmd_md_from_ranges() are. */
+/**
+ * enum dmacmd_addr_space - what the addresses of dmacmd_md_from_ranges() are
+ * @DMACMD_ADDR_PHYS: CPU physical addresses (IOKit's task NULL)
+ * @DMACMD_ADDR_KERNEL: kernel virtual addresses (kernel_task)
+ * @DMACMD_ADDR_USER: user addresses of the calling process
+ *	(current_task())
+ */
 enum dmacmd_addr_space {
-	DMACMD_ADDR_PHYS,	/* CPU physical addresses */
-	DMACMD_ADDR_KERNEL,	/* kernel virtual addresses */
-	DMACMD_ADDR_USER,	/* user addresses of the calling process */
+	DMACMD_ADDR_PHYS,
+	DMACMD_ADDR_KERNEL,
+	DMACMD_ADDR_USER,
 };
 
 /* Memory descriptors. */
@@ -216,25 +222,31 @@ void dmacmd_set_refcon(struct dmacmd *cmd, void *refcon);
 struct device *dmacmd_device(const struct dmacmd *cmd);
 int dmacmd_get_spec(const struct dmacmd *cmd, struct dmacmd_spec *spec);
 
-/*
- * Flags of dmacmd_prepare() and dmacmd_complete(): IOKit's boolean
- * parameters of prepare() and complete(), by name.  The defaults are
- * IOKit's.
+/**
+ * enum dmacmd_flag - bits of the flags word of prepare, complete and
+ *	set/clear memory
+ * @DMACMD_FLUSH_CACHE: dmacmd_prepare(): do the DMA API's cache work for
+ *	the device (IOKit's flushCache)
+ * @DMACMD_SYNCHRONIZE: dmacmd_prepare(): copy memory to bounce memory;
+ *	dmacmd_complete(): copy it back (IOKit's synchronize)
+ * @DMACMD_INVALIDATE_CACHE: dmacmd_complete(): do the DMA API's cache work
+ *	for the CPU (IOKit's invalidateCache)
+ * @DMACMD_AUTO: dmacmd_set_memory(): prepare the whole descriptor
+ *	(autoPrepare); dmacmd_clear_memory(): complete every prepare first
+ *	(autoComplete)
+ * @DMACMD_PREPARE_DEFAULT: IOKit's default of prepare()
+ * @DMACMD_COMPLETE_DEFAULT: IOKit's default of complete()
+ *
+ * Each call takes only its own bits; any other is refused with -EINVAL.
  */
-#define DMACMD_FLUSH_CACHE	0x1	/* prepare: cache work for the device */
-#define DMACMD_SYNCHRONIZE	0x2	/* prepare: copy memory to bounce
-					 * memory; complete: copy it back
-					 */
-#define DMACMD_INVALIDATE_CACHE	0x4	/* complete: cache work for the CPU */
-#define DMACMD_PREPARE_DEFAULT	(DMACMD_FLUSH_CACHE | DMACMD_SYNCHRONIZE)
-#define DMACMD_COMPLETE_DEFAULT	(DMACMD_INVALIDATE_CACHE | DMACMD_SYNCHRONIZE)
-
-/*
- * Flag of dmacmd_set_memory() (prepare the whole descriptor, IOKit's
- * autoPrepare) and dmacmd_clear_memory() (complete every prepare first,
- * autoComplete).
- */
-#define DMACMD_AUTO		0x8
+enum dmacmd_flag {
+	DMACMD_FLUSH_CACHE = 0x1,
+	DMACMD_SYNCHRONIZE = 0x2,
+	DMACMD_INVALIDATE_CACHE = 0x4,
+	DMACMD_AUTO = 0x8,
+	DMACMD_PREPARE_DEFAULT = DMACMD_FLUSH_CACHE | DMACMD_SYNCHRONIZE,
+	DMACMD_COMPLETE_DEFAULT = DMACMD_INVALIDATE_CACHE | DMACMD_SYNCHRONIZE,
+};
 
 int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		      unsigned int flags);
