@@ -200,7 +200,8 @@ static void dmacmd_release(struct dmacmd *cmd)
 	unsigned int i;
 
 	if (cmd->active) {
-		dmacmd_teardown(cmd, dmacmd_cur_map(cmd), true, true);
+		dmacmd_teardown(cmd, dmacmd_cur_map(cmd),
+				DMACMD_COMPLETE_DEFAULT);
 		cmd->active = 0;
 		if (cmd->prepared_md)
 			dmacmd_md_complete(cmd->md);

@@ -100,10 +100,15 @@ void dmacmd_map_sync(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	}
 }
 
-static unsigned long dmacmd_sync_attrs(const struct dmacmd *cmd, bool sync)
+/*
+ * DMA_ATTR_SKIP_CPU_SYNC for a kNonCoherent command whose @flags lack the
+ * cache work @cache (flush at prepare, invalidate at complete).
+ */
+static unsigned long dmacmd_sync_attrs(const struct dmacmd *cmd,
+				       unsigned int flags, unsigned int cache)
 {
-	return dmacmd_map_type(cmd) == DMACMD_MAP_NONCOHERENT && !sync ?
-	       DMA_ATTR_SKIP_CPU_SYNC : 0;
+	return dmacmd_map_type(cmd) == DMACMD_MAP_NONCOHERENT &&
+	       !(flags & cache) ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 }
 
 /* Would swiotlb=force hand @dev bounce slots outside its own mask? */
@@ -181,14 +186,18 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
 	return m->built.valid && dmacmd_shape_is(&m->built.shape, cmd);
 }
 
-/* Map the @n entries of @m's list through the DMA API; -EIO, logged. */
+/*
+ * Map the @n entries of @m's list through the DMA API, as the prepare
+ * @flags say; -EIO, logged.
+ */
 static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			  unsigned int n, bool flush)
+			  unsigned int n, unsigned int flags)
 {
 	int ret;
 
 	ret = dmacmd_dma_map_sgtable(cmd->dev, &m->sgt, m->dir,
-				     dmacmd_sync_attrs(cmd, flush));
+				     dmacmd_sync_attrs(cmd, flags,
+						       DMACMD_FLUSH_CACHE));
 	if (ret) {
 		dev_err_ratelimited(cmd->dev,
 				    "dmacmd: DMA mapping of %u entries failed: %d\n",
@@ -207,7 +216,7 @@ static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * check fails: the caller then goes the whole way.
  */
 static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			    bool flush)
+			    unsigned int flags)
 {
 	struct dmacmd_seg64 bad;
 	int ret;
@@ -217,7 +226,7 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	m->sgt.nents = m->built.n;
 	m->gen_check = dmacmd_iterate_only(cmd);
 	cmd->lim.max_addr = m->built.max_addr;
-	ret = dmacmd_map_sgt(cmd, m, m->built.n, flush);
+	ret = dmacmd_map_sgt(cmd, m, m->built.n, flags);
 	if (ret) {
 		dmacmd_mapping_reset(cmd, m);
 		return ret;
@@ -279,8 +288,7 @@ static int dmacmd_map_slice(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * mapping of the command's own, as IOKit remaps for such a spec).
  */
 static noinline int dmacmd_map_kept(struct dmacmd *cmd,
-				    struct dmacmd_mapping *m, bool flush,
-				    bool sync)
+				    struct dmacmd_mapping *m, unsigned int flags)
 {
 	struct dmacmd_md_dma *d;
 	struct dmacmd_seg64 bad;
@@ -302,7 +310,7 @@ static noinline int dmacmd_map_kept(struct dmacmd *cmd,
 		return ret;
 	}
 	m->gen_check = dmacmd_iterate_only(cmd);
-	if ((flush || sync) && dmacmd_need_sync(cmd, m))
+	if (flags && dmacmd_need_sync(cmd, m))
 		dmacmd_map_sync(cmd, m, false);
 	return 0;
 }
@@ -498,9 +506,8 @@ static void dmacmd_build_start(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * met (*@bad says where; nothing stays mapped); another error.
  */
 static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			      const struct dmacmd_plan *p, bool flush,
-			      bool sync, struct dmacmd_seg64 *bad,
-			      unsigned int *n)
+			      const struct dmacmd_plan *p, unsigned int flags,
+			      struct dmacmd_seg64 *bad, unsigned int *n)
 {
 	struct dmacmd_build b;
 	int ret;
@@ -521,11 +528,12 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	m->gen_check = p->iterate;
 
 	/*
-	 * Memory the device may write is copied in whatever @sync says: the
+	 * Memory the device may write is copied in whatever the flags say: the
 	 * bounce copy goes back to memory whole, and a device that writes
 	 * only part of it must not leave stale bounce contents behind.
 	 */
-	if (m->nr_pieces && (sync || m->dir != DMA_TO_DEVICE)) {
+	if (m->nr_pieces &&
+	    ((flags & DMACMD_SYNCHRONIZE) || m->dir != DMA_TO_DEVICE)) {
 		ret = dmacmd_bounce_copy(cmd, m, true);
 		if (ret)
 			goto err_reset;
@@ -536,7 +544,7 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		m->state = DMACMD_MAPPED_COHERENT;
 	} else if (p->api) {
 		m->bmask = b.bmask;
-		ret = dmacmd_map_sgt(cmd, m, b.n, flush);
+		ret = dmacmd_map_sgt(cmd, m, b.n, flags);
 		if (ret)
 			goto err_reset;
 	} else {
@@ -599,7 +607,7 @@ static bool dmacmd_plan_next(const struct dmacmd *cmd, struct dmacmd_plan *p,
  * pools.
  */
 static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			    bool full, bool flush, bool sync)
+			    bool full, unsigned int flags)
 {
 	struct dmacmd_plan p;
 	struct dmacmd_seg64 bad;
@@ -612,7 +620,7 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		return ret < 0 ? ret : 0;
 
 	for (;;) {
-		ret = dmacmd_map_attempt(cmd, m, &p, flush, sync, &bad, &n);
+		ret = dmacmd_map_attempt(cmd, m, &p, flags, &bad, &n);
 		if (ret != -EMSGSIZE && ret != -EDOM)
 			break;
 		if (!dmacmd_plan_next(cmd, &p, ret)) {
@@ -647,11 +655,12 @@ static int dmacmd_map_range(struct dmacmd *cmd, struct dmacmd_mapping *m,
  */
 static unsigned long dmacmd_unmap_attrs(struct dmacmd *cmd,
 					struct dmacmd_mapping *m,
-					bool invalidate, bool sync)
+					unsigned int flags)
 {
-	unsigned long attrs = dmacmd_sync_attrs(cmd, invalidate);
+	unsigned long attrs = dmacmd_sync_attrs(cmd, flags,
+						DMACMD_INVALIDATE_CACHE);
 
-	if (attrs && sync && m->dir != DMA_TO_DEVICE &&
+	if (attrs && (flags & DMACMD_SYNCHRONIZE) && m->dir != DMA_TO_DEVICE &&
 	    dmacmd_need_sync(cmd, m))
 		return 0;
 	return attrs;
@@ -678,19 +687,21 @@ static void dmacmd_map_let_go(struct dmacmd *cmd, struct dmacmd_mapping *m,
 }
 
 /*
- * Undo dmacmd_map_range(): unmap (see dmacmd_unmap_attrs() for when the
- * DMA API syncs for the CPU) and copy what the device wrote from bounce
- * memory back to memory when @sync.
+ * Undo dmacmd_map_range() as the complete @flags say: unmap (see
+ * dmacmd_unmap_attrs() for when the DMA API syncs for the CPU) and, with
+ * %DMACMD_SYNCHRONIZE, copy what the device wrote from bounce memory back
+ * to memory.
  */
 int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		    bool invalidate, bool sync)
+		    unsigned int flags)
 {
 	int ret = 0;
 
 	if (!dmacmd_map_has_list(m))
 		return 0;
-	dmacmd_map_let_go(cmd, m, dmacmd_unmap_attrs(cmd, m, invalidate, sync));
-	if (m->nr_pieces && sync && m->dir != DMA_TO_DEVICE)
+	dmacmd_map_let_go(cmd, m, dmacmd_unmap_attrs(cmd, m, flags));
+	if (m->nr_pieces && (flags & DMACMD_SYNCHRONIZE) &&
+	    m->dir != DMA_TO_DEVICE)
 		ret = dmacmd_bounce_copy(cmd, m, false);
 	dmacmd_mapping_reset(cmd, m);
 	return ret;
@@ -768,7 +779,7 @@ static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
  * Map the checked range: through the mapping the descriptor keeps, the
  * list kept from the last prepare of this shape, or a new one.
  */
-static int dmacmd_prepare_map(struct dmacmd *cmd, bool flush, bool sync)
+static int dmacmd_prepare_map(struct dmacmd *cmd, unsigned int flags)
 {
 	/* Only a prepared descriptor keeps mappings (dmacmd_md_dma.c). */
 	bool keeps = dmacmd_uses_dma_api(cmd) &&
@@ -776,14 +787,13 @@ static int dmacmd_prepare_map(struct dmacmd *cmd, bool flush, bool sync)
 	int ret = 1;
 
 	if (keeps)
-		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flush, sync);
+		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flags);
 	if (ret <= 0)
 		return ret;
 	if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
-		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flush);
+		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flags);
 	if (ret > 0)
-		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flush,
-				       sync);
+		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flags);
 	if (!ret && keeps)
 		dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
 	return ret;
@@ -801,8 +811,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 
 	cmd->prep_off = offset;
 	cmd->prep_len = length;
-	ret = dmacmd_prepare_map(cmd, flags & DMACMD_FLUSH_CACHE,
-				 flags & DMACMD_SYNCHRONIZE);
+	ret = dmacmd_prepare_map(cmd, flags);
 	if (ret) {
 		trace_dmacmd_prepare(cmd, cmd->dev, offset, length, 0, 0, ret);
 		if (ret == -EIO)
@@ -965,9 +974,7 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 			      dmacmd_cur_map(cmd)->sgt.nents,
 			      dmacmd_cur_map(cmd)->bounced, 0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_COMPLETES, 1);
-	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd),
-			      flags & DMACMD_INVALIDATE_CACHE,
-			      flags & DMACMD_SYNCHRONIZE);
+	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd), flags);
 	cmd->force_full = false;
 	cmd->gen_valid = false;
 	if (cmd->prepared_md) {
@@ -1072,7 +1079,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 		if (ret)
 			goto err_give_back;
 	}
-	ret = dmacmd_map_range(cmd, spare, true, true, true);
+	ret = dmacmd_map_range(cmd, spare, true, DMACMD_PREPARE_DEFAULT);
 	if (ret)
 		goto err_give_back;
 	dmacmd_map_let_go(cmd, live, DMA_ATTR_SKIP_CPU_SYNC);

@@ -15,7 +15,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 		      unsigned long ip);
 int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
-		    bool invalidate, bool sync);
+		    unsigned int flags);
 bool dmacmd_need_sync(struct dmacmd *cmd, struct dmacmd_mapping *m);
 void dmacmd_map_sync(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		     bool for_cpu);
