@@ -31,7 +31,7 @@ rmmod dmacmd_consumer 2>/dev/null
 dmesg >/tmp/load-dmesg
 
 # The deliberate leak.
-live() { sed -n 's/^live commands \([0-9]*\), live descriptors \([0-9]*\)$/\1 \2/p' $S; }
+live() { sed -n 's/^live commands \([0-9]*\), live descriptors \([0-9]*\)$/\1 \2/p' $O; }
 owner() { grep "^dmacmd_consumer " $O; }
 live0=$(live)
 dmesg -c >/dev/null
