@@ -29,8 +29,9 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_gen_segments);
  * DOC: Statistics
  *
  * ``/sys/kernel/debug/dmacmd/stats`` lists, for every device that has
- * commands, the commands alive and the events counted since the first of
- * them was created: prepares, completes, synchronizes, segments handed out,
+ * commands, the events counted since the first of them was created
+ * (the objects alive are counted once, per owner: see "Owners"):
+ * prepares, completes, synchronizes, segments handed out,
  * bytes copied through bounce memory, DMA mapping failures and API misuse.
  * A last line totals every device, including those whose commands are all
  * gone.  The counters are per CPU: the hot path increments its own CPU's

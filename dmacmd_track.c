@@ -53,9 +53,11 @@
  *
  * with a WARN only under the ``strict`` parameter.  The objects are left
  * alone: a command may still be mapped for a device that is running.
- * ``/sys/kernel/debug/dmacmd/owners`` lists every owner with its counts;
- * one that unloaded leaving objects is marked ``(unloaded)`` until they are
- * gone.
+ * ``/sys/kernel/debug/dmacmd/owners`` starts with the module-wide totals
+ * (``live commands N, live descriptors M``: the sum over the owners, the
+ * module's one count of live objects), then lists every owner with its
+ * counts; one that unloaded leaving objects is marked ``(unloaded)`` until
+ * they are gone.
  *
  * For tests and development, writing an unloaded module's name to
  * ``/sys/kernel/debug/dmacmd/reap`` drops the reference it left on each of
