@@ -248,14 +248,18 @@ static int dmacmd_perform_md(struct dmacmd *cmd, u64 dma_off, u64 len,
  * * %-EINVAL - @cmd invalid, bad @options, @data missing or too short
  * * %-EBADFD - not prepared, or @data needs dmacmd_md_prepare()
  * * %-EOPNOTSUPP - @data is memory without a struct page
- * * %-ENODATA - the mapping ends before @dma_offset + @length
+ * * %-EPERM - the copy would write user memory pinned read-only (an Out
+ *   descriptor: it may be a file's page cache or the shared zero page):
+ *   the mapping for Write and Zero, @data for Read
+ * * %-ENODATA - the mapping ends before @dma_offset + @length (what fits
+ *   is copied)
  */
 int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 			     u64 length, u64 data_offset,
 			     struct dmacmd_md *data)
 {
+	u64 done = 0, todo;
 	bool synced;
-	u64 done = 0;
 	int ret = 0;
 
 	if (dmacmd_bad(cmd) ||
@@ -277,6 +281,12 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 		dmacmd_misuse(cmd->dev, "perform_operation when not prepared\n");
 		return -EBADFD;
 	}
+	if (options == DMACMD_DK_OP_READ ? dmacmd_md_read_only(data) :
+	    dmacmd_map_read_only(cmd)) {
+		dmacmd_misuse(cmd->dev,
+			      "perform_operation would write memory pinned read-only (an Out user range)\n");
+		return -EPERM;
+	}
 	if (dma_offset >= cmd->prep_len) {
 		if (!length)
 			return 0;
@@ -284,20 +294,22 @@ int dmacmd_perform_operation(struct dmacmd *cmd, u64 options, u64 dma_offset,
 		goto out_misuse;
 	}
 
+	/* What hands the range out may reach beyond it: stop at its end. */
+	todo = min(length, cmd->prep_len - dma_offset);
 	synced = dmacmd_cpu_begin(cmd);
 	if (options == DMACMD_DK_OP_ZERO) {
 		void *zero = page_address(ZERO_PAGE(0));
 		u64 n, c;
 
-		while (done < length) {
-			c = min_t(u64, length - done, PAGE_SIZE);
+		while (done < todo) {
+			c = min_t(u64, todo - done, PAGE_SIZE);
 			n = dmacmd_xfer(cmd, dma_offset + done, zero, c, true);
 			done += n;
 			if (n < c)
 				break;
 		}
 	} else {
-		ret = dmacmd_perform_md(cmd, dma_offset, length, data_offset,
+		ret = dmacmd_perform_md(cmd, dma_offset, todo, data_offset,
 					data, options == DMACMD_DK_OP_WRITE,
 					&done);
 	}

@@ -78,6 +78,17 @@ void dmacmd_cpu_end(struct dmacmd *cmd, bool synced)
 		dmacmd_map_sync(cmd, m, false);
 }
 
+/*
+ * Would a CPU write to what the device sees of @cmd land in memory its
+ * descriptor may not write (dmacmd_md_read_only())?  Not where a copy
+ * buffer holds the whole range.
+ */
+bool dmacmd_map_read_only(struct dmacmd *cmd)
+{
+	return !dmacmd_map_is_copy(dmacmd_cur_map(cmd)) &&
+	       dmacmd_md_read_only(cmd->md);
+}
+
 static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
 		       bool to_dev, unsigned long ip)
 {
@@ -92,6 +103,11 @@ static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
 	if (!cmd->active) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "read/write bytes of a command that is not prepared\n");
+		return 0;
+	}
+	if (to_dev && dmacmd_map_read_only(cmd)) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "write bytes into memory pinned read-only (an Out user range)\n");
 		return 0;
 	}
 	if (offset >= cmd->prep_len || !len)
@@ -134,10 +150,13 @@ EXPORT_SYMBOL_GPL(dmacmd_read_bytes);
  * IOKit's writeBytes: copies into the memory the device reads, the bounce
  * copy where there is one.  Under swiotlb a %DMA_FROM_DEVICE mapping does
  * not carry CPU writes to the device (the DMA API only bounces toward the
- * device for Out and InOut).
+ * device for Out and InOut).  Nothing is written into user memory described
+ * for the device to read (Out): it is pinned read-only, and may be a file's
+ * page cache or the shared zero page; a copy buffer of it may be written.
  *
  * Context: Any context that may touch the memory.  Does not sleep.
- * Return: bytes copied, as for dmacmd_read_bytes().
+ * Return: bytes copied, as for dmacmd_read_bytes(); 0 for memory pinned
+ * read-only (logged).
  */
 u64 dmacmd_write_bytes(struct dmacmd *cmd, u64 offset, const void *buf,
 		       u64 len)

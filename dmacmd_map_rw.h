@@ -13,6 +13,7 @@
 u64 dmacmd_xfer(struct dmacmd *cmd, u64 off, void *buf, u64 len,
 		bool to_dev);
 bool dmacmd_cpu_begin(struct dmacmd *cmd);
+bool dmacmd_map_read_only(struct dmacmd *cmd);
 void dmacmd_cpu_end(struct dmacmd *cmd, bool synced);
 
 #endif /* _DMACMD_MAP_RW_H */

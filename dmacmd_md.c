@@ -152,6 +152,31 @@ bool dmacmd_md_prepared_now(const struct dmacmd_md *md)
 	return READ_ONCE(md->prepared);
 }
 
+/*
+ * May the CPU not write some of @md's memory?  User memory the device only
+ * reads (Out) is pinned without FOLL_WRITE: it may be a file's page cache
+ * mapped read-only, or the shared zero page.  True if @md or anything it
+ * covers is such memory.
+ */
+bool dmacmd_md_read_only(const struct dmacmd_md *md)
+{
+	unsigned int i;
+
+	switch (md->kind) {
+	case DMACMD_MD_USER:
+		return !md_dir_dev_writes(md->dir);
+	case DMACMD_MD_SUB:
+		return dmacmd_md_read_only(md->sub.parent);
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++)
+			if (dmacmd_md_read_only(md->multi.child[i].md))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Is @md a buffer dmacmd allocated (IOKit's IOBufferMemoryDescriptor)? */
 bool dmacmd_md_is_buffer(const struct dmacmd_md *md)
 {

@@ -94,6 +94,7 @@ void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 bool dmacmd_md_is_buffer(const struct dmacmd_md *md);
 bool dmacmd_md_prepared_now(const struct dmacmd_md *md);
+bool dmacmd_md_read_only(const struct dmacmd_md *md);
 int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_run *seg);
 

@@ -12,7 +12,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/dmacmd.h>
 
@@ -1214,6 +1216,120 @@ static void dmacmd_test_map_driverkit_prepare_for_dma(struct kunit *test)
 						       0, 1, 0, NULL), -EBADFD);
 }
 
+/*
+ * PerformOperation stays within the prepared range, as readBytes and
+ * writeBytes do, whatever hands the range out: a mapping of its own,
+ * kBypassed or kIterateOnly runs of the memory itself.  A copy that would
+ * pass its end stops there with -ENODATA, and the memory beyond is as it
+ * was.
+ */
+static void dmacmd_test_map_perform_within_range(struct kunit *test)
+{
+	static const u32 options[] = {
+		0, DMACMD_MAP_BYPASSED,
+		DMACMD_MAP_UNMAPPED | DMACMD_MAP_ITERATE_ONLY,
+	};
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	const u64 off = PAGE_SIZE, len = 100;
+	struct dmacmd_md *data;
+	struct dmacmd *cmd;
+	struct mp_mem m;
+	unsigned int i;
+	u8 *dbuf;
+
+	dbuf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dbuf);
+	dmacmd_kt_fill(dbuf, PAGE_SIZE, 5, 0);
+	data = dmacmd_kt_md(test, dmacmd_md_from_kva(dbuf, PAGE_SIZE,
+						     DMA_BIDIRECTIONAL));
+	mp_mem_init(test, &m, MP_KMALLOC, 0, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+					    .address_bits = 64,
+					    .map_options = options[i] };
+
+		mp_cpu(&m, 0, m.len, 1, true);
+		cmd = dmacmd_kt_cmd(test, dev, &spec);
+		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, m.md, 0), 0);
+		KUNIT_ASSERT_EQ(test,
+				dmacmd_prepare(cmd, off, len,
+					       DMACMD_PREPARE_DEFAULT), 0);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    dmacmd_perform_operation(cmd,
+							     DMACMD_DK_OP_ZERO,
+							     len / 2, len, 0,
+							     NULL),
+				    -ENODATA, "options %#x", options[i]);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    dmacmd_perform_operation(cmd,
+							     DMACMD_DK_OP_WRITE,
+							     0, 2 * len, 0,
+							     data),
+				    -ENODATA, "options %#x", options[i]);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+		KUNIT_EXPECT_EQ_MSG(test, mp_cpu(&m, 0, off, 1, false), U64_MAX,
+				    "options %#x: before the range", options[i]);
+		KUNIT_EXPECT_EQ_MSG(test, mp_cpu(&m, off + len,
+						 m.len - off - len, 1, false),
+				    U64_MAX, "options %#x: after the range",
+				    options[i]);
+		KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(m.p[0] + off, len, 5, 0),
+				U64_MAX);
+		KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
+	}
+}
+
+/*
+ * User memory described for the device to read (Out) is pinned without
+ * FOLL_WRITE: it may be a file's page cache mapped read-only, or the
+ * shared zero page.  No path of the command writes it: writeBytes copies
+ * nothing, PerformOperation's Write and Zero are refused, and so is its
+ * Read into such memory as the data.
+ */
+static void dmacmd_test_map_read_only_pin(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	const size_t len = 2 * PAGE_SIZE;
+	unsigned long ua = dmacmd_kt_user_map(test, len,
+					      PROT_READ | PROT_WRITE);
+	struct dmacmd_md *md, *kdata;
+	struct dmacmd *cmd;
+	u8 *buf, *back;
+
+	buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	back = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	dmacmd_kt_fill(buf, len, 3, 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ua, buf, len), 0);
+	md = dmacmd_kt_md(test, dmacmd_md_from_user(ua, len, DMA_TO_DEVICE));
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
+	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
+
+	memset(buf, 0xa5, len);
+	KUNIT_EXPECT_EQ(test, dmacmd_write_bytes(cmd, 0, buf, 64), 0);
+	kdata = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, len,
+						      DMA_BIDIRECTIONAL));
+	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_WRITE,
+						       0, 64, 0, kdata),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_ZERO,
+						       0, 64, 0, NULL),
+			-EPERM);
+	/* Reading the mapping into read-only memory writes that memory. */
+	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_READ,
+						       0, 64, 0, md),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)ua, len), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(back, len, 3, 0), U64_MAX);
+}
+
 /* Too few segments is an error that undoes everything, not truncation. */
 static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 {
@@ -1306,6 +1422,8 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE(dmacmd_test_map_iommu_spec_below_mask),
 	KUNIT_CASE(dmacmd_test_map_driverkit_prepare_for_dma),
 	KUNIT_CASE(dmacmd_test_map_driverkit_too_few_segments),
+	KUNIT_CASE(dmacmd_test_map_perform_within_range),
+	KUNIT_CASE(dmacmd_test_map_read_only_pin),
 	{}
 };
 
