@@ -43,9 +43,12 @@ void dmacmd_list_done(struct dmacmd_mapping *m, unsigned int n)
 	m->state = DMACMD_MAPPED_LIST;
 }
 
-/* Add [@phys, @phys + @len) of memory that the device reaches as it is. */
+/*
+ * Add [@phys, @phys + @len) of memory that the device reaches as it is:
+ * @pgoff bytes from @page on, which may be more than 4 GiB into a run.
+ */
 static int dmacmd_build_direct(struct dmacmd_build *b, struct page *page,
-			       unsigned int pgoff, phys_addr_t phys, u64 len)
+			       u64 pgoff, phys_addr_t phys, u64 len)
 {
 	struct scatterlist *sg;
 	u64 e;

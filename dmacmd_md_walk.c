@@ -354,9 +354,10 @@ int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
  * @len: bytes, at most @run->len - @skip
  * @to_run: into the run if true, else out of it
  *
- * One memcpy() per page where memory may be highmem, per run elsewhere
- * (the linear map holds the run's pages in a row); the data cache of each
- * page written is flushed where the architecture needs that.
+ * Page by page: kmap_local_page() maps one page, and a run's pages need
+ * not follow each other in any kernel mapping (highmem, or memory taken
+ * out of the linear map).  The data cache of each page written is flushed
+ * where the architecture needs that.
  *
  * Context: Any context that may use kmap_local_page(); does not sleep.
  */
@@ -364,18 +365,14 @@ void dmacmd_md_run_copy(const struct dmacmd_md_run *run, u64 skip, void *buf,
 			u64 len, bool to_run)
 {
 	while (len) {
-		u64 pos = run->offset + skip, n = len, i;
+		u64 pos = run->offset + skip;
+		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(pos));
 		struct page *page = nth_page(run->page, pos >> PAGE_SHIFT);
-		void *va;
+		void *va = kmap_local_page(page) + offset_in_page(pos);
 
-		if (IS_ENABLED(CONFIG_HIGHMEM))
-			n = min_t(u64, n, PAGE_SIZE - offset_in_page(pos));
-		va = kmap_local_page(page) + offset_in_page(pos);
 		if (to_run) {
 			memcpy(va, buf, n);
-			for (i = 0; i < DIV_ROUND_UP(offset_in_page(pos) + n,
-						     PAGE_SIZE); i++)
-				flush_dcache_page(nth_page(page, i));
+			flush_dcache_page(page);
 		} else {
 			memcpy(buf, va, n);
 		}
