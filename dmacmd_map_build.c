@@ -118,6 +118,10 @@ static int dmacmd_build_bounce(struct dmacmd_build *b, u64 md_off,
 				blk->cpu + offset_in_page(phys));
 	if (ret)
 		return ret;
+	/* The rest of the page, which the device may reach, holds nothing. */
+	memset(blk->cpu, 0, offset_in_page(phys));
+	memset(blk->cpu + offset_in_page(phys) + len, 0,
+	       PAGE_SIZE - offset_in_page(phys) - len);
 	sg = dmacmd_sg_add(b->m, &b->n);
 	if (!sg)
 		return -ENOMEM;
@@ -266,6 +270,13 @@ restart:
 					blk->cpu);
 		if (ret)
 			return ret;
+		/*
+		 * What the transfer leaves of a reused block may hold an
+		 * earlier one's bytes, and the device reaches it (the block
+		 * is mapped up to its page's end, a coherent one whole).
+		 */
+		if (blen < bsz)
+			memset(blk->cpu + blen, 0, bsz - blen);
 		if (!blk->page) {
 			sg = dmacmd_sg_add(b->m, &b->n);
 			if (!sg)

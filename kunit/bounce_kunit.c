@@ -1484,6 +1484,45 @@ static void dmacmd_test_bounce_pool_reused_across_cycles(struct kunit *test)
 }
 
 /*
+ * Bounce memory holds the current transfer and nothing else: the last
+ * block of a copy buffer is mapped up to its page's end (and a coherent
+ * block is all the device's), so the part a shorter transfer leaves over
+ * must not keep an earlier transfer's bytes, which may be another
+ * process's.  The device reads zeroes there.
+ */
+static void dmacmd_test_bounce_tail_cleared(struct kunit *test)
+{
+	const u64 small = 3 * BNC_MIS_ALIGN;
+	struct bnc_fix f = {};
+	u64 addr;
+	u8 *tail;
+
+	bnc_fix_misaligned(test, &f, DMA_TO_DEVICE, PAGE_SIZE, true);
+	bnc_cpu_fill(&f.b, 0, f.len, 7);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0,
+					     DMACMD_PREPARE_DEFAULT), 0);
+	bnc_fix_gen(test, &f);
+	bnc_expect_dev(test, &f.m, 0, f.len, 7, "whole page");
+	KUNIT_ASSERT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, small,
+					     DMACMD_PREPARE_DEFAULT), 0);
+	bnc_gen(test, f.cmd, &f.m);
+	KUNIT_ASSERT_EQ(test, f.m.n, 1);
+	KUNIT_ASSERT_EQ(test, f.m.len, small);
+	KUNIT_ASSERT_EQ(test, dmacmd_bounced_bytes(f.cmd), small);
+	bnc_expect_dev(test, &f.m, 0, small, 7, "short transfer");
+	addr = f.m.seg[0].addr + small;
+	tail = bnc_dev_ptr(test, addr, PAGE_SIZE - offset_in_page(addr));
+	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(tail, 0,
+					       PAGE_SIZE - offset_in_page(addr)),
+			      "an earlier transfer's bytes after the copy");
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+}
+
+/*
  * Releasing a command that still has bounce memory prepared completes it:
  * nothing stays held (kmemleak and dma-debug in the harness check the
  * memory), and the descriptor is free to be used by another command.
@@ -1706,6 +1745,7 @@ static struct kunit_case dmacmd_bounce_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_bounce_stale_data_partial_write,
 			 bnc_stale_gen_params),
 	KUNIT_CASE(dmacmd_test_bounce_pool_reused_across_cycles),
+	KUNIT_CASE(dmacmd_test_bounce_tail_cleared),
 	KUNIT_CASE(dmacmd_test_bounce_release_while_prepared),
 	KUNIT_CASE(dmacmd_test_bounce_read_write_bytes_bounce_copy),
 	KUNIT_CASE(dmacmd_test_bounce_alloc_failure_enomem),
