@@ -242,6 +242,8 @@ void dmacmd_put(struct dmacmd *cmd)
 	}
 	if (dmacmd_bad(cmd))
 		return;
+	/* The last reference frees: say so even when it is not this one. */
+	might_sleep_if(refcount_read(&cmd->ref) == 1);
 	if (refcount_read(&cmd->ref) == 1 && cmd->active && !cmd->prepared_md)
 		dmacmd_misuse(cmd->dev,
 			      "command released while prepared (%u prepares outstanding); completing it\n",
@@ -448,6 +450,7 @@ EXPORT_SYMBOL_GPL(dmacmd_set_memory);
  * * %-EINVAL - @cmd invalid, or an unknown bit in @flags
  * * %-EBADFD - no descriptor attached, or still prepared and not
  *   %DMACMD_AUTO
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 {
@@ -457,6 +460,8 @@ int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 			   _RET_IP_);
 	if (ret)
 		return ret;
+	if (dmacmd_atomic_misuse(_RET_IP_, cmd->dev, "clear_memory"))
+		return -EWOULDBLOCK;
 	if (!cmd->md) {
 		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
 		return -EBADFD;

@@ -130,6 +130,7 @@ EXPORT_SYMBOL_GPL(dmacmd_prepare_for_dma);
  * * %0 - done
  * * %-EINVAL - @cmd invalid or @options not 0
  * * %-EBADFD - not prepared
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 {
@@ -144,6 +145,8 @@ int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 		dmacmd_misuse(cmd->dev, "complete_dma when not prepared\n");
 		return -EBADFD;
 	}
+	if (dmacmd_atomic_misuse(_RET_IP_, cmd->dev, "complete_dma"))
+		return -EWOULDBLOCK;
 	while (cmd->active) {
 		r = __dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
 		if (r && !ret)

@@ -968,6 +968,8 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 			   ip);
 	if (ret)
 		return ret;
+	if (dmacmd_atomic_misuse(ip, cmd->dev, "complete"))
+		return -EWOULDBLOCK;
 	if (--cmd->active)
 		return 0;
 	trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off, cmd->prep_len,
@@ -1009,6 +1011,7 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
  * * %-EBADFD - not prepared (nothing changes)
  * * an error of the descriptor walk while copying back (the command is
  *   completed all the same)
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_complete(struct dmacmd *cmd, unsigned int flags)
 {
@@ -1122,6 +1125,7 @@ err_give_back:
  * * %-EOPNOTSUPP - %DMACMD_FORCE_DOUBLE_BUFFER on a kIterateOnly command
  * * an error of dmacmd_prepare() for %DMACMD_FORCE_DOUBLE_BUFFER (the
  *   command keeps its mapping)
+ * * %-EWOULDBLOCK - %DMACMD_FORCE_DOUBLE_BUFFER in atomic context (logged)
  */
 int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 {
@@ -1145,6 +1149,9 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 		dmacmd_misuse(cmd->dev, "synchronize when not prepared\n");
 		return -EBADFD;
 	}
+	if ((options & DMACMD_FORCE_DOUBLE_BUFFER) &&
+	    dmacmd_atomic_misuse(_RET_IP_, cmd->dev, "kForceDoubleBuffer"))
+		return -EWOULDBLOCK;
 	if (options & DMACMD_FORCE_DOUBLE_BUFFER) {
 		if (dmacmd_iterate_only(cmd)) {
 			dmacmd_misuse(cmd->dev,

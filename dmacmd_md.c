@@ -16,6 +16,7 @@
 #include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -337,6 +338,12 @@ static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
 static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 			  const char **why)
 {
+	/* A stack is gone when its function returns; the DMA API refuses it. */
+	if (object_is_on_stack((void *)addr) ||
+	    object_is_on_stack((void *)(addr + len - 1))) {
+		*why = "the caller's stack";
+		return -EINVAL;
+	}
 	while (len) {
 		void *p = (void *)addr;
 		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
@@ -866,6 +873,8 @@ void dmacmd_md_put(struct dmacmd_md *md)
 {
 	if (md_bad(md))
 		return;
+	/* The last reference frees: say so even when it is not this one. */
+	might_sleep_if(refcount_read(&md->ref) == 1);
 	if (refcount_dec_and_test(&md->ref)) {
 		md->track.ip = _RET_IP_;
 		if (READ_ONCE(md->prepared))
@@ -995,6 +1004,7 @@ EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
  * * %0 - completed
  * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EBADFD - @md is not prepared (logged, nothing changes)
+ * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_md_complete(struct dmacmd_md *md)
 {
@@ -1005,6 +1015,8 @@ int dmacmd_md_complete(struct dmacmd_md *md)
 			      md);
 		return -EINVAL;
 	}
+	if (dmacmd_atomic_misuse(_RET_IP_, NULL, "descriptor complete"))
+		return -EWOULDBLOCK;
 	ret = md_complete(md);
 	if (ret == -EBADFD)
 		dmacmd_misuse(NULL, "complete without prepare of descriptor %p\n",

@@ -1295,6 +1295,7 @@ static void dmacmd_test_map_read_only_pin(struct kunit *test)
 					      PROT_READ | PROT_WRITE);
 	struct dmacmd_md *md, *kdata;
 	struct dmacmd *cmd;
+	unsigned int i;
 	u8 *buf, *back;
 
 	buf = kunit_kmalloc(test, len, GFP_KERNEL);
@@ -1305,29 +1306,45 @@ static void dmacmd_test_map_read_only_pin(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ua, buf, len), 0);
 	md = dmacmd_kt_md(test, dmacmd_md_from_user(ua, len, DMA_TO_DEVICE));
 	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
-	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
-
 	memset(buf, 0xa5, len);
-	KUNIT_EXPECT_EQ(test, dmacmd_write_bytes(cmd, 0, buf, 64), 0);
 	kdata = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, len,
 						      DMA_BIDIRECTIONAL));
-	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_WRITE,
-						       0, 64, 0, kdata),
-			-EPERM);
-	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_ZERO,
-						       0, 64, 0, NULL),
-			-EPERM);
-	/* Reading the mapping into read-only memory writes that memory. */
-	KUNIT_EXPECT_EQ(test, dmacmd_perform_operation(cmd, DMACMD_DK_OP_READ,
-						       0, 64, 0, md),
-			-EPERM);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+
+	/* The whole (the descriptor's mapping), then part (the command's). */
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, i * 16, len - i * 32,
+						     DMACMD_PREPARE_DEFAULT),
+				0);
+		KUNIT_EXPECT_EQ(test, dmacmd_write_bytes(cmd, 0, buf, 64), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_perform_operation(cmd,
+							 DMACMD_DK_OP_WRITE,
+							 0, 64, 0, kdata),
+				-EPERM);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_perform_operation(cmd,
+							 DMACMD_DK_OP_ZERO,
+							 0, 64, 0, NULL),
+				-EPERM);
+		/* Reading the mapping into read-only memory writes that. */
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_perform_operation(cmd,
+							 DMACMD_DK_OP_READ,
+							 0, 64, 0, md),
+				-EPERM);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
+		KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)ua,
+						     len), 0);
+		KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(back, len, 3, 0),
+				    U64_MAX, "%s range", i ? "part of the" :
+				    "the whole");
+	}
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
-
-	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)ua, len), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(back, len, 3, 0), U64_MAX);
 }
 
 /* Too few segments is an error that undoes everything, not truncation. */

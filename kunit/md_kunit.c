@@ -354,6 +354,7 @@ static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 	long live = md_live(test);
 	u8 *v = dmacmd_kt_vmalloc(test, 2 * PAGE_SIZE);
 	u8 *buf = md_kmalloc(test, 64);
+	u8 on_stack[64];
 
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(NULL, 64, DMA_TO_DEVICE),
 		      -EINVAL);
@@ -370,6 +371,10 @@ static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(buf, 64,
 					       (enum dma_data_direction)7),
 		      -EINVAL);
+	/* The caller's stack: gone when it returns, refused by the DMA API. */
+	memset(on_stack, 0, sizeof(on_stack));
+	MD_EXPECT_ERR(test, dmacmd_md_from_kva(on_stack, sizeof(on_stack),
+					       DMA_TO_DEVICE), -EINVAL);
 }
 
 /* ---- Page arrays ---- */

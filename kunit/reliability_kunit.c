@@ -894,11 +894,52 @@ static void dmacmd_test_misuse_atomic_context(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
 }
 
+/*
+ * The other entry points that may sleep (unmapping what a descriptor
+ * keeps, unpinning, freeing, allocating bounce memory): refused likewise
+ * in atomic context, the command and descriptor as they were.
+ */
+static void dmacmd_test_misuse_atomic_complete(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
+	int comp, clear, sync, md_comp;
+	struct dmacmd_md *md;
+	DEFINE_SPINLOCK(lock);
+	struct dmacmd *cmd;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, REL_LEN, DMA_TO_DEVICE));
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
+	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
+
+	spin_lock(&lock);
+	comp = dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT);
+	clear = dmacmd_clear_memory(cmd, DMACMD_AUTO);
+	sync = dmacmd_synchronize(cmd, DMACMD_FORCE_DOUBLE_BUFFER);
+	md_comp = dmacmd_md_complete(md);
+	spin_unlock(&lock);
+
+	KUNIT_EXPECT_EQ(test, comp, -EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, clear, -EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, sync, -EWOULDBLOCK);
+	KUNIT_EXPECT_EQ(test, md_comp, -EWOULDBLOCK);
+	KUNIT_EXPECT_TRUE(test, dmacmd_is_prepared(cmd));
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(cmd), md);
+	KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(md));
+	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
+
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+}
+
 static struct kunit_case dmacmd_reliability_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_fault_sweep, rel_op_gen_params),
 	KUNIT_CASE_SLOW(dmacmd_test_stress_two_cpus),
 	KUNIT_CASE(dmacmd_test_tracepoints_fields),
 	KUNIT_CASE(dmacmd_test_misuse_atomic_context),
+	KUNIT_CASE(dmacmd_test_misuse_atomic_complete),
 	{}
 };
 
