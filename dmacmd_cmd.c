@@ -456,12 +456,10 @@ int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 {
 	int ret;
 
-	ret = dmacmd_enter(cmd, "clear_memory", flags, DMACMD_AUTO, false,
-			   _RET_IP_);
+	ret = dmacmd_enter(cmd, "clear_memory", flags, DMACMD_AUTO,
+			   DMACMD_NEED_SLEEP, _RET_IP_);
 	if (ret)
 		return ret;
-	if (dmacmd_atomic_misuse(_RET_IP_, cmd->dev, "clear_memory"))
-		return -EWOULDBLOCK;
 	if (!cmd->md) {
 		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
 		return -EBADFD;

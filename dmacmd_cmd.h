@@ -299,15 +299,22 @@ static __always_inline bool dmacmd_bad_at(const struct dmacmd *cmd,
 
 #define dmacmd_bad(cmd)		dmacmd_bad_at(cmd, _RET_IP_)
 
+/* What an entry point needs besides a live command (dmacmd_enter()). */
+enum dmacmd_need {
+	DMACMD_NEED_PREPARED = 0x1,	/* a prepared command */
+	DMACMD_NEED_SLEEP = 0x2,	/* a context that may sleep */
+};
+
 /*
  * The checks an entry point of a command starts with, each failure logged
  * as the misuse of the caller at @ip in @what: a live command (-EINVAL),
- * no bit of @flags beyond @known (-EINVAL) and, when @prepared, a
- * prepared command (-EBADFD).  Inline: prepare and complete ask.
+ * no bit of @flags beyond @known (-EINVAL), and what @need asks: a
+ * prepared command (-EBADFD), a context that may sleep (-EWOULDBLOCK).
+ * Inline: prepare and complete ask.
  */
 static __always_inline int dmacmd_enter(const struct dmacmd *cmd,
 					const char *what, unsigned int flags,
-					unsigned int known, bool prepared,
+					unsigned int known, unsigned int need,
 					unsigned long ip)
 {
 	if (dmacmd_bad_at(cmd, ip)) {
@@ -319,10 +326,12 @@ static __always_inline int dmacmd_enter(const struct dmacmd *cmd,
 				 what, flags);
 		return -EINVAL;
 	}
-	if (prepared && !cmd->active) {
+	if ((need & DMACMD_NEED_PREPARED) && !cmd->active) {
 		dmacmd_misuse_at(ip, cmd->dev, "%s when not prepared\n", what);
 		return -EBADFD;
 	}
+	if ((need & DMACMD_NEED_SLEEP) && dmacmd_atomic_misuse(ip, cmd->dev, what))
+		return -EWOULDBLOCK;
 	return 0;
 }
 

@@ -176,7 +176,8 @@ EXPORT_SYMBOL_GPL(dmacmd_complete_dma);
 int dmacmd_get_preparation(struct dmacmd *cmd, u64 *offset, u64 *length,
 			   struct dmacmd_md **md)
 {
-	int ret = dmacmd_enter(cmd, "get_preparation", 0, 0, true, _RET_IP_);
+	int ret = dmacmd_enter(cmd, "get_preparation", 0, 0,
+			       DMACMD_NEED_PREPARED, _RET_IP_);
 
 	if (ret)
 		return ret;

@@ -722,12 +722,10 @@ static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
 	u64 md_len;
 	int ret;
 
-	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT, false,
-			   ip);
+	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT,
+			   DMACMD_NEED_SLEEP, ip);
 	if (ret)
 		return ret;
-	if (dmacmd_atomic_misuse(ip, cmd->dev, "prepare"))
-		return -EWOULDBLOCK;
 	if (!cmd->specified) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of a command without a spec\n");
@@ -964,12 +962,10 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 {
 	int ret;
 
-	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT, true,
-			   ip);
+	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT,
+			   DMACMD_NEED_PREPARED | DMACMD_NEED_SLEEP, ip);
 	if (ret)
 		return ret;
-	if (dmacmd_atomic_misuse(ip, cmd->dev, "complete"))
-		return -EWOULDBLOCK;
 	if (--cmd->active)
 		return 0;
 	trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off, cmd->prep_len,
@@ -1047,7 +1043,8 @@ EXPORT_SYMBOL_GPL(dmacmd_is_prepared);
  */
 int dmacmd_prepared_range(const struct dmacmd *cmd, u64 *offset, u64 *length)
 {
-	int ret = dmacmd_enter(cmd, "prepared_range", 0, 0, true, _RET_IP_);
+	int ret = dmacmd_enter(cmd, "prepared_range", 0, 0,
+			       DMACMD_NEED_PREPARED, _RET_IP_);
 
 	if (ret)
 		return ret;

@@ -24,23 +24,29 @@ static void md_seg_set(struct dmacmd_md_run *seg, phys_addr_t phys, u64 len,
 	seg->len = len;
 }
 
-/* The chunk holding @off: the hint, the next one, or a binary search. */
-static unsigned long md_chunk_find(const struct dmacmd_md *md,
-				   unsigned long hint, u64 off)
+/*
+ * The element of a descriptor's array holding @off: the hint, the next
+ * one (a walk with non-decreasing offsets), or a binary search over the
+ * @count elements, which @start and @len describe.  Inlined with the
+ * accessors of each array, so the walk pays no indirect call.
+ */
+static __always_inline unsigned long
+md_find(const struct dmacmd_md *md, unsigned long count, unsigned long hint,
+	u64 off, u64 (*start)(const struct dmacmd_md *md, unsigned long i),
+	u64 (*len)(const struct dmacmd_md *md, unsigned long i))
 {
-	const struct dmacmd_md_chunk *c = md->chunks.chunk;
-	unsigned long lo = 0, hi = md->chunks.count - 1, mid;
+	unsigned long lo = 0, hi = count - 1, mid;
 
-	if (hint <= hi && off >= c[hint].start) {
-		if (off - c[hint].start < c[hint].len)
+	if (hint <= hi && off >= start(md, hint)) {
+		if (off - start(md, hint) < len(md, hint))
 			return hint;
 		lo = hint + 1;
-		if (lo <= hi && off - c[lo].start < c[lo].len)
+		if (lo <= hi && off - start(md, lo) < len(md, lo))
 			return lo;
 	}
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		if (c[mid].start <= off)
+		if (start(md, mid) <= off)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -48,28 +54,44 @@ static unsigned long md_chunk_find(const struct dmacmd_md *md,
 	return lo;
 }
 
-/* The child holding @off, found the same way. */
+static __always_inline u64 md_chunk_start(const struct dmacmd_md *md,
+					  unsigned long i)
+{
+	return md->chunks.chunk[i].start;
+}
+
+static __always_inline u64 md_chunk_len(const struct dmacmd_md *md,
+					unsigned long i)
+{
+	return md->chunks.chunk[i].len;
+}
+
+static __always_inline u64 md_child_start(const struct dmacmd_md *md,
+					  unsigned long i)
+{
+	return md->multi.child[i].start;
+}
+
+static __always_inline u64 md_child_len(const struct dmacmd_md *md,
+					unsigned long i)
+{
+	return md->multi.child[i].md->len;
+}
+
+/* The chunk holding @off. */
+static unsigned long md_chunk_find(const struct dmacmd_md *md,
+				   unsigned long hint, u64 off)
+{
+	return md_find(md, md->chunks.count, hint, off, md_chunk_start,
+		       md_chunk_len);
+}
+
+/* The child holding @off. */
 static unsigned int md_child_find(const struct dmacmd_md *md,
 				  unsigned long hint, u64 off)
 {
-	const struct dmacmd_md_child *c = md->multi.child;
-	unsigned int lo = 0, hi = md->multi.count - 1, mid;
-
-	if (hint <= hi && off >= c[hint].start) {
-		if (off - c[hint].start < c[hint].md->len)
-			return hint;
-		lo = hint + 1;
-		if (lo <= hi && off - c[lo].start < c[lo].md->len)
-			return lo;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (c[mid].start <= off)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
+	return md_find(md, md->multi.count, hint, off, md_child_start,
+		       md_child_len);
 }
 
 /*
