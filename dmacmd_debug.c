@@ -32,9 +32,11 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dmacmd_gen_segments);
  * commands, the events counted since the first of them was created
  * (the objects alive are counted once, per owner: see "Owners"):
  * prepares, completes, synchronizes, segments handed out,
- * bytes copied through bounce memory, DMA mapping failures and API misuse.
- * A last line totals every device, including those whose commands are all
- * gone.  The counters are per CPU: the hot path increments its own CPU's
+ * bytes copied through bounce memory and DMA mapping failures.  A line
+ * then totals every device, including those whose commands are all gone,
+ * and a last one counts every misuse of the API reported (``misuse N``),
+ * whatever the device and whether or not the rate limit let its log line
+ * through.  The counters are per CPU: the hot path increments its own CPU's
  * copy and shares no lock or cache line with other commands.
  */
 
@@ -128,7 +130,6 @@ static const char *const dmacmd_stat_names[DMACMD_STAT_NR] = {
 	[DMACMD_STAT_SEGMENTS] = "segments",
 	[DMACMD_STAT_BOUNCED_BYTES] = "bounced_bytes",
 	[DMACMD_STAT_MAP_FAILURES] = "map_failures",
-	[DMACMD_STAT_MISUSE] = "misuse",
 };
 
 static void dmacmd_stats_line(struct seq_file *m, const char *name,
@@ -159,6 +160,7 @@ static int dmacmd_stats_show(struct seq_file *m, void *unused)
 	}
 	mutex_unlock(&dmacmd_devices_lock);
 	dmacmd_stats_line(m, "total", &total);
+	seq_printf(m, "misuse %ld\n", atomic_long_read(&dmacmd_misuse_count));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmacmd_stats);
@@ -284,8 +286,21 @@ VISIBLE_IF_KUNIT unsigned int dmacmd_fault_disarm(unsigned int *calls)
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_fault_disarm);
 
+/**
+ * dmacmd_misuse_total() - misuse reports since the module loaded
+ *
+ * Context: Any context.
+ * Return: the number of misuse reports, logged or rate-limited away.
+ */
+VISIBLE_IF_KUNIT long dmacmd_misuse_total(void)
+{
+	return atomic_long_read(&dmacmd_misuse_count);
+}
+EXPORT_SYMBOL_IF_KUNIT(dmacmd_misuse_total);
+
 #endif /* CONFIG_KUNIT */
 
+atomic_long_t dmacmd_misuse_count = ATOMIC_LONG_INIT(0);
 bool dmacmd_strict;
 module_param_named(strict, dmacmd_strict, bool, 0644);
 MODULE_PARM_DESC(strict, "WARN once on API misuse (debugging aid; default off)");

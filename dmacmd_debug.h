@@ -42,6 +42,8 @@
 
 /* The ``strict`` module parameter: a WARN with every misuse report. */
 extern bool dmacmd_strict;
+/* Every misuse reported, logged or rate-limited away ("DOC: Statistics"). */
+extern atomic_long_t dmacmd_misuse_count;
 
 /*
  * Report a caller's misuse of the API: rate-limited, naming the caller at
@@ -57,6 +59,7 @@ extern bool dmacmd_strict;
 		struct device *_dev = (dev);				\
 		unsigned long _ip = (ip);				\
 									\
+		atomic_long_inc(&dmacmd_misuse_count);			\
 		if (__ratelimit(&_rs))					\
 			pr_err("%s%s%pS: " fmt,				\
 			       _dev ? dev_name(_dev) : "",		\
@@ -106,7 +109,6 @@ enum dmacmd_stat {
 	DMACMD_STAT_SEGMENTS,
 	DMACMD_STAT_BOUNCED_BYTES,
 	DMACMD_STAT_MAP_FAILURES,
-	DMACMD_STAT_MISUSE,
 	DMACMD_STAT_NR
 };
 
@@ -223,6 +225,7 @@ int __dmacmd_grow(void **arr, unsigned int *cap, unsigned int nr,
 /* For KUnit only (exported in namespace EXPORTED_FOR_KUNIT_TESTING). */
 void dmacmd_fault_arm(unsigned int sites, unsigned int nth);
 unsigned int dmacmd_fault_disarm(unsigned int *calls);
+long dmacmd_misuse_total(void);
 #endif
 
 struct dentry;

@@ -198,6 +198,23 @@ static void dmacmd_test_owner_going_reports_leaks(struct kunit *test)
 }
 
 /*
+ * Every misuse reported is counted once, whether or not the rate limit
+ * lets its log line through, whatever the device.
+ */
+static void dmacmd_test_misuse_counted(struct kunit *test)
+{
+	long n0 = dmacmd_misuse_total();
+	int i;
+
+	for (i = 0; i < 20; i++)
+		KUNIT_EXPECT_EQ(test, dmacmd_prepare(NULL, 0, 0,
+						     DMACMD_PREPARE_DEFAULT),
+				-EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(ERR_PTR(-EIO)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmacmd_misuse_total(), n0 + 21);
+}
+
+/*
  * The module's live count is the sum of the owners' counts, each object
  * once, the built-in entry's too: an object created by code dmacmd has no
  * module entry for (here this module, its entry gone as after an unload
@@ -727,6 +744,7 @@ static void dmacmd_test_quarantine_keeps_last(struct kunit *test)
 static struct kunit_case dmacmd_owner_cases[] = {
 	KUNIT_CASE(dmacmd_test_owner_counts_per_module),
 	KUNIT_CASE(dmacmd_test_live_count_sums_owners),
+	KUNIT_CASE(dmacmd_test_misuse_counted),
 	KUNIT_CASE(dmacmd_test_owner_going_reports_leaks),
 	KUNIT_CASE(dmacmd_test_owner_going_clean),
 	KUNIT_CASE(dmacmd_test_owner_reap_sole_references),
