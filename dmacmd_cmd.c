@@ -208,7 +208,7 @@ static void dmacmd_release(struct dmacmd *cmd)
 		cmd->prepared_md = false;
 	}
 	if (cmd->md)
-		dmacmd_md_put(cmd->md);
+		dmacmd_md_unhold(cmd->md);
 	for (i = 0; i < ARRAY_SIZE(cmd->map); i++)
 		dmacmd_mapping_free(&cmd->map[i]);
 	for (i = 0; i < DMACMD_NR_POOLS; i++)
@@ -414,18 +414,18 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 	old = cmd->md;
 	if (old) {
 		dmacmd_use_md(cmd, NULL);
-		dmacmd_md_put(old);
+		dmacmd_md_unhold(old);
 	}
 	if (!md)
 		return 0;
-	dmacmd_md_get(md);
+	dmacmd_md_hold(md);
 	dmacmd_use_md(cmd, md);
 	if (flags & DMACMD_AUTO) {
 		ret = __dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT,
 				       _RET_IP_);
 		if (ret) {
 			dmacmd_use_md(cmd, NULL);
-			dmacmd_md_put(md);
+			dmacmd_md_unhold(md);
 			return ret;
 		}
 	}
@@ -471,7 +471,7 @@ int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 	}
 	while (cmd->active)
 		__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
-	dmacmd_md_put(cmd->md);
+	dmacmd_md_unhold(cmd->md);
 	dmacmd_use_md(cmd, NULL);
 	return 0;
 }

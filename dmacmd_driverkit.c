@@ -77,7 +77,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	if (ret)
 		return ret;
 	old = cmd->md;
-	dmacmd_md_get(md);
+	dmacmd_md_hold(md);
 	dmacmd_use_md(cmd, md);
 	ret = __dmacmd_prepare(cmd, offset, length, DMACMD_PREPARE_DEFAULT,
 			       _RET_IP_);
@@ -96,7 +96,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 		goto err_restore;
 	}
 	if (old)
-		dmacmd_md_put(old);
+		dmacmd_md_unhold(old);
 	dir = dmacmd_md_direction(md);
 	*flags = 0;
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
@@ -109,7 +109,7 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 
 err_restore:
 	dmacmd_use_md(cmd, old);
-	dmacmd_md_put(md);
+	dmacmd_md_unhold(md);
 	dmacmd_md_complete(md);
 	return ret;
 }
@@ -152,7 +152,7 @@ int dmacmd_complete_dma(struct dmacmd *cmd, u64 options)
 		if (r && !ret)
 			ret = r;
 	}
-	dmacmd_md_put(cmd->md);
+	dmacmd_md_unhold(cmd->md);
 	dmacmd_use_md(cmd, NULL);
 	return ret;
 }

@@ -136,10 +136,33 @@ bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip)
 	return md_bad_at(md, ip);
 }
 
-/* &struct dmacmd_track_ops of descriptors, for the reaper. */
+/*
+ * A reference held by another of dmacmd's objects (a command's memory, a
+ * sub-range's parent, a concatenation's part), counted apart so that the
+ * reaper knows the references an unloaded module left from the ones its
+ * objects hold.
+ */
+void dmacmd_md_hold(struct dmacmd_md *md)
+{
+	dmacmd_md_get(md);
+	atomic_inc(&md->held);
+}
+
+void dmacmd_md_unhold(struct dmacmd_md *md)
+{
+	atomic_dec(&md->held);
+	dmacmd_md_put(md);
+}
+
+/*
+ * &struct dmacmd_track_ops of descriptors, for the reaper: the references
+ * on @t that no object of dmacmd's holds.
+ */
 unsigned int dmacmd_md_track_refs(struct dmacmd_track *t)
 {
-	return refcount_read(&container_of(t, struct dmacmd_md, track)->ref);
+	struct dmacmd_md *md = container_of(t, struct dmacmd_md, track);
+
+	return refcount_read(&md->ref) - atomic_read(&md->held);
 }
 
 void dmacmd_md_track_put(struct dmacmd_track *t)
@@ -278,11 +301,11 @@ void md_destroy(struct dmacmd_md *md)
 		break;
 	case DMACMD_MD_SUB:
 		if (md->sub.parent)
-			dmacmd_md_put(md->sub.parent);
+			dmacmd_md_unhold(md->sub.parent);
 		break;
 	case DMACMD_MD_MULTI:
 		for (i = 0; i < md->multi.count; i++)
-			dmacmd_md_put(md->multi.child[i].md);
+			dmacmd_md_unhold(md->multi.child[i].md);
 		kvfree(md->multi.child);
 		break;
 	}

@@ -123,6 +123,8 @@ struct dmacmd_track;
 
 /* Misuse detection (dmacmd_track.h): validity, references, the object. */
 bool dmacmd_md_bad(const struct dmacmd_md *md, unsigned long ip);
+void dmacmd_md_hold(struct dmacmd_md *md);
+void dmacmd_md_unhold(struct dmacmd_md *md);
 unsigned int dmacmd_md_track_refs(struct dmacmd_track *t);
 void dmacmd_md_track_put(struct dmacmd_track *t);
 

@@ -82,7 +82,7 @@ struct dmacmd_md *dmacmd_md_sub(struct dmacmd_md *parent, u64 offset,
 	md = md_new(DMACMD_MD_SUB, len, dir, parent->depth + 1, _RET_IP_);
 	if (!md)
 		return ERR_PTR(-ENOMEM);
-	dmacmd_md_get(parent);
+	dmacmd_md_hold(parent);
 	md->sub.parent = parent;
 	md->sub.offset = offset;
 	return md;
@@ -145,7 +145,7 @@ int dmacmd_md_sub_retarget(struct dmacmd_md *md, struct dmacmd_md *parent,
 			      md, why);
 		return -EBUSY;
 	}
-	dmacmd_md_get(parent);
+	dmacmd_md_hold(parent);
 	old = md->sub.parent;
 	md->sub.parent = parent;
 	md->sub.offset = offset;
@@ -153,7 +153,7 @@ int dmacmd_md_sub_retarget(struct dmacmd_md *md, struct dmacmd_md *parent,
 	md->depth = parent->depth + 1;
 	WRITE_ONCE(md->len, len);
 	mutex_unlock(&md->lock);
-	dmacmd_md_put(old);
+	dmacmd_md_unhold(old);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_sub_retarget);
@@ -228,7 +228,7 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 		return ERR_PTR(-ENOMEM);
 	}
 	for (i = 0, len = 0; i < count; i++) {
-		dmacmd_md_get(mds[i]);
+		dmacmd_md_hold(mds[i]);
 		md->multi.child[i].md = mds[i];
 		md->multi.child[i].start = len;
 		len += mds[i]->len;

@@ -46,6 +46,7 @@ struct dmacmd_md_child {
 struct dmacmd_md {
 	struct dmacmd_track track;	/* alive or released; owner */
 	refcount_t ref;
+	atomic_t held;			/* of @ref: held by dmacmd's objects */
 	enum dmacmd_md_kind kind;
 	enum dma_data_direction dir;
 	unsigned int depth;		/* levels of the tree, this one included */

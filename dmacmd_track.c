@@ -62,8 +62,12 @@
  * For tests and development, writing an unloaded module's name to
  * ``/sys/kernel/debug/dmacmd/reap`` drops the reference it left on each of
  * its commands, then each of its descriptors, as dmacmd_put() and
- * dmacmd_md_put() would, where that reference is the only one left.  Only
- * for memory no device still uses.
+ * dmacmd_md_put() would, where that reference is the only one left: an
+ * object that anything else holds (another reference, or one of dmacmd's
+ * own objects: a command's memory, a sub-range's parent, a concatenation's
+ * part) is kept, and goes with its holder.  Each object is taken under the
+ * lock, so two writers never drop the same reference.  Only for memory no
+ * device still uses.
  *
  * dmacmd keeps a table of the live objects for that; the table is not
  * scanned by kmemleak, so a driver that loses its last pointer to a
@@ -417,7 +421,11 @@ EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_count);
 /* What the reaper asks of each kind of object (dmacmd_owner_init()). */
 static const struct dmacmd_track_ops *dmacmd_kind_ops;
 
-/* An object of kind @kind whose only reference the module @name left. */
+/*
+ * An object of kind @kind whose only reference is the one the module
+ * @name left (none of dmacmd's objects holds it), taken out of the table
+ * so that a second reaper cannot drop the same reference.
+ */
 static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
 						enum dmacmd_kind kind)
 {
@@ -430,8 +438,10 @@ static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
 		if (t->owner->gone && !strcmp(t->owner->name, name) &&
 		    t->magic == (kind == DMACMD_KIND_CMD ? DMACMD_MAGIC_CMD :
 							  DMACMD_MAGIC_MD) &&
-		    dmacmd_kind_ops[kind].refs(t) == 1)
+		    dmacmd_kind_ops[kind].refs(t) == 1) {
+			dmacmd_objs_del(t);
 			return t;
+		}
 	}
 	return NULL;
 }
@@ -443,7 +453,8 @@ static struct dmacmd_track *dmacmd_owner_orphan(const char *name,
  * Drops the one reference left on each command, then on each descriptor,
  * that the module @name created before it unloaded, one at a time so that
  * a command's release can free its descriptor first.  An object that
- * something else still holds a reference on is kept.
+ * something else still holds a reference on, a module or one of dmacmd's
+ * own objects, is kept.
  *
  * Context: Process context; may sleep.
  * Return: the number of objects released.

@@ -303,6 +303,54 @@ static void dmacmd_test_owner_reap_sole_references(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), mds0 - 3);
 }
 
+/*
+ * Reaping drops only the unloaded module's own last reference.  A parent
+ * the module let go of, held now only by its sub-range, and memory only a
+ * command still holds, are not reaped on their own (that would free them
+ * under their holder): the sub-range goes, and its parent with it; the
+ * memory goes with the command.
+ */
+static void dmacmd_test_owner_reap_held_by_others(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	char line[MODULE_NAME_LEN + 128];
+	struct dmacmd_md *parent, *sub, *md;
+	struct dmacmd *cmd;
+	long mds0;
+	void *buf;
+
+	ow_require_module(test);
+	buf = kunit_kzalloc(test, OW_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	parent = dmacmd_md_from_kva(buf, OW_LEN, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
+	sub = dmacmd_md_sub(parent, 10, 100, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sub);
+	dmacmd_md_put(parent);
+	md = dmacmd_md_from_kva(buf, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+	cmd = dmacmd_create(dev, &ow_spec, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+	dmacmd_md_put(md);
+	/* Somebody else holds the command: it stays. */
+	dmacmd_get(cmd);
+
+	KUNIT_EXPECT_TRUE(test, dmacmd_owner_going(THIS_MODULE, line,
+						   sizeof(line)));
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, ow_module_back, NULL),
+			0);
+	mds0 = dmacmd_md_live_count();
+	KUNIT_EXPECT_EQ(test, dmacmd_owner_reap(module_name(THIS_MODULE)), 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), mds0 - 2);
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(cmd), md);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(md), PAGE_SIZE);
+	dmacmd_put(cmd);
+	KUNIT_EXPECT_EQ(test, dmacmd_owner_reap(module_name(THIS_MODULE)), 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_live_count(), mds0 - 3);
+}
+
 /* ---- use after release ---- */
 
 struct ow_fix {
@@ -748,6 +796,7 @@ static struct kunit_case dmacmd_owner_cases[] = {
 	KUNIT_CASE(dmacmd_test_owner_going_reports_leaks),
 	KUNIT_CASE(dmacmd_test_owner_going_clean),
 	KUNIT_CASE(dmacmd_test_owner_reap_sole_references),
+	KUNIT_CASE(dmacmd_test_owner_reap_held_by_others),
 	KUNIT_CASE_PARAM(dmacmd_test_released_object_refused,
 			 ow_op_gen_params),
 	KUNIT_CASE(dmacmd_test_quarantine_keeps_last),
