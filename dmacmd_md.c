@@ -827,7 +827,8 @@ EXPORT_SYMBOL_GPL(dmacmd_md_from_sgtable);
  *   total length overflows, an address that is not of the kind @space
  *   says, an unknown @space, or invalid @dir
  * * %-EFAULT - user ranges that are not user memory (access_ok() fails)
- * * %-ENOMEM - out of memory
+ * * %-ENOMEM - out of memory, or user ranges of more pages than the
+ *   machine has (logged)
  */
 struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 					unsigned int count,
@@ -850,7 +851,7 @@ struct dmacmd_md *dmacmd_md_from_ranges(const struct dmacmd_range *ranges,
 		md = ERR_PTR(-EINVAL);
 		why = "unknown address space";
 	}
-	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+	if (IS_ERR(md) && (PTR_ERR(md) != -ENOMEM || why))
 		dmacmd_misuse(NULL, "bad ranges %p[%u]: %s\n", ranges, count,
 			      why);
 	return md;

@@ -52,8 +52,8 @@ static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 				     enum dma_data_direction dir,
 				     const char **why, unsigned long ip)
 {
+	unsigned long end, npages;
 	struct dmacmd_md *md;
-	unsigned long end;
 
 	if (!md_dir_ok(dir)) {
 		*why = "invalid direction";
@@ -62,6 +62,12 @@ static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 	if (!len || len > ULONG_MAX || check_add_overflow(addr, len, &end)) {
 		*why = "zero length or range wraps around";
 		return ERR_PTR(-EINVAL);
+	}
+	npages = ((end - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
+	/* More than the machine has can never be pinned: say so now. */
+	if (npages > totalram_pages()) {
+		*why = "more pages than the machine has";
+		return ERR_PTR(-ENOMEM);
 	}
 	if (!current->mm) {
 		*why = "caller has no user address space";
@@ -76,7 +82,7 @@ static struct dmacmd_md *md_user_new(unsigned long addr, u64 len,
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->user.addr = addr;
-	md->user.npages = ((end - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
+	md->user.npages = npages;
 	md->user.mm = current->mm;
 	mmgrab(md->user.mm);
 	return md;
@@ -198,7 +204,7 @@ void md_user_unpin(struct dmacmd_md *md)
  *   thread without an mm
  * * %-EFAULT - the range is not user memory (access_ok() fails, e.g. a
  *   kernel address)
- * * %-ENOMEM - out of memory
+ * * %-ENOMEM - out of memory, or more pages than the machine has (logged)
  */
 struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 				      enum dma_data_direction dir)
@@ -210,7 +216,8 @@ struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 		md = md_empty_new(dir, &why, _RET_IP_);
 	else
 		md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
-	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
+	/* Out of memory is no misuse; a range no machine could pin is. */
+	if (IS_ERR(md) && (PTR_ERR(md) != -ENOMEM || why))
 		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
 			      len, why);
 	return md;

@@ -752,6 +752,28 @@ static int md_in_worker(struct dmacmd_md *md, bool prepare, bool *had_mm)
 	return w.ret;
 }
 
+/*
+ * A user range longer than the machine could ever pin is refused when it
+ * is described (-ENOMEM, logged), not left for the first prepare to ask
+ * the allocator for an absurd page array (kvmalloc() WARNs above
+ * INT_MAX).
+ */
+static void dmacmd_test_md_user_absurd_length(struct kunit *test)
+{
+	unsigned long ua = dmacmd_kt_user_map(test, PAGE_SIZE,
+					      PROT_READ | PROT_WRITE);
+	struct dmacmd_md *md;
+
+	md = dmacmd_md_from_user(ua, 1ULL << 40, DMA_TO_DEVICE);
+	if (!IS_ERR(md)) {
+		KUNIT_EXPECT_NE(test, dmacmd_md_prepare(md), 0);
+		dmacmd_md_put(md);
+		KUNIT_FAIL(test, "1 TiB of user memory described");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(md), -ENOMEM);
+}
+
 /* Pinning and unpinning use the descriptor's mm, not the caller's. */
 static void dmacmd_test_md_user_other_context(struct kunit *test)
 {
@@ -2451,6 +2473,7 @@ static struct kunit_case dmacmd_md_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_user_unmapped),
 	KUNIT_CASE(dmacmd_test_md_user_bad_address),
 	KUNIT_CASE(dmacmd_test_md_user_other_context),
+	KUNIT_CASE(dmacmd_test_md_user_absurd_length),
 	KUNIT_CASE(dmacmd_test_md_user_put_while_prepared),
 	KUNIT_CASE(dmacmd_test_md_phys_range),
 	KUNIT_CASE(dmacmd_test_md_ranges_phys),
