@@ -126,7 +126,9 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
  *   alignment, unknown mapping type or flags, no device or no DMA mask for
  *   a mapped command
  * * %-EOPNOTSUPP - kUnmapped, kNoCacheStore or kOnChip, or kBypassed for a
- *   device behind a translating IOMMU
+ *   device behind a translating IOMMU, one that sees memory at an offset
+ *   (DMA ranges) or whose DMA is not coherent, or in a memory-encrypted
+ *   guest
  * * %-ENOMEM - out of memory
  * * %-EWOULDBLOCK - called in atomic context (logged)
  */

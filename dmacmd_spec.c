@@ -6,6 +6,8 @@
  * hardware reads, and the normalization of a specification against the
  * device that will carry it.
  */
+#include <linux/cc_platform.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
 #include <linux/iommu.h>
@@ -262,6 +264,25 @@ int dmacmd_spec_normalize(const struct dmacmd_spec *in,
 }
 
 /* Can @dev carry a command with the normalized spec @s? */
+/*
+ * kBypassed hands @dev CPU physical addresses and does no cache work:
+ * right only where those are its bus addresses (no DMA offset), its DMA
+ * is coherent with the CPU, and memory is not encrypted (a device of an
+ * encrypted guest reaches only decrypted, bounced memory).
+ */
+static int dmacmd_bypass_dev_ok(struct device *dev, const char **why)
+{
+	if (dev->dma_range_map)
+		*why = "kBypassed for a device that sees memory at an offset (DMA ranges)";
+	else if (!dev_is_dma_coherent(dev))
+		*why = "kBypassed for a device whose DMA is not coherent";
+	else if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		*why = "kBypassed in a memory-encrypted guest";
+	else
+		return 0;
+	return -EOPNOTSUPP;
+}
+
 int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
 		       const char **why)
 {
@@ -275,6 +296,8 @@ int dmacmd_spec_dev_ok(struct device *dev, const struct dmacmd_spec *s,
 			       "kUnmapped for a device behind a translating IOMMU";
 			return -EOPNOTSUPP;
 		}
+		if (type == DMACMD_MAP_BYPASSED && dev)
+			return dmacmd_bypass_dev_ok(dev, why);
 		return 0;
 	}
 	/* A cursor without a device hands out physical runs. */

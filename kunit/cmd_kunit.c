@@ -6,6 +6,7 @@
  * documented error and no change of state.
  */
 #include <kunit/test.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -380,6 +381,36 @@ static void dmacmd_test_create_device_rules(struct kunit *test)
 	cmd = dmacmd_create(edu, &mapped, NULL);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(cmd));
 	if (!IS_ERR(cmd))
+		dmacmd_put(cmd);
+}
+
+/*
+ * kBypassed hands the device CPU physical addresses: wrong for a device
+ * that sees memory at an offset (DMA ranges), which is refused at create
+ * (kBypassed also skips the cache work a device that is not DMA coherent
+ * needs, and the decryption a memory-encrypted guest needs: refused there
+ * too, which an x86 guest without encryption cannot show).
+ */
+static void dmacmd_test_create_bypassed_offset(struct kunit *test)
+{
+	struct dmacmd_spec byp = { .out_fn = dmacmd_out_host64,
+				   .address_bits = 64,
+				   .map_options = DMACMD_MAP_BYPASSED };
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	struct bus_dma_region *map;
+	struct dmacmd *cmd;
+
+	/* Freed with the device (device_release()); a terminating entry. */
+	map = kcalloc(2, sizeof(*map), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map[0].cpu_start = 0;
+	map[0].dma_start = 1ULL << 40;
+	map[0].size = 1ULL << 40;
+	dev->dma_range_map = map;
+
+	cmd = dmacmd_create(dev, &byp, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), -EOPNOTSUPP);
+	if (!IS_ERR_OR_NULL(cmd))
 		dmacmd_put(cmd);
 }
 
@@ -1075,6 +1106,7 @@ static void dmacmd_test_misuse_refused_no_change(struct kunit *test)
 static struct kunit_case dmacmd_lifecycle_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_create_spec_defaults, lc_spec_gen_params),
 	KUNIT_CASE(dmacmd_test_create_device_rules),
+	KUNIT_CASE(dmacmd_test_create_bypassed_offset),
 	KUNIT_CASE(dmacmd_test_refcount_and_refcon),
 	KUNIT_CASE(dmacmd_test_set_memory_auto_prepare),
 	KUNIT_CASE(dmacmd_test_clear_memory_auto_complete),
