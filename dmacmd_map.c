@@ -1146,10 +1146,10 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 		dmacmd_misuse(cmd->dev, "synchronize when not prepared\n");
 		return -EBADFD;
 	}
-	if ((options & DMACMD_FORCE_DOUBLE_BUFFER) &&
-	    dmacmd_atomic_misuse(_RET_IP_, cmd->dev, "kForceDoubleBuffer"))
-		return -EWOULDBLOCK;
 	if (options & DMACMD_FORCE_DOUBLE_BUFFER) {
+		if (dmacmd_atomic_misuse(_RET_IP_, cmd->dev,
+					 "kForceDoubleBuffer"))
+			return -EWOULDBLOCK;
 		if (dmacmd_iterate_only(cmd)) {
 			dmacmd_misuse(cmd->dev,
 				      "kForceDoubleBuffer on a kIterateOnly command\n");
