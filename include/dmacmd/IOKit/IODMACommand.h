@@ -145,6 +145,14 @@ dmacmd_iokit_seg_options(UInt8 numAddressBits, UInt64 maxSegmentSize,
 	return opts;
 }
 
+/* The flags word of dmacmd_prepare() for IOKit's two bools. */
+static inline unsigned int dmacmd_iokit_prep_flags(bool flushCache,
+						   bool synchronize)
+{
+	return (flushCache ? DMACMD_FLUSH_CACHE : 0) |
+	       (synchronize ? DMACMD_SYNCHRONIZE : 0);
+}
+
 static inline IODMACommand *dmacmd_iokit_cmd(struct dmacmd *cmd)
 {
 	return IS_ERR(cmd) ? NULL : cmd;
@@ -385,11 +393,9 @@ static inline IOReturn IODMACommand_prepare(IODMACommand *cmd, UInt64 offset,
 					    UInt64 length, bool flushCache,
 					    bool synchronize)
 {
-	unsigned int flags = (flushCache ? DMACMD_FLUSH_CACHE : 0) |
-			     (synchronize ? DMACMD_SYNCHRONIZE : 0);
-
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare(cmd, offset, length,
-						       flags));
+						       dmacmd_iokit_prep_flags(flushCache,
+									       synchronize)));
 }
 
 /**
@@ -431,8 +437,7 @@ IODMACommand_prepareWithSpecificationOptions(IODMACommand *cmd,
 		return kIOReturnBadArgument;
 	}
 	dmacmd_iokit_spec(&spec, outSegFunc, segmentOptions, mappingOptions);
-	flags = (flushCache ? DMACMD_FLUSH_CACHE : 0) |
-		(synchronize ? DMACMD_SYNCHRONIZE : 0);
+	flags = dmacmd_iokit_prep_flags(flushCache, synchronize);
 	return dmacmd_errno_to_ioreturn(dmacmd_prepare_with_spec(cmd, &spec,
 								 offset, length,
 								 flags));
