@@ -249,7 +249,7 @@ static int dmacmd_copy_md(struct dmacmd_md_iter *it, u64 off, u8 *buf,
 		if (ret)
 			return ret;
 		n = min(run.len, len);
-		dmacmd_md_run_copy(&run, 0, buf, n, !to_buf);
+		dmacmd_md_run_copy(&run, buf, n, !to_buf);
 		off += n;
 		buf += n;
 		len -= n;

@@ -116,8 +116,8 @@ static inline int dmacmd_md_iter_page_run(struct dmacmd_md_iter *it,
 	return seg->page ? 0 : -EOPNOTSUPP;
 }
 
-void dmacmd_md_run_copy(const struct dmacmd_md_run *run, u64 skip, void *buf,
-			u64 len, bool to_run);
+void dmacmd_md_run_copy(const struct dmacmd_md_run *run, void *buf, u64 len,
+			bool to_run);
 
 struct dmacmd_track;
 

@@ -369,11 +369,10 @@ int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 /* ---- Copies ---- */
 
 /**
- * dmacmd_md_run_copy() - copy between a buffer and part of a run
+ * dmacmd_md_run_copy() - copy between a buffer and the start of a run
  * @run: a run with a struct page (dmacmd_md_iter_page_run())
- * @skip: bytes of @run before the part
  * @buf: the buffer
- * @len: bytes, at most @run->len - @skip
+ * @len: bytes, at most @run->len
  * @to_run: into the run if true, else out of it
  *
  * Page by page: kmap_local_page() maps one page, and a run's pages need
@@ -383,11 +382,13 @@ int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
  *
  * Context: Any context that may use kmap_local_page(); does not sleep.
  */
-void dmacmd_md_run_copy(const struct dmacmd_md_run *run, u64 skip, void *buf,
-			u64 len, bool to_run)
+void dmacmd_md_run_copy(const struct dmacmd_md_run *run, void *buf, u64 len,
+			bool to_run)
 {
+	u64 done = 0;
+
 	while (len) {
-		u64 pos = run->offset + skip;
+		u64 pos = run->offset + done;
 		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(pos));
 		struct page *page = nth_page(run->page, pos >> PAGE_SHIFT);
 		void *va = kmap_local_page(page) + offset_in_page(pos);
@@ -399,7 +400,7 @@ void dmacmd_md_run_copy(const struct dmacmd_md_run *run, u64 skip, void *buf,
 			memcpy(buf, va, n);
 		}
 		kunmap_local(va);
-		skip += n;
+		done += n;
 		buf += n;
 		len -= n;
 	}
@@ -429,7 +430,7 @@ u64 md_copy(struct dmacmd_md *md, u64 offset, void *buf, u64 len,
 			*err = -EPERM;
 			break;
 		}
-		dmacmd_md_run_copy(&seg, 0, buf + done, seg.len, to_md);
+		dmacmd_md_run_copy(&seg, buf + done, seg.len, to_md);
 		done += seg.len;
 	}
 	return done;
