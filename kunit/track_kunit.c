@@ -270,6 +270,28 @@ static void dmacmd_test_owner_going_clean(struct kunit *test)
 }
 
 /*
+ * What the reaping cases leave behind: a descriptor (*@parent), a
+ * sub-range of it, and another descriptor of the same memory (*@other),
+ * all this module's.
+ */
+static void ow_reap_objects(struct kunit *test, struct dmacmd_md **parent,
+			    struct dmacmd_md **other)
+{
+	struct dmacmd_md *sub;
+	void *buf;
+
+	ow_require_module(test);
+	buf = kunit_kzalloc(test, OW_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	*parent = dmacmd_md_from_kva(buf, OW_LEN, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *parent);
+	sub = dmacmd_md_sub(*parent, 10, 100, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sub);
+	*other = dmacmd_md_from_kva(buf, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *other);
+}
+
+/*
  * Reaping drops only a reference nobody else holds: a descriptor that a
  * sub-range still references goes after the sub-range, one with an extra
  * reference stays.
@@ -277,19 +299,10 @@ static void dmacmd_test_owner_going_clean(struct kunit *test)
 static void dmacmd_test_owner_reap_sole_references(struct kunit *test)
 {
 	char line[MODULE_NAME_LEN + 128];
-	struct dmacmd_md *parent, *sub, *held;
+	struct dmacmd_md *parent, *held;
 	long mds0;
-	void *buf;
 
-	ow_require_module(test);
-	buf = kunit_kzalloc(test, OW_LEN, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	parent = dmacmd_md_from_kva(buf, OW_LEN, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
-	sub = dmacmd_md_sub(parent, 10, 100, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sub);
-	held = dmacmd_md_from_kva(buf, PAGE_SIZE, DMA_TO_DEVICE);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, held);
+	ow_reap_objects(test, &parent, &held);
 	dmacmd_md_get(held);
 
 	KUNIT_EXPECT_TRUE(test, dmacmd_owner_going(THIS_MODULE, line,
@@ -314,21 +327,12 @@ static void dmacmd_test_owner_reap_held_by_others(struct kunit *test)
 {
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	char line[MODULE_NAME_LEN + 128];
-	struct dmacmd_md *parent, *sub, *md;
+	struct dmacmd_md *parent, *md;
 	struct dmacmd *cmd;
 	long mds0;
-	void *buf;
 
-	ow_require_module(test);
-	buf = kunit_kzalloc(test, OW_LEN, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	parent = dmacmd_md_from_kva(buf, OW_LEN, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
-	sub = dmacmd_md_sub(parent, 10, 100, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sub);
+	ow_reap_objects(test, &parent, &md);
 	dmacmd_md_put(parent);
-	md = dmacmd_md_from_kva(buf, PAGE_SIZE, DMA_TO_DEVICE);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
 	cmd = dmacmd_create(dev, &ow_spec, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
