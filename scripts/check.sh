@@ -9,6 +9,8 @@
 #   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
 #   BUILD=<dir>          build and log directory (default: ./build)
 #   BOOT_TIMEOUT=<s>     per boot (default 1200)
+#   GATES=off            skip lint, docs and DKMS (quicker targeted runs;
+#                        such a run always fails)
 #
 # The last line is always "N passed, N failed" (", N skipped" may follow).
 set -uo pipefail
@@ -83,20 +85,25 @@ done
 # DKMS install of the core module against Debian's stock headers.
 gates=$BUILD/gates.txt
 : >"$gates"
-step "gate: make lint"
-if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
-	grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$gates"
-	grep -q . "$gates" || echo "make lint failed (log: $logs/lint.log)" >>"$gates"
+if [ "${GATES:-on}" = off ]; then
+	step "gates: skipped (GATES=off): this run cannot pass"
+	echo "gates skipped (GATES=off)" >>"$gates"
+else
+	step "gate: make lint"
+	if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
+		grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$gates"
+		grep -q . "$gates" || echo "make lint failed (log: $logs/lint.log)" >>"$gates"
+	fi
+	step "gate: make docs (Sphinx, kernel-doc, zero warnings)"
+	if ! BUILD=$BUILD "$here/docs.sh" >"$logs/docs.log" 2>&1; then
+		echo "make docs has warnings or errors (log: $logs/docs.log)" >>"$gates"
+	fi
+	step "gate: DKMS install against $(basename "$stock") into a staging tree"
+	if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
+		echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
+	fi
 fi
-step "gate: make docs (Sphinx, kernel-doc, zero warnings)"
-if ! BUILD=$BUILD "$here/docs.sh" >"$logs/docs.log" 2>&1; then
-	echo "make docs has warnings or errors (log: $logs/docs.log)" >>"$gates"
-fi
-step "gate: DKMS install against $(basename "$stock") into a staging tree"
-if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
-	echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
-fi
-grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
+[ -f "$logs/dkms.log" ] && grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
 
 kb=$BUILD/kbuild-6.12
 mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
