@@ -204,6 +204,7 @@ static void dmacmd_release(struct dmacmd *cmd)
 	if (cmd->active) {
 		dmacmd_teardown(cmd, dmacmd_cur_map(cmd),
 				DMACMD_COMPLETE_DEFAULT);
+		dmacmd_md_dma_end(cmd->md);
 		cmd->active = 0;
 		if (cmd->prepared_md)
 			dmacmd_md_complete(cmd->md);
@@ -362,6 +363,46 @@ struct dmacmd_md *dmacmd_memory(const struct dmacmd *cmd)
 }
 EXPORT_SYMBOL_GPL(dmacmd_memory);
 
+/* dmacmd_set_memory() of a live command, once it is the caller's. */
+static int dmacmd_set_memory_claimed(struct dmacmd *cmd, struct dmacmd_md *md,
+				     unsigned int flags, unsigned long ip)
+{
+	struct dmacmd_md *old;
+	int ret;
+
+	if (md == cmd->md) {
+		if (!(flags & DMACMD_AUTO)) {
+			while (cmd->active)
+				__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT,
+						  ip);
+		}
+		return 0;
+	}
+	if (cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "set_memory while prepared with another descriptor\n");
+		return -EBUSY;
+	}
+	old = cmd->md;
+	if (old) {
+		dmacmd_use_md(cmd, NULL);
+		dmacmd_md_unhold(old);
+	}
+	if (!md)
+		return 0;
+	dmacmd_md_hold(md);
+	dmacmd_use_md(cmd, md);
+	if (flags & DMACMD_AUTO) {
+		ret = __dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT, ip);
+		if (ret) {
+			dmacmd_use_md(cmd, NULL);
+			dmacmd_md_unhold(md);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /**
  * dmacmd_set_memory() - attach a memory descriptor to a command
  * @cmd: the command
@@ -384,14 +425,14 @@ EXPORT_SYMBOL_GPL(dmacmd_memory);
  * * %0 - attached (and prepared), or detached for a NULL @md
  * * %-EINVAL - @cmd or @md invalid, or an unknown bit in @flags
  * * %-EBUSY - the command is prepared with another descriptor (nothing
- *   changes)
+ *   changes), or another thread is in a call on @cmd (logged)
  * * any error of dmacmd_prepare() with %DMACMD_AUTO; the command then
  *   holds no descriptor
  */
 int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 		      unsigned int flags)
 {
-	struct dmacmd_md *old;
+	struct task_struct *prev;
 	int ret;
 
 	if (dmacmd_bad(cmd) || (md && dmacmd_md_bad(md, _RET_IP_)) ||
@@ -400,40 +441,35 @@ int dmacmd_set_memory(struct dmacmd *cmd, struct dmacmd_md *md,
 			      "set_memory with an invalid argument\n");
 		return -EINVAL;
 	}
-	if (md == cmd->md) {
-		if (!(flags & DMACMD_AUTO)) {
-			while (cmd->active)
-				__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT,
-						  _RET_IP_);
-		}
-		return 0;
-	}
-	if (cmd->active) {
-		dmacmd_misuse(cmd->dev,
-			      "set_memory while prepared with another descriptor\n");
-		return -EBUSY;
-	}
-	old = cmd->md;
-	if (old) {
-		dmacmd_use_md(cmd, NULL);
-		dmacmd_md_unhold(old);
-	}
-	if (!md)
-		return 0;
-	dmacmd_md_hold(md);
-	dmacmd_use_md(cmd, md);
-	if (flags & DMACMD_AUTO) {
-		ret = __dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT,
-				       _RET_IP_);
-		if (ret) {
-			dmacmd_use_md(cmd, NULL);
-			dmacmd_md_unhold(md);
-			return ret;
-		}
-	}
-	return 0;
+	prev = dmacmd_claim(cmd, "set_memory", _RET_IP_);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_set_memory_claimed(cmd, md, flags, _RET_IP_);
+	dmacmd_leave(cmd, prev);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_set_memory);
+
+/* dmacmd_clear_memory() of a live command, once it is the caller's. */
+static int dmacmd_clear_memory_claimed(struct dmacmd *cmd, unsigned int flags,
+				       unsigned long ip)
+{
+	if (!cmd->md) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "clear_memory without memory attached\n");
+		return -EBADFD;
+	}
+	if (cmd->active && !(flags & DMACMD_AUTO)) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "clear_memory while prepared, without auto-complete\n");
+		return -EBADFD;
+	}
+	while (cmd->active)
+		__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, ip);
+	dmacmd_md_unhold(cmd->md);
+	dmacmd_use_md(cmd, NULL);
+	return 0;
+}
 
 /**
  * dmacmd_clear_memory() - detach the memory descriptor of a command
@@ -452,29 +488,23 @@ EXPORT_SYMBOL_GPL(dmacmd_set_memory);
  * * %-EINVAL - @cmd invalid, or an unknown bit in @flags
  * * %-EBADFD - no descriptor attached, or still prepared and not
  *   %DMACMD_AUTO
+ * * %-EBUSY - another thread is in a call on @cmd (logged)
  * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 {
+	struct task_struct *prev;
 	int ret;
 
 	ret = dmacmd_enter(cmd, "clear_memory", flags, DMACMD_AUTO,
 			   DMACMD_NEED_SLEEP, _RET_IP_);
 	if (ret)
 		return ret;
-	if (!cmd->md) {
-		dmacmd_misuse(cmd->dev, "clear_memory without memory attached\n");
-		return -EBADFD;
-	}
-	if (cmd->active && !(flags & DMACMD_AUTO)) {
-		dmacmd_misuse(cmd->dev,
-			      "clear_memory while prepared, without auto-complete\n");
-		return -EBADFD;
-	}
-	while (cmd->active)
-		__dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT, _RET_IP_);
-	dmacmd_md_unhold(cmd->md);
-	dmacmd_use_md(cmd, NULL);
-	return 0;
+	prev = dmacmd_claim(cmd, "clear_memory", _RET_IP_);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_clear_memory_claimed(cmd, flags, _RET_IP_);
+	dmacmd_leave(cmd, prev);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_clear_memory);

@@ -11,6 +11,7 @@
 
 #include <linux/device.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/dmacmd.h>
@@ -260,6 +261,7 @@ struct dmacmd {
 	struct dmacmd_dev_stats *stats;
 	size_t map_size;
 	u64 map_size_mask;
+	struct task_struct *in_call;	/* dmacmd_claim() */
 };
 
 /* Do @m's segments come from its list (rather than the descriptor)? */
@@ -333,6 +335,36 @@ static __always_inline int dmacmd_enter(const struct dmacmd *cmd,
 	if ((need & DMACMD_NEED_SLEEP) && dmacmd_atomic_misuse(ip, cmd->dev, what))
 		return -EWOULDBLOCK;
 	return 0;
+}
+
+/*
+ * One thread at a time in a command, as in IOKit: a second one entering a
+ * call that reads or changes its state while another is inside would
+ * corrupt it silently.  dmacmd_claim() marks @cmd as in a call of the
+ * current task (one compare-and-exchange); a call of another task finds
+ * it marked, is logged as the misuse of the caller at @ip in @what and
+ * refused.  Calls nest (set_memory's automatic prepare): pass what
+ * dmacmd_claim() returned to dmacmd_leave().  @cmd must be live.
+ * Return: the mark found (NULL or current), or ERR_PTR(-EBUSY).
+ */
+static __always_inline struct task_struct *
+dmacmd_claim(struct dmacmd *cmd, const char *what, unsigned long ip)
+{
+	struct task_struct *prev = cmpxchg(&cmd->in_call, NULL, current);
+
+	if (likely(!prev || prev == current))
+		return prev;
+	dmacmd_misuse_at(ip, cmd->dev,
+			 "%s while another thread is in a call on the same command\n",
+			 what);
+	return ERR_PTR(-EBUSY);
+}
+
+static __always_inline void dmacmd_leave(struct dmacmd *cmd,
+					 struct task_struct *prev)
+{
+	if (!prev)
+		smp_store_release(&cmd->in_call, NULL);
 }
 
 /* The device to name in a misuse log about @cmd, if it is a command. */

@@ -717,15 +717,10 @@ int dmacmd_teardown(struct dmacmd *cmd, struct dmacmd_mapping *m,
  * here), or an error (logged as the misuse of the caller at @ip).
  */
 static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
-				unsigned int flags, unsigned long ip)
+				unsigned long ip)
 {
 	u64 md_len;
-	int ret;
 
-	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT,
-			   DMACMD_NEED_SLEEP, ip);
-	if (ret)
-		return ret;
 	if (!cmd->specified) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "prepare of a command without a spec\n");
@@ -797,13 +792,14 @@ static int dmacmd_prepare_map(struct dmacmd *cmd, unsigned int flags)
 	return ret;
 }
 
-int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
-		     unsigned int flags, unsigned long ip)
+static int dmacmd_prepare_claimed(struct dmacmd *cmd, u64 offset,
+				  u64 length, unsigned int flags,
+				  unsigned long ip)
 {
 	struct dmacmd_mapping *m;
 	int ret;
 
-	ret = dmacmd_prepare_check(cmd, offset, &length, flags, ip);
+	ret = dmacmd_prepare_check(cmd, offset, &length, ip);
 	if (ret)
 		return ret < 0 ? ret : 0;
 
@@ -826,6 +822,7 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	}
 	m = dmacmd_cur_map(cmd);
 	cmd->active = 1;
+	dmacmd_md_dma_begin(cmd->md);
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
 	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
@@ -836,6 +833,24 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	trace_dmacmd_prepare(cmd, cmd->dev, offset, length, m->sgt.nents,
 			     m->bounced, 0);
 	return 0;
+}
+
+int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
+		     unsigned int flags, unsigned long ip)
+{
+	struct task_struct *prev;
+	int ret;
+
+	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT,
+			   DMACMD_NEED_SLEEP, ip);
+	if (ret)
+		return ret;
+	prev = dmacmd_claim(cmd, "prepare", ip);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_prepare_claimed(cmd, offset, length, flags, ip);
+	dmacmd_leave(cmd, prev);
+	return ret;
 }
 
 /**
@@ -886,6 +901,8 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
  *   alignments the platform's bounce buffers break); the log says why
  * * %-EIO - the DMA API failed to map
  * * %-EWOULDBLOCK - called in atomic context (logged)
+ * * %-EBUSY - the nesting count is saturated, or another thread is in a
+ *   call on @cmd (logged)
  */
 int dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 		   unsigned int flags)
@@ -957,15 +974,12 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 }
 EXPORT_SYMBOL_GPL(dmacmd_prepare_with_spec);
 
-int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
-		      unsigned long ip)
+static int dmacmd_complete_claimed(struct dmacmd *cmd, unsigned int flags)
 {
 	int ret;
 
-	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT,
-			   DMACMD_NEED_PREPARED | DMACMD_NEED_SLEEP, ip);
-	if (ret)
-		return ret;
+	if (!cmd->active)	/* completed since dmacmd_enter() looked */
+		return -EBADFD;
 	if (--cmd->active)
 		return 0;
 	trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off, cmd->prep_len,
@@ -973,6 +987,7 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 			      dmacmd_cur_map(cmd)->bounced, 0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_COMPLETES, 1);
 	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd), flags);
+	dmacmd_md_dma_end(cmd->md);
 	cmd->force_full = false;
 	cmd->gen_valid = false;
 	if (cmd->prepared_md) {
@@ -980,6 +995,24 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 		cmd->prepared_md = false;
 		dmacmd_md_complete(cmd->md);
 	}
+	return ret;
+}
+
+int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
+		      unsigned long ip)
+{
+	struct task_struct *prev;
+	int ret;
+
+	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT,
+			   DMACMD_NEED_PREPARED | DMACMD_NEED_SLEEP, ip);
+	if (ret)
+		return ret;
+	prev = dmacmd_claim(cmd, "complete", ip);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_complete_claimed(cmd, flags);
+	dmacmd_leave(cmd, prev);
 	return ret;
 }
 
@@ -1008,6 +1041,7 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
  * * an error of the descriptor walk while copying back (the command is
  *   completed all the same)
  * * %-EWOULDBLOCK - called in atomic context (logged)
+ * * %-EBUSY - another thread is in a call on @cmd (logged)
  */
 int dmacmd_complete(struct dmacmd *cmd, unsigned int flags)
 {
@@ -1096,6 +1130,50 @@ err_give_back:
 	return ret;
 }
 
+/* dmacmd_synchronize() of a live command, once it is the caller's. */
+static int dmacmd_synchronize_claimed(struct dmacmd *cmd, u32 options,
+				      unsigned long ip)
+{
+	struct dmacmd_mapping *m;
+	bool synced;
+	int ret = 0;
+
+	if (!cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "synchronize when not prepared\n");
+		return -EBADFD;
+	}
+	if (options & DMACMD_FORCE_DOUBLE_BUFFER) {
+		if (dmacmd_atomic_misuse(ip, cmd->dev,
+					 "kForceDoubleBuffer"))
+			return -EWOULDBLOCK;
+		if (dmacmd_iterate_only(cmd)) {
+			dmacmd_misuse_at(ip, cmd->dev,
+					 "kForceDoubleBuffer on a kIterateOnly command\n");
+			return -EOPNOTSUPP;
+		}
+		ret = dmacmd_force_copy(cmd);
+		goto out;
+	}
+	m = dmacmd_cur_map(cmd);
+	synced = dmacmd_need_sync(cmd, m);
+	if (options & DMACMD_SYNC_IN) {
+		if (synced)
+			dmacmd_map_sync(cmd, m, true);
+		if (m->nr_pieces && m->dir != DMA_TO_DEVICE)
+			ret = dmacmd_bounce_copy(cmd, m, false);
+	} else {
+		if (m->nr_pieces)
+			ret = dmacmd_bounce_copy(cmd, m, true);
+	}
+	if (synced)
+		dmacmd_map_sync(cmd, m, false);
+out:
+	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SYNCS, 1);
+	trace_dmacmd_synchronize(cmd, cmd->dev, options, ret);
+	return ret;
+}
+
 /**
  * dmacmd_synchronize() - copy between memory and bounce memory on demand
  * @cmd: the prepared command
@@ -1123,14 +1201,14 @@ err_give_back:
  * * an error of dmacmd_prepare() for %DMACMD_FORCE_DOUBLE_BUFFER (the
  *   command keeps its mapping)
  * * %-EWOULDBLOCK - %DMACMD_FORCE_DOUBLE_BUFFER in atomic context (logged)
+ * * %-EBUSY - another thread is in a call on @cmd (logged)
  */
 int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 {
 	const u32 known = DMACMD_SYNC_IN | DMACMD_SYNC_OUT |
 			  DMACMD_FORCE_DOUBLE_BUFFER;
-	struct dmacmd_mapping *m;
-	bool synced;
-	int ret = 0;
+	struct task_struct *prev;
+	int ret;
 
 	if (dmacmd_bad(cmd)) {
 		dmacmd_misuse(NULL, "synchronize of an invalid command\n");
@@ -1142,38 +1220,11 @@ int dmacmd_synchronize(struct dmacmd *cmd, u32 options)
 			      options);
 		return -EINVAL;
 	}
-	if (!cmd->active) {
-		dmacmd_misuse(cmd->dev, "synchronize when not prepared\n");
-		return -EBADFD;
-	}
-	if (options & DMACMD_FORCE_DOUBLE_BUFFER) {
-		if (dmacmd_atomic_misuse(_RET_IP_, cmd->dev,
-					 "kForceDoubleBuffer"))
-			return -EWOULDBLOCK;
-		if (dmacmd_iterate_only(cmd)) {
-			dmacmd_misuse(cmd->dev,
-				      "kForceDoubleBuffer on a kIterateOnly command\n");
-			return -EOPNOTSUPP;
-		}
-		ret = dmacmd_force_copy(cmd);
-		goto out;
-	}
-	m = dmacmd_cur_map(cmd);
-	synced = dmacmd_need_sync(cmd, m);
-	if (options & DMACMD_SYNC_IN) {
-		if (synced)
-			dmacmd_map_sync(cmd, m, true);
-		if (m->nr_pieces && m->dir != DMA_TO_DEVICE)
-			ret = dmacmd_bounce_copy(cmd, m, false);
-	} else {
-		if (m->nr_pieces)
-			ret = dmacmd_bounce_copy(cmd, m, true);
-	}
-	if (synced)
-		dmacmd_map_sync(cmd, m, false);
-out:
-	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SYNCS, 1);
-	trace_dmacmd_synchronize(cmd, cmd->dev, options, ret);
+	prev = dmacmd_claim(cmd, "synchronize", _RET_IP_);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_synchronize_claimed(cmd, options, _RET_IP_);
+	dmacmd_leave(cmd, prev);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_synchronize);

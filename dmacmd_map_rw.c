@@ -89,17 +89,12 @@ bool dmacmd_map_read_only(struct dmacmd *cmd)
 	       dmacmd_md_read_only(cmd->md);
 }
 
-static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
-		       bool to_dev, unsigned long ip)
+static u64 dmacmd_rw_claimed(struct dmacmd *cmd, u64 offset, void *buf,
+			     u64 len, bool to_dev, unsigned long ip)
 {
 	bool synced;
 	u64 n;
 
-	if (dmacmd_bad_at(cmd, ip) || (!buf && len)) {
-		dmacmd_misuse_at(ip, dmacmd_log_dev(cmd),
-				 "read/write bytes with an invalid argument\n");
-		return 0;
-	}
 	if (!cmd->active) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "read/write bytes of a command that is not prepared\n");
@@ -119,6 +114,25 @@ static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
 	return n;
 }
 
+static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
+		       bool to_dev, unsigned long ip)
+{
+	struct task_struct *prev;
+	u64 n;
+
+	if (dmacmd_bad_at(cmd, ip) || (!buf && len)) {
+		dmacmd_misuse_at(ip, dmacmd_log_dev(cmd),
+				 "read/write bytes with an invalid argument\n");
+		return 0;
+	}
+	prev = dmacmd_claim(cmd, "read/write bytes", ip);
+	if (IS_ERR(prev))
+		return 0;
+	n = dmacmd_rw_claimed(cmd, offset, buf, len, to_dev, ip);
+	dmacmd_leave(cmd, prev);
+	return n;
+}
+
 /**
  * dmacmd_read_bytes() - read what the device sees
  * @cmd: the prepared command
@@ -131,8 +145,9 @@ static u64 __dmacmd_rw(struct dmacmd *cmd, u64 offset, void *buf, u64 len,
  * (swiotlb) the mapping is synced for the CPU first and handed back after.
  *
  * Context: Any context that may touch the memory.  Does not sleep.
- * Return: bytes copied: 0 when not prepared or @offset is at or past the
- * prepared length, at most the bytes from @offset to the end.
+ * Return: bytes copied: 0 when not prepared, when another thread is in a
+ * call on @cmd (logged), or when @offset is at or past the prepared
+ * length; at most the bytes from @offset to the end.
  */
 u64 dmacmd_read_bytes(struct dmacmd *cmd, u64 offset, void *buf, u64 len)
 {

@@ -576,13 +576,28 @@ static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	return ret;
 }
 
-int md_complete(struct dmacmd_md *md)
+/*
+ * Undo one prepare of @md.  The last one releases the memory, unless a
+ * command still maps it: the caller's own complete (@by_caller) is then
+ * refused with -EBUSY; one that reaches @md from a sub-range, a
+ * concatenation or a kept mapping is deferred to the last
+ * dmacmd_md_dma_end().  Prepares held by commands' uses of a kept mapping
+ * (dmacmd_md_dma_get()) are not the caller's to complete.
+ */
+static int md_complete_as(struct dmacmd_md *md, bool by_caller)
 {
+	bool in_dma;
 	int ret = 0;
 
 	mutex_lock_nested(&md->lock, md->depth - 1);
-	if (!md->prepared) {
+	in_dma = atomic_read(&md->in_dma);
+	if (md->prepared == md->complete_deferred) {
 		ret = -EBADFD;
+	} else if (by_caller && in_dma &&
+		   md->prepared - md_dma_users(md) <= 1) {
+		ret = -EBUSY;
+	} else if (md->prepared == 1 && in_dma) {
+		md->complete_deferred = true;
 	} else {
 		if (md->prepared == 1)
 			md_release(md);
@@ -590,6 +605,49 @@ int md_complete(struct dmacmd_md *md)
 	}
 	mutex_unlock(&md->lock);
 	return ret;
+}
+
+int md_complete(struct dmacmd_md *md)
+{
+	return md_complete_as(md, false);
+}
+
+/**
+ * dmacmd_md_dma_begin() - a command maps @md's memory
+ * @md: the descriptor a command has just prepared a range of
+ *
+ * Until the matching dmacmd_md_dma_end(), the last complete of @md, which
+ * would unpin or release the memory under the device, is refused or
+ * deferred (see md_complete_as()).
+ *
+ * Context: Any context.
+ */
+void dmacmd_md_dma_begin(struct dmacmd_md *md)
+{
+	atomic_inc(&md->in_dma);
+}
+
+/**
+ * dmacmd_md_dma_end() - a command no longer maps @md's memory
+ * @md: the descriptor
+ *
+ * The last end does a complete that was deferred for it.
+ *
+ * Context: Process context (the deferred complete may sleep).
+ */
+void dmacmd_md_dma_end(struct dmacmd_md *md)
+{
+	bool deferred;
+
+	if (!atomic_dec_and_test(&md->in_dma) ||
+	    !READ_ONCE(md->complete_deferred))
+		return;
+	mutex_lock_nested(&md->lock, md->depth - 1);
+	deferred = md->complete_deferred;
+	md->complete_deferred = false;
+	mutex_unlock(&md->lock);
+	if (deferred)
+		md_complete(md);
 }
 
 /* ---- Constructors ---- */
@@ -1028,6 +1086,9 @@ EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
  * * %0 - completed
  * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EBADFD - @md is not prepared (logged, nothing changes)
+ * * %-EBUSY - the last complete while a command has a range of @md
+ *   prepared: the memory is still under DMA (logged, nothing changes;
+ *   IOKit panics).  Complete the command first.
  * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_md_complete(struct dmacmd_md *md)
@@ -1041,10 +1102,13 @@ int dmacmd_md_complete(struct dmacmd_md *md)
 	}
 	if (dmacmd_atomic_misuse(_RET_IP_, NULL, "descriptor complete"))
 		return -EWOULDBLOCK;
-	ret = md_complete(md);
+	ret = md_complete_as(md, true);
 	if (ret == -EBADFD)
 		dmacmd_misuse(NULL, "complete without prepare of descriptor %p\n",
 			      md);
+	else if (ret == -EBUSY)
+		dmacmd_misuse(NULL, "last complete of descriptor %p while %d commands map it: refused\n",
+			      md, atomic_read(&md->in_dma));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_complete);

@@ -89,6 +89,8 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 			enum dma_data_direction dir, const struct sg_table *sgt,
 			struct dmacmd_md_dma **out);
 void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d);
+void dmacmd_md_dma_begin(struct dmacmd_md *md);
+void dmacmd_md_dma_end(struct dmacmd_md *md);
 
 void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);

@@ -136,6 +136,18 @@ void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d)
 	md_complete(md);
 }
 
+/* Prepares of @md that uses of its kept mappings hold; @md's mutex held. */
+unsigned int md_dma_users(struct dmacmd_md *md)
+{
+	struct dmacmd_md_dma *d;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&md->lock);
+	list_for_each_entry(d, &md->dma_maps, node)
+		n += d->users;
+	return n;
+}
+
 /*
  * Unmap and free every mapping @md keeps: its last complete.  The unmap
  * syncs for the CPU, so what a device wrote through a bounced mapping

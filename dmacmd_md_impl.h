@@ -55,9 +55,13 @@ struct dmacmd_md {
 	bool owns_memory;		/* an allocated buffer: always wired */
 	size_t capacity;		/* bytes allocated, if @owns_memory */
 	bool vmapped;			/* @kaddr comes from vmap() */
-	/* Protects @prepared, @dma_maps and @user.pages. */
+	/* Protects @prepared, @complete_deferred, @dma_maps, @user.pages. */
 	struct mutex lock;
 	unsigned int prepared;		/* prepare nesting count */
+	/* Commands whose prepared range is this memory (dmacmd_md_dma_begin). */
+	atomic_t in_dma;
+	/* A last complete waits for @in_dma to reach 0. */
+	bool complete_deferred;
 	/* Mappings kept while prepared (dmacmd_md_dma.c). */
 	struct list_head dma_maps;
 	union {
@@ -157,6 +161,7 @@ int md_complete(struct dmacmd_md *md);
 
 /* dmacmd_md_dma.c */
 void md_dma_unmap_all(struct dmacmd_md *md);
+unsigned int md_dma_users(struct dmacmd_md *md);
 
 /* dmacmd_md_user.c */
 int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f);

@@ -420,18 +420,15 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 	return 0;
 }
 
-int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
-		 void *segs, u32 *nsegs, unsigned long ip)
+static int dmacmd_gen_claimed(struct dmacmd *cmd, dmacmd_seg_fn fn,
+			      u64 *offset, void *segs, u32 *nsegs,
+			      unsigned long ip)
 {
 	struct dmacmd_mapping *m;
 	u32 n = 0, max;
 	u64 pos;
 	int ret;
 
-	if (dmacmd_bad_at(cmd, ip)) {
-		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
-		return -EINVAL;
-	}
 	if (!cmd->active) {
 		dmacmd_misuse_at(ip, cmd->dev,
 				 "segments of a command that is not prepared\n");
@@ -478,6 +475,24 @@ out:
 	return 0;
 }
 
+int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
+		 void *segs, u32 *nsegs, unsigned long ip)
+{
+	struct task_struct *prev;
+	int ret;
+
+	if (dmacmd_bad_at(cmd, ip)) {
+		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
+		return -EINVAL;
+	}
+	prev = dmacmd_claim(cmd, "segments", ip);
+	if (IS_ERR(prev))
+		return PTR_ERR(prev);
+	ret = dmacmd_gen_claimed(cmd, fn, offset, segs, nsegs, ip);
+	dmacmd_leave(cmd, prev);
+	return ret;
+}
+
 /**
  * dmacmd_gen_segments() - hand out the device-visible segments
  * @cmd: the prepared command
@@ -510,6 +525,7 @@ out:
  *   segment beyond 4 GiB, or (kIterateOnly, kBypassed) a segment beyond the
  *   address limit
  * * %-EDOM - (kIterateOnly) a segment breaks the spec's alignments
+ * * %-EBUSY - another thread is in a call on @cmd (logged)
  */
 int dmacmd_gen_segments(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 			void *segs, u32 *nsegs)

@@ -18,6 +18,7 @@
 #include <linux/vmalloc.h>
 #include <linux/dmacmd.h>
 
+#include "../dmacmd_debug.h"
 #include "util.h"
 /* The failure sites of dmacmd (test hooks, not API). */
 #include "../dmacmd_debug.h"
@@ -1352,6 +1353,76 @@ static void dmacmd_test_map_read_only_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
 }
 
+/*
+ * A descriptor's last complete unpins its pages: while a command maps
+ * them, it is refused (IOKit stops the machine there), and a complete
+ * that reaches it through a sub-range is deferred to the command's own
+ * complete, whether the command maps part of the descriptor (a mapping
+ * of its own, bounced under swiotlb) or the whole (the descriptor's).
+ */
+static void dmacmd_test_map_md_complete_while_mapped(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	const size_t len = 2 * PAGE_SIZE;
+	unsigned long ua = dmacmd_kt_user_map(test, len,
+					      PROT_READ | PROT_WRITE);
+	struct dmacmd_kt_segs s = {};
+	struct dmacmd_md *md, *sub;
+	struct dmacmd *cmd;
+	unsigned int i;
+	u64 bad;
+	u8 *back;
+	long n0;
+
+	back = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	md = dmacmd_kt_md(test, dmacmd_md_from_user(ua, len,
+						    DMA_FROM_DEVICE));
+	cmd = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+	for (i = 0; i < 2; i++) {
+		u64 skip = i ? 0 : 16;
+
+		KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
+		KUNIT_ASSERT_EQ(test, dmacmd_prepare(cmd, skip, len - 2 * skip,
+						     DMACMD_PREPARE_DEFAULT),
+				0);
+		n0 = dmacmd_misuse_total();
+		KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), -EBUSY);
+		KUNIT_EXPECT_EQ(test, dmacmd_misuse_total(), n0 + 1);
+		KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(md));
+
+		/* The same through a sub-range: the pins stay till the end. */
+		sub = dmacmd_kt_md(test, dmacmd_md_sub(md, 0, len,
+						       DMA_FROM_DEVICE));
+		KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(sub), 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_md_complete(sub), 0);
+		KUNIT_EXPECT_TRUE(test, dmacmd_md_is_prepared(md));
+
+		/* What the device writes reaches the pages at complete. */
+		dmacmd_kt_gen_all(test, cmd, &s, 8);
+		KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, s.len,
+							 40 + i, true, &bad),
+				0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+				0);
+		KUNIT_EXPECT_FALSE_MSG(test, dmacmd_md_is_prepared(md),
+				       "the deferred complete is done");
+		KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)ua,
+						     len), 0);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    dmacmd_kt_mismatch(back + skip,
+						       len - 2 * skip, 40 + i,
+						       0),
+				    U64_MAX, "%s range", i ? "the whole" :
+				    "part of the");
+		KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), -EBADFD);
+	}
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
+}
+
 /* Too few segments is an error that undoes everything, not truncation. */
 static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 {
@@ -1446,6 +1517,7 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE(dmacmd_test_map_driverkit_too_few_segments),
 	KUNIT_CASE(dmacmd_test_map_perform_within_range),
 	KUNIT_CASE(dmacmd_test_map_read_only_pin),
+	KUNIT_CASE(dmacmd_test_map_md_complete_while_mapped),
 	{}
 };
 

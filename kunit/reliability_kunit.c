@@ -16,15 +16,19 @@
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/dmacmd.h>
 #include <trace/events/dmacmd.h>
 
+#include "../dmacmd_cmd.h"
 #include "../dmacmd_debug.h"
 #include "../dmacmd_md.h"
+#include "../dmacmd_track.h"
 #include "util.h"
 
 #define REL_LEN		(5 * PAGE_SIZE + 123)
+#define REL_USER_SEED	77
 #define REL_ALL_SITES	(BIT(DMACMD_FAULT_ALLOC) | BIT(DMACMD_FAULT_PIN) | \
 			 BIT(DMACMD_FAULT_MAP) | BIT(DMACMD_FAULT_BOUNCE))
 #define REL_MAX_NTH	256
@@ -552,10 +556,18 @@ static void dmacmd_test_fault_sweep(struct kunit *test)
 		   op->name, failures, recovered);
 }
 
-/* Two CPUs, each with its own commands, sharing one descriptor. */
+/*
+ * Two CPUs, each with its own commands, sharing two descriptors: an
+ * allocated buffer, and user memory that both prepare and complete (its
+ * pins come and go under them); one of them also reaps and resizes the
+ * quarantine while the other creates and releases objects.
+ */
 struct rel_worker {
 	struct device *dev;
 	struct dmacmd_md *shared;
+	struct dmacmd_md *user;		/* user memory, seed REL_USER_SEED */
+	const u8 *user_expect;
+	bool housekeeper;
 	struct completion done;
 	unsigned long deadline;
 	unsigned long iterations;
@@ -611,12 +623,31 @@ static void rel_cycle(struct rel_worker *w, struct dmacmd *cmd, u64 len,
 		rel_worker_error(w, "complete", ret);
 }
 
+/*
+ * Prepare the shared user descriptor (the first of the two CPUs pins it),
+ * map and read it through a command, complete both (the last unpins).
+ */
+static void rel_user_cycle(struct rel_worker *w, struct dmacmd *cmd, u8 *tmp)
+{
+	int ret = dmacmd_md_prepare(w->user);
+
+	if (ret) {
+		rel_worker_error(w, "user prepare", ret);
+		return;
+	}
+	rel_cycle(w, cmd, REL_LEN, w->user_expect, tmp, 1);
+	ret = dmacmd_md_complete(w->user);
+	if (ret)
+		rel_worker_error(w, "user complete", ret);
+}
+
 static int rel_worker_fn(void *data)
 {
 	struct rel_worker *w = data;
 	u8 *buf = kmalloc(REL_LEN + 1, GFP_KERNEL);
 	u8 *tmp = kmalloc(REL_LEN, GFP_KERNEL);
 	struct dmacmd *direct = NULL, *bounce = NULL, *shared = NULL;
+	struct dmacmd *user = NULL;
 	struct dmacmd_md *md = NULL, *mis = NULL;
 
 	if (!buf || !tmp) {
@@ -640,16 +671,28 @@ static int rel_worker_fn(void *data)
 		rel_worker_error(w, "set_memory", 0);
 		goto out;
 	}
+	user = dmacmd_create(w->dev, &rel_spec64, NULL);
+	if (IS_ERR(user) || dmacmd_set_memory(user, w->user, 0)) {
+		rel_worker_error(w, "user command", PTR_ERR_OR_ZERO(user));
+		goto out;
+	}
 	while (time_before(jiffies, w->deadline) && !w->errors) {
 		rel_cycle(w, direct, REL_LEN, buf, tmp, 1);
 		rel_cycle(w, bounce, REL_LEN, buf + 1, tmp, 64);
 		rel_cycle(w, shared, dmacmd_md_length(w->shared), NULL, tmp, 1);
 		if (dmacmd_synchronize(bounce, DMACMD_SYNC_OUT) != -EBADFD)
 			rel_worker_error(w, "synchronize unprepared", 0);
+		rel_user_cycle(w, user, tmp);
+		if (w->housekeeper) {
+			dmacmd_owner_reap(THIS_MODULE->name);
+			dmacmd_quarantine_set(w->iterations & 1 ? 0 : 8);
+		}
 		w->iterations++;
 		cond_resched();
 	}
 out:
+	if (!IS_ERR_OR_NULL(user))
+		dmacmd_put(user);
 	if (!IS_ERR_OR_NULL(shared))
 		dmacmd_put(shared);
 	if (!IS_ERR_OR_NULL(bounce))
@@ -670,7 +713,10 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 {
 	struct rel_worker *w;
 	struct dmacmd_kt_counts before, after;
-	struct dmacmd_md *shared;
+	struct dmacmd_md *shared, *user;
+	unsigned int quarantine;
+	unsigned long ua;
+	u8 *expect;
 	int i;
 
 	if (num_online_cpus() < 2)
@@ -684,6 +730,16 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 	 */
 	shared = dmacmd_md_alloc(3 * PAGE_SIZE, 0, 0, DMA_TO_DEVICE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shared);
+	expect = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, expect);
+	dmacmd_kt_fill(expect, REL_LEN, REL_USER_SEED, 0);
+	ua = dmacmd_kt_user_map(test, REL_LEN, PROT_READ | PROT_WRITE);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ua, expect, REL_LEN),
+			0);
+	user = dmacmd_md_from_user(ua, REL_LEN, DMA_TO_DEVICE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, user);
+	quarantine = dmacmd_quarantine_set(0);
+	dmacmd_quarantine_set(quarantine);
 
 	for (i = 0; i < 2; i++) {
 		struct task_struct *t;
@@ -696,6 +752,9 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 		 */
 		w[i].dev = dmacmd_kt_fake_dev(test, 64);
 		w[i].shared = shared;
+		w[i].user = user;
+		w[i].user_expect = expect;
+		w[i].housekeeper = i == 1;
 		w[i].cpu = i;
 		w[i].deadline = jiffies + msecs_to_jiffies(1500);
 		init_completion(&w[i].done);
@@ -707,6 +766,10 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&w[i].done);
 	dmacmd_md_put(shared);
+	dmacmd_quarantine_set(quarantine);
+	KUNIT_EXPECT_FALSE_MSG(test, dmacmd_md_is_prepared(user),
+			       "the user memory is left pinned");
+	dmacmd_md_put(user);
 
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, w[i].errors, 0, "%s", w[i].why);
@@ -934,12 +997,165 @@ static void dmacmd_test_misuse_atomic_complete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
 }
 
+/*
+ * A call on a command while another thread is in one is refused and
+ * logged, and changes nothing (IOKit's commands are not thread-safe
+ * either; here the overlap is seen, not suffered).  "Another thread" is
+ * written into the command's mark, as a thread inside a call leaves it.
+ */
+static void dmacmd_test_misuse_other_thread_inside(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
+	struct dmacmd_seg64 segs[4];
+	u64 pos = 0, off, len;
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	u32 n = ARRAY_SIZE(segs);
+	long n0;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, REL_LEN,
+						   DMA_BIDIRECTIONAL));
+	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(cmd->in_call));
+
+	n0 = dmacmd_misuse_total();
+	WRITE_ONCE(cmd->in_call, &init_task);
+	KUNIT_EXPECT_EQ(test, dmacmd_prepare(cmd, 0, 0, DMACMD_PREPARE_DEFAULT),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &pos, segs, &n), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_synchronize(cmd, DMACMD_SYNC_OUT), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_read_bytes(cmd, 0, buf, 16), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_write_bytes(cmd, 0, buf, 16), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_set_memory(cmd, NULL, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), -EBUSY);
+	KUNIT_EXPECT_EQ(test, dmacmd_misuse_total(), n0 + 8);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(cmd->in_call), &init_task);
+	WRITE_ONCE(cmd->in_call, NULL);
+
+	/* Nothing changed: one prepare of the whole, the segments at 0. */
+	KUNIT_EXPECT_EQ(test, pos, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(cmd, &off, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, REL_LEN);
+	KUNIT_EXPECT_PTR_EQ(test, dmacmd_memory(cmd), md);
+	KUNIT_EXPECT_EQ(test, dmacmd_gen64(cmd, &pos, segs, &n), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(cmd->in_call));
+}
+
+/* Two threads taking turns on one command, each retrying what is refused. */
+struct rel_turns {
+	struct dmacmd *cmd;
+	struct completion done;
+	unsigned long deadline;
+	unsigned long cycles;
+	unsigned long refused;
+	long err;			/* the first unexpected result */
+};
+
+/* Retry @call while another thread is in a call on the command. */
+#define REL_RETRY(t, call)						\
+	({								\
+		long __r;						\
+		while ((__r = (call)) == -EBUSY) {			\
+			(t)->refused++;					\
+			cpu_relax();					\
+		}							\
+		__r;							\
+	})
+
+static int rel_turns_fn(void *data)
+{
+	struct rel_turns *t = data;
+	struct dmacmd_seg64 segs[4];
+	u64 pos;
+	u32 n;
+	long r;
+
+	while (time_before(jiffies, t->deadline) && !t->err) {
+		r = REL_RETRY(t, dmacmd_prepare(t->cmd, 0, 0,
+						DMACMD_PREPARE_DEFAULT));
+		if (r) {
+			t->err = r;
+			break;
+		}
+		pos = 0;
+		n = ARRAY_SIZE(segs);
+		r = REL_RETRY(t, dmacmd_gen64(t->cmd, &pos, segs, &n));
+		if (r || !n || !pos)
+			t->err = r ? r : -ENODATA;
+		r = REL_RETRY(t, dmacmd_complete(t->cmd,
+						 DMACMD_COMPLETE_DEFAULT));
+		if (r && !t->err)
+			t->err = r;
+		t->cycles++;
+		cond_resched();
+	}
+	complete(&t->done);
+	return 0;
+}
+
+/*
+ * Two CPUs in one command: prepares nest, so turns taken one call at a
+ * time are legal, and every overlap is refused rather than lost (an
+ * increment of the prepare count lost to a race leaves the command
+ * prepared, or a complete without its prepare).
+ */
+static void dmacmd_test_stress_one_command(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
+	struct rel_turns *t;
+	struct dmacmd *cmd;
+	struct dmacmd_md *md;
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs, have %u", num_online_cpus());
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, REL_LEN,
+						   DMA_TO_DEVICE));
+	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *k;
+
+		t[i].cmd = cmd;
+		t[i].deadline = jiffies + msecs_to_jiffies(1000);
+		init_completion(&t[i].done);
+		k = kthread_create(rel_turns_fn, &t[i], "dmacmd-turns/%d", i);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, k);
+		kthread_bind(k, i);
+		wake_up_process(k);
+	}
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&t[i].done);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, t[i].err, 0, "cpu %d", i);
+		KUNIT_EXPECT_GT(test, t[i].cycles, 0);
+		kunit_info(test, "cpu %d: %lu cycles, %lu calls refused", i,
+			   t[i].cycles, t[i].refused);
+	}
+	KUNIT_EXPECT_FALSE_MSG(test, dmacmd_is_prepared(cmd),
+			       "a prepare or complete was lost");
+	KUNIT_EXPECT_NULL(test, READ_ONCE(cmd->in_call));
+}
+
 static struct kunit_case dmacmd_reliability_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_fault_sweep, rel_op_gen_params),
 	KUNIT_CASE_SLOW(dmacmd_test_stress_two_cpus),
 	KUNIT_CASE(dmacmd_test_tracepoints_fields),
 	KUNIT_CASE(dmacmd_test_misuse_atomic_context),
 	KUNIT_CASE(dmacmd_test_misuse_atomic_complete),
+	KUNIT_CASE(dmacmd_test_misuse_other_thread_inside),
+	KUNIT_CASE_SLOW(dmacmd_test_stress_one_command),
 	{}
 };
 
