@@ -925,7 +925,7 @@ static void dmacmd_test_misuse_atomic_context(struct kunit *test)
 	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
 	struct dmacmd_md *md;
 	struct dmacmd *cmd, *made;
-	DEFINE_SPINLOCK(lock);
+	static DEFINE_SPINLOCK(lock);
 	int prep_locked, prep_irqoff, md_prep;
 	unsigned long flags;
 
@@ -968,7 +968,7 @@ static void dmacmd_test_misuse_atomic_complete(struct kunit *test)
 	u8 *buf = kunit_kmalloc(test, REL_LEN, GFP_KERNEL);
 	int comp, clear, sync, md_comp;
 	struct dmacmd_md *md;
-	DEFINE_SPINLOCK(lock);
+	static DEFINE_SPINLOCK(lock);
 	struct dmacmd *cmd;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);

@@ -31,7 +31,8 @@ REPORTS = [
     ('Oops', re.compile(r'\bOops\b|general protection fault|Kernel panic')),
     ('lockdep', re.compile(r'possible (circular|recursive) locking|'
                            r'inconsistent lock state|DEBUG_LOCKS_WARN_ON|'
-                           r'suspicious RCU usage|lock held when returning')),
+                           r'suspicious RCU usage|lock held when returning|'
+                           r'turning off the locking correctness validator')),
     ('kmemleak', re.compile(r'unreferenced object|suspected memory leak')),
     ('DMA-API', re.compile(r'DMA-API: .*(device driver|free|sync|unmap|'
                            r'check|leak|mapping error)')),
