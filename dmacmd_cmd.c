@@ -34,6 +34,7 @@ void dmacmd_use_md(struct dmacmd *cmd, struct dmacmd_md *md)
 	if (cmd->map_dir != DMA_TO_DEVICE && cmd->map_dir != DMA_FROM_DEVICE)
 		cmd->map_dir = DMA_BIDIRECTIONAL;
 	cmd->md_fixed = md && dmacmd_md_layout_fixed(md);
+	cmd->md_counted = md && dmacmd_md_counts_dma(md);
 	cmd->gen_valid = false;
 	dmacmd_forget_built(cmd);
 }
@@ -204,7 +205,8 @@ static void dmacmd_release(struct dmacmd *cmd)
 	if (cmd->active) {
 		dmacmd_teardown(cmd, dmacmd_cur_map(cmd),
 				DMACMD_COMPLETE_DEFAULT);
-		dmacmd_md_dma_end(cmd->md);
+		if (cmd->md_counted)
+			dmacmd_md_dma_end(cmd->md);
 		cmd->active = 0;
 		if (cmd->prepared_md)
 			dmacmd_md_complete(cmd->md);

@@ -205,6 +205,8 @@ struct dmacmd_limits {
  * @map_dir: the DMA direction @md is mapped with (its direction; either
  *	way for %DMA_NONE), likewise
  * @md_fixed: dmacmd_md_layout_fixed() of @md, likewise
+ * @md_counted: dmacmd_md_counts_dma() of @md, likewise: prepare and
+ *	complete tell @md (dmacmd_md_dma_begin()/_end())
  * @active: prepare nesting count
  * @prep_off: prepared offset within @md
  * @prep_len: prepared length
@@ -247,6 +249,7 @@ struct dmacmd {
 	u64 md_len;
 	enum dma_data_direction map_dir;
 	bool md_fixed;
+	bool md_counted;
 	unsigned int active;
 	u64 prep_off;
 	u64 prep_len;

@@ -774,21 +774,28 @@ static int dmacmd_prepare_check(struct dmacmd *cmd, u64 offset, u64 *length,
  */
 static int dmacmd_prepare_map(struct dmacmd *cmd, unsigned int flags)
 {
-	/* Only a prepared descriptor keeps mappings (dmacmd_md_dma.c). */
-	bool keeps = dmacmd_uses_dma_api(cmd) &&
-		     dmacmd_md_prepared_now(cmd->md);
+	/*
+	 * The command maps the memory from here on (dmacmd_md_dma_begin());
+	 * only a prepared descriptor keeps mappings (dmacmd_md_dma.c).
+	 */
+	bool keeps = dmacmd_md_dma_begin(cmd->md, cmd->md_counted) &&
+		     dmacmd_uses_dma_api(cmd);
 	int ret = 1;
 
 	if (keeps)
 		ret = dmacmd_map_kept(cmd, dmacmd_cur_map(cmd), flags);
-	if (ret <= 0)
-		return ret;
-	if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
-		ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd), flags);
-	if (ret > 0)
-		ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false, flags);
-	if (!ret && keeps)
-		dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
+	if (ret > 0) {
+		if (dmacmd_built_fits(cmd, dmacmd_cur_map(cmd)))
+			ret = dmacmd_map_built(cmd, dmacmd_cur_map(cmd),
+					       flags);
+		if (ret > 0)
+			ret = dmacmd_map_range(cmd, dmacmd_cur_map(cmd), false,
+					       flags);
+		if (!ret && keeps)
+			dmacmd_map_keep(cmd, dmacmd_cur_map(cmd));
+	}
+	if (ret && cmd->md_counted)
+		dmacmd_md_dma_end(cmd->md);
 	return ret;
 }
 
@@ -822,7 +829,6 @@ static int dmacmd_prepare_claimed(struct dmacmd *cmd, u64 offset,
 	}
 	m = dmacmd_cur_map(cmd);
 	cmd->active = 1;
-	dmacmd_md_dma_begin(cmd->md);
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
 	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
@@ -974,20 +980,27 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 }
 EXPORT_SYMBOL_GPL(dmacmd_prepare_with_spec);
 
-static int dmacmd_complete_claimed(struct dmacmd *cmd, unsigned int flags)
+static int dmacmd_complete_claimed(struct dmacmd *cmd, unsigned int flags,
+				   unsigned long ip)
 {
+	struct dmacmd_mapping *m;
 	int ret;
 
-	if (!cmd->active)	/* completed since dmacmd_enter() looked */
+	if (!cmd->active) {
+		dmacmd_misuse_at(ip, cmd->dev, "complete when not prepared\n");
 		return -EBADFD;
+	}
 	if (--cmd->active)
 		return 0;
-	trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off, cmd->prep_len,
-			      dmacmd_cur_map(cmd)->sgt.nents,
-			      dmacmd_cur_map(cmd)->bounced, 0);
+	m = dmacmd_cur_map(cmd);
+	if (trace_dmacmd_complete_enabled())
+		trace_dmacmd_complete(cmd, cmd->dev, cmd->prep_off,
+				      cmd->prep_len, m->sgt.nents, m->bounced,
+				      0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_COMPLETES, 1);
-	ret = dmacmd_teardown(cmd, dmacmd_cur_map(cmd), flags);
-	dmacmd_md_dma_end(cmd->md);
+	ret = dmacmd_teardown(cmd, m, flags);
+	if (cmd->md_counted)
+		dmacmd_md_dma_end(cmd->md);
 	cmd->force_full = false;
 	cmd->gen_valid = false;
 	if (cmd->prepared_md) {
@@ -1005,13 +1018,13 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 	int ret;
 
 	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT,
-			   DMACMD_NEED_PREPARED | DMACMD_NEED_SLEEP, ip);
+			   DMACMD_NEED_SLEEP, ip);
 	if (ret)
 		return ret;
 	prev = dmacmd_claim(cmd, "complete", ip);
 	if (IS_ERR(prev))
 		return PTR_ERR(prev);
-	ret = dmacmd_complete_claimed(cmd, flags);
+	ret = dmacmd_complete_claimed(cmd, flags, ip);
 	dmacmd_leave(cmd, prev);
 	return ret;
 }

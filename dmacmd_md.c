@@ -170,12 +170,6 @@ void dmacmd_md_track_put(struct dmacmd_track *t)
 	dmacmd_md_put(container_of(t, struct dmacmd_md, track));
 }
 
-/* Is @md prepared at all right now (a hint: no lock is taken)? */
-bool dmacmd_md_prepared_now(const struct dmacmd_md *md)
-{
-	return READ_ONCE(md->prepared);
-}
-
 /*
  * May the CPU not write some of @md's memory?  User memory the device only
  * reads (Out) is pinned without FOLL_WRITE: it may be a file's page cache
@@ -577,11 +571,14 @@ static int md_prepare(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 }
 
 /*
- * Undo one prepare of @md.  The last one releases the memory, unless a
- * command still maps it: the caller's own complete (@by_caller) is then
- * refused with -EBUSY; one that reaches @md from a sub-range, a
- * concatenation or a kept mapping is deferred to the last
- * dmacmd_md_dma_end().  Prepares held by commands' uses of a kept mapping
+ * Undo one prepare of @md.  The last one releases the memory (unpins user
+ * pages, unmaps what @md keeps, completes what it covers), unless a
+ * command still maps it.  Then the caller's own complete (@by_caller) of
+ * user memory is refused with -EBUSY, as IOKit stops there ("complete()
+ * while dma active"); any other is deferred to the last
+ * dmacmd_md_dma_end(): kernel memory stays allocated anyway (IOKit's
+ * buffers stay wired), and what a sub-range or concatenation covers stays
+ * prepared until then.  Prepares held by commands' uses of a kept mapping
  * (dmacmd_md_dma_get()) are not the caller's to complete.
  */
 static int md_complete_as(struct dmacmd_md *md, bool by_caller)
@@ -593,7 +590,7 @@ static int md_complete_as(struct dmacmd_md *md, bool by_caller)
 	in_dma = atomic_read(&md->in_dma);
 	if (md->prepared == md->complete_deferred) {
 		ret = -EBADFD;
-	} else if (by_caller && in_dma &&
+	} else if (by_caller && in_dma && md->kind == DMACMD_MD_USER &&
 		   md->prepared - md_dma_users(md) <= 1) {
 		ret = -EBUSY;
 	} else if (md->prepared == 1 && in_dma) {
@@ -614,17 +611,39 @@ int md_complete(struct dmacmd_md *md)
 
 /**
  * dmacmd_md_dma_begin() - a command maps @md's memory
- * @md: the descriptor a command has just prepared a range of
+ * @md: the descriptor a command is preparing a range of
+ * @count: dmacmd_md_counts_dma() of @md: count the mapping
  *
- * Until the matching dmacmd_md_dma_end(), the last complete of @md, which
- * would unpin or release the memory under the device, is refused or
+ * With @count, until the matching dmacmd_md_dma_end(), the last complete
+ * of @md, which would unpin the memory under the device, is refused or
  * deferred (see md_complete_as()).
  *
  * Context: Any context.
+ * Return: whether @md is prepared right now (a hint: no lock is taken).
  */
-void dmacmd_md_dma_begin(struct dmacmd_md *md)
+bool dmacmd_md_dma_begin(struct dmacmd_md *md, bool count)
 {
-	atomic_inc(&md->in_dma);
+	if (count)
+		atomic_inc(&md->in_dma);
+	return READ_ONCE(md->prepared);
+}
+
+/**
+ * dmacmd_md_counts_dma() - must commands count their mappings of @md?
+ * @md: the descriptor
+ *
+ * Only a last complete of user memory, or of a sub-range or concatenation
+ * (which may cover some), releases what a device may still use: pinned
+ * pages.  Kernel memory stays allocated, and mappings @md keeps are held
+ * by a prepare for each use.
+ *
+ * Context: Any context.
+ * Return: true for user memory, sub-ranges and concatenations.
+ */
+bool dmacmd_md_counts_dma(const struct dmacmd_md *md)
+{
+	return md->kind == DMACMD_MD_USER || md->kind == DMACMD_MD_SUB ||
+	       md->kind == DMACMD_MD_MULTI;
 }
 
 /**
@@ -1086,9 +1105,11 @@ EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
  * * %0 - completed
  * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EBADFD - @md is not prepared (logged, nothing changes)
- * * %-EBUSY - the last complete while a command has a range of @md
- *   prepared: the memory is still under DMA (logged, nothing changes;
- *   IOKit panics).  Complete the command first.
+ * * %-EBUSY - the last complete of user memory while a command has a
+ *   range of it prepared: its pages are still under DMA (logged, nothing
+ *   changes; IOKit panics).  Complete the command first.  The last
+ *   complete of other memory a command maps takes effect when the
+ *   command completes.
  * * %-EWOULDBLOCK - called in atomic context (logged)
  */
 int dmacmd_md_complete(struct dmacmd_md *md)

@@ -89,13 +89,13 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 			enum dma_data_direction dir, const struct sg_table *sgt,
 			struct dmacmd_md_dma **out);
 void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d);
-void dmacmd_md_dma_begin(struct dmacmd_md *md);
+bool dmacmd_md_dma_begin(struct dmacmd_md *md, bool count);
+bool dmacmd_md_counts_dma(const struct dmacmd_md *md);
 void dmacmd_md_dma_end(struct dmacmd_md *md);
 
 void dmacmd_md_iter_init(struct dmacmd_md_iter *it, struct dmacmd_md *md);
 bool dmacmd_md_layout_fixed(const struct dmacmd_md *md);
 bool dmacmd_md_is_buffer(const struct dmacmd_md *md);
-bool dmacmd_md_prepared_now(const struct dmacmd_md *md);
 bool dmacmd_md_read_only(const struct dmacmd_md *md);
 int dmacmd_md_iter_run(struct dmacmd_md_iter *it, u64 offset, u64 maxlen,
 		       struct dmacmd_md_run *seg);
