@@ -322,6 +322,13 @@ void *dmacmd_kvcalloc(size_t n, size_t size)
 	return kvcalloc(n, size, GFP_KERNEL);
 }
 
+void *dmacmd_kvcalloc_account(size_t n, size_t size)
+{
+	if (dmacmd_should_fail(DMACMD_FAULT_ALLOC))
+		return NULL;
+	return kvcalloc(n, size, GFP_KERNEL_ACCOUNT);
+}
+
 struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order)
 {
 	if (dmacmd_should_fail(DMACMD_FAULT_BOUNCE))

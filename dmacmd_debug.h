@@ -38,6 +38,8 @@
  *   -EFAULT        user range not mapped       kIOReturnVMError
  *   -EADDRNOTAVAIL spec cannot be met here     kIOReturnNoResources
  *   -EWOULDBLOCK   may not sleep here          kIOReturnCannotLock
+ *   -EDEADLK       caller holds the lock       kIOReturnCannotLock
+ *   -EINTR         fatal signal while waiting  kIOReturnAborted
  */
 
 /* The ``strict`` module parameter: a WARN with every misuse report. */
@@ -188,6 +190,7 @@ static inline bool dmacmd_should_fail(enum dmacmd_fault site)
  */
 void *dmacmd_kzalloc(size_t size);
 void *dmacmd_kvcalloc(size_t n, size_t size);
+void *dmacmd_kvcalloc_account(size_t n, size_t size);
 struct page *dmacmd_bounce_alloc_pages(gfp_t gfp, unsigned int order);
 
 static inline int dmacmd_dma_map_sgtable(struct device *dev,

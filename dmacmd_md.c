@@ -349,6 +349,17 @@ static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
 }
 
 /*
+ * The walks below go page by page, and a range may span many gigabytes
+ * (a physical range, a huge vmalloc area): yield now and then, every
+ * 4 MiB of address, so that describing one is no soft lockup.
+ */
+static inline void md_walk_resched(u64 addr)
+{
+	if (!(addr & (SZ_4M - 1)))
+		cond_resched();
+}
+
+/*
  * Linear map: virt_to_phys().  vmalloc: vmalloc_to_page() page by page.
  * Anything else (module data, user addresses, holes) is refused.
  */
@@ -383,6 +394,7 @@ static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 		md_chunk_add(b, phys, n, true);
 		addr += n;
 		len -= n;
+		md_walk_resched(addr);
 	}
 	return 0;
 }
@@ -396,6 +408,7 @@ static void md_walk_phys(struct md_chunker *b, phys_addr_t phys, u64 len)
 		md_chunk_add(b, phys, n, pfn_valid(PHYS_PFN(phys)));
 		phys += n;
 		len -= n;
+		md_walk_resched(phys);
 	}
 }
 
@@ -747,7 +760,7 @@ struct dmacmd_md *dmacmd_md_from_phys(phys_addr_t phys, size_t len,
 	else
 		md = md_chunks_new(&range, 1, dir, false, &why, _RET_IP_);
 	if (IS_ERR(md) && PTR_ERR(md) != -ENOMEM)
-		dmacmd_misuse(NULL, "bad physical range %pa+%#zx: %s\n", &phys,
+		dmacmd_misuse(NULL, "bad physical range of %#zx bytes: %s\n",
 			      len, why);
 	return md;
 }
@@ -1064,10 +1077,19 @@ EXPORT_SYMBOL_GPL(dmacmd_md_kaddr);
  * * %0 - prepared
  * * %-EINVAL - @md NULL, an ERR_PTR() or released
  * * %-EFAULT - user memory not mapped, not writable while the device
- *   writes it, not pinnable, or its process has exited (logged)
- * * %-ENOMEM - out of memory
+ *   writes it, a shared file mapping the device would write (its pages
+ *   need the filesystem's dirty tracking), not pinnable, or its process
+ *   has exited (logged)
+ * * %-ENOMEM - out of memory, or user pages beyond the caller's
+ *   RLIMIT_MEMLOCK (logged; they count in the process's pinned_vm, as
+ *   RDMA's do; CAP_IPC_LOCK lifts the limit)
  * * %-EBUSY - the prepare count is saturated
  * * %-EWOULDBLOCK - called in atomic context (logged)
+ * * %-EDEADLK - user memory of the caller's own process, whose mmap_lock
+ *   the caller holds: pinning takes it after @md's mutex, the other way
+ *   round (logged; seen where lockdep is built in, elsewhere the wait for
+ *   the lock is killable)
+ * * %-EINTR - a fatal signal came while waiting for the mmap_lock
  */
 int dmacmd_md_prepare(struct dmacmd_md *md)
 {
@@ -1081,10 +1103,14 @@ int dmacmd_md_prepare(struct dmacmd_md *md)
 	}
 	if (dmacmd_atomic_misuse(_RET_IP_, NULL, "descriptor prepare"))
 		return -EWOULDBLOCK;
+	if (md_user_lock_held(md)) {
+		dmacmd_misuse(NULL, "prepare of user memory while holding its mmap_lock\n");
+		return -EDEADLK;
+	}
 	ret = md_prepare(md, &f);
-	if (ret == -EFAULT)
-		dmacmd_misuse(NULL, "cannot pin user memory at %#lx: %s\n",
-			      f.addr, f.why);
+	if (ret && f.why)
+		dmacmd_misuse(NULL, "cannot pin user memory (offset %#lx): %s\n",
+			      f.off, f.why);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_prepare);
@@ -1128,7 +1154,7 @@ int dmacmd_md_complete(struct dmacmd_md *md)
 		dmacmd_misuse(NULL, "complete without prepare of descriptor %p\n",
 			      md);
 	else if (ret == -EBUSY)
-		dmacmd_misuse(NULL, "last complete of descriptor %p while %d commands map it: refused\n",
+		dmacmd_misuse(NULL, "last complete of descriptor %p refused: %d commands map it\n",
 			      md, atomic_read(&md->in_dma));
 	return ret;
 }

@@ -99,7 +99,7 @@ struct dmacmd_md {
 /* Why a user range could not be pinned, for the caller's log line. */
 struct dmacmd_md_fault {
 	const char *why;
-	unsigned long addr;
+	unsigned long off;	/* into the user range: no address is logged */
 };
 
 /* Objects start at their track (the quarantine frees them through it). */
@@ -165,6 +165,7 @@ unsigned int md_dma_users(struct dmacmd_md *md);
 
 /* dmacmd_md_user.c */
 int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f);
+bool md_user_lock_held(const struct dmacmd_md *md);
 void md_user_unpin(struct dmacmd_md *md);
 struct dmacmd_md *md_user_ranges_new(const struct dmacmd_range *ranges,
 				     unsigned int count,

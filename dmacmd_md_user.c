@@ -6,12 +6,15 @@
  */
 #include <kunit/visibility.h>
 #include <linux/export.h>
+#include <linux/backing-dev.h>
+#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -102,6 +105,102 @@ static const char *md_user_fault_why(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
+ * Pinned pages count against RLIMIT_MEMLOCK, as RDMA's, vfio's and
+ * io_uring's do: in @mm's pinned_vm, under the limit of the caller (the
+ * process that prepares), unless it has CAP_IPC_LOCK.
+ */
+static int md_user_charge(struct mm_struct *mm, unsigned long n,
+			  struct dmacmd_md_fault *f)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(n, &mm->pinned_vm);
+
+	if (pinned <= limit || capable(CAP_IPC_LOCK))
+		return 0;
+	atomic64_sub(n, &mm->pinned_vm);
+	f->why = "the pages would exceed RLIMIT_MEMLOCK";
+	f->off = 0;
+	return -ENOMEM;
+}
+
+/*
+ * A device writing a shared file mapping whose pages need dirty tracking
+ * bypasses the filesystem (it cannot see the writes, nor keep the pages
+ * stable under writeback): since 6.5 the kernel refuses such long-term
+ * pins, and so does dmacmd on every kernel, with this reason.  Needs
+ * mmap_read_lock(@mm).
+ */
+static bool md_user_tracked_file(struct mm_struct *mm, unsigned long start,
+				 unsigned long end)
+{
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+
+	for_each_vma_range(vmi, vma, end) {
+		const struct vm_operations_struct *ops = vma->vm_ops;
+
+		if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) !=
+		    (VM_WRITE | VM_SHARED))
+			continue;
+		if (ops && (ops->page_mkwrite || ops->pfn_mkwrite))
+			return true;
+		if (!(vma->vm_flags & VM_PFNMAP) && vma->vm_file &&
+		    vma->vm_file->f_mapping &&
+		    mapping_can_writeback(vma->vm_file->f_mapping))
+			return true;
+	}
+	return false;
+}
+
+#ifdef CONFIG_LOCKDEP
+/* Does the caller hold @mm's mmap_lock?  Lockdep off (a report): unknown. */
+static bool md_user_mm_locked(struct mm_struct *mm)
+{
+	return lock_is_held(&mm->mmap_lock.dep_map) == LOCK_STATE_HELD;
+}
+#else
+static bool md_user_mm_locked(struct mm_struct *mm)
+{
+	return false;
+}
+#endif
+
+/**
+ * md_user_lock_held() - would preparing @md wait for a lock its caller holds?
+ * @md: a descriptor about to be prepared
+ *
+ * Pinning takes the mmap_lock of the memory's process after @md's mutex.
+ * A caller of that process that holds the mmap_lock (to read or to write)
+ * inverts that order, and the pin may wait for itself or deadlock with a
+ * queued writer.  Only lockdep can tell who holds the lock: without it,
+ * this says false and the pin's wait is killable.
+ *
+ * Return: true if @md or a descriptor it covers is user memory of the
+ * caller's process, and the caller holds that process's mmap_lock.
+ */
+bool md_user_lock_held(const struct dmacmd_md *md)
+{
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || !current->mm)
+		return false;
+	switch (md->kind) {
+	case DMACMD_MD_USER:
+		return md->user.mm == current->mm &&
+		       md_user_mm_locked(current->mm);
+	case DMACMD_MD_SUB:
+		return md_user_lock_held(md->sub.parent);
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++)
+			if (md_user_lock_held(md->multi.child[i].md))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/*
  * First prepare of a user descriptor: pin every page for as long as it
  * stays prepared (FOLL_LONGTERM), writable if the device may write it.
  * The pin goes through the descriptor's own mm, so prepare and complete
@@ -119,18 +218,30 @@ int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	if (md_dir_dev_writes(md->dir))
 		gup |= FOLL_WRITE;
 
-	pages = dmacmd_kvcalloc(n, sizeof(*pages));
+	/* Charged to the caller's memory cgroup, as the pins are. */
+	pages = dmacmd_kvcalloc_account(n, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 
 	if (!mmget_not_zero(mm)) {
 		f->why = "its address space is gone";
-		f->addr = md->user.addr;
+		f->off = 0;
 		ret = -EFAULT;
 		goto err_free_pages;
 	}
-	mmap_read_lock(mm);
-	while (done < n) {
+	ret = md_user_charge(mm, n, f);
+	if (ret)
+		goto err_put_mm;
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto err_uncharge;
+	if ((gup & FOLL_WRITE) &&
+	    md_user_tracked_file(mm, start, start + n * PAGE_SIZE)) {
+		f->why = "a shared file mapping, which the device may not write";
+		f->off = 0;
+		ret = -EFAULT;
+	}
+	while (!ret && done < n) {
 		long got = dmacmd_md_pin_user(mm, start + done * PAGE_SIZE,
 					      n - done, gup, pages + done);
 
@@ -140,19 +251,21 @@ int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 		}
 		done += min_t(unsigned long, got, n - done);
 	}
-	if (ret) {
-		f->addr = max(start + done * PAGE_SIZE, md->user.addr);
-		f->why = md_user_fault_why(mm, f->addr, gup & FOLL_WRITE);
+	if (ret && !f->why && ret != -ENOMEM) {
+		unsigned long at = max(start + done * PAGE_SIZE, md->user.addr);
+
+		f->off = at - md->user.addr;
+		f->why = md_user_fault_why(mm, at, gup & FOLL_WRITE);
 	}
 	mmap_read_unlock(mm);
-	mmput(mm);
 	if (ret) {
 		unpin_user_pages(pages, done);
 		/* -ENOMEM stays; every other failure is a bad user range. */
 		if (ret != -ENOMEM)
 			ret = -EFAULT;
-		goto err_free_pages;
+		goto err_uncharge;
 	}
+	mmput(mm);
 
 	atomic_long_add(n, &dmacmd_md_pinned);
 	dmacmd_track_pinned(&md->track, n);
@@ -161,6 +274,10 @@ int md_user_pin(struct dmacmd_md *md, struct dmacmd_md_fault *f)
 	smp_store_release(&md->user.pages, pages);
 	return 0;
 
+err_uncharge:
+	atomic64_sub(n, &mm->pinned_vm);
+err_put_mm:
+	mmput(mm);
 err_free_pages:
 	kvfree(pages);
 	return ret;
@@ -173,6 +290,7 @@ void md_user_unpin(struct dmacmd_md *md)
 	WRITE_ONCE(md->user.pages, NULL);
 	/* What the device wrote must reach the page cache or swap. */
 	unpin_user_pages_dirty_lock(pages, md->user.npages, !md->user.ro);
+	atomic64_sub(md->user.npages, &md->user.mm->pinned_vm);
 	atomic_long_sub(md->user.npages, &dmacmd_md_pinned);
 	dmacmd_track_pinned(&md->track, -(long)md->user.npages);
 	kvfree(pages);
@@ -218,8 +336,8 @@ struct dmacmd_md *dmacmd_md_from_user(unsigned long uaddr, size_t len,
 		md = md_user_new(uaddr, len, dir, &why, _RET_IP_);
 	/* Out of memory is no misuse; a range no machine could pin is. */
 	if (IS_ERR(md) && (PTR_ERR(md) != -ENOMEM || why))
-		dmacmd_misuse(NULL, "bad user range %#lx+%#zx: %s\n", uaddr,
-			      len, why);
+		dmacmd_misuse(NULL, "bad user range of %#zx bytes: %s\n", len,
+			      why);
 	return md;
 }
 EXPORT_SYMBOL_GPL(dmacmd_md_from_user);

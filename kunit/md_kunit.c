@@ -14,13 +14,19 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/dmacmd.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/kmsg_dump.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/mman.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -697,6 +703,188 @@ static void dmacmd_test_md_user_unmapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, md_read_byte(test, md, PAGE_SIZE + 3),
 			md_pat(PAGE_SIZE + 3, 14));
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+}
+
+/*
+ * The pin takes the mmap_lock of the memory's process after the
+ * descriptor's mutex.  A caller of that process holding the mmap_lock,
+ * to read or to write, would take them the other way round (a lockdep
+ * report, a deadlock with a queued writer, or a wait for itself): the
+ * prepare fails instead, where lockdep tells who holds the lock.
+ */
+static void dmacmd_test_md_user_mmap_lock_held(struct kunit *test)
+{
+	unsigned long ua = md_user_filled(test, 2, 0, 45);
+	struct mm_struct *mm = current->mm;
+	struct dmacmd_md *md, *sub;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || !debug_locks)
+		kunit_skip(test, "only lockdep knows who holds the lock");
+	md = md_track(test, dmacmd_md_from_user(ua, 2 * PAGE_SIZE,
+						DMA_BIDIRECTIONAL));
+	sub = md_track(test, dmacmd_md_sub(md, 8, PAGE_SIZE,
+					   DMA_BIDIRECTIONAL));
+	mmap_read_lock(mm);
+	ret = dmacmd_md_prepare(md);
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+	mmap_write_lock(mm);
+	ret = dmacmd_md_prepare(sub);
+	mmap_write_unlock(mm);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(md));
+	KUNIT_EXPECT_EQ(test, md_pinned(test), 0);
+
+	/* Not held: pinned. */
+	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(sub), 0);
+	KUNIT_EXPECT_EQ(test, md_pinned(test), 2);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(sub), 0);
+}
+
+/* The caller's RLIMIT_MEMLOCK, set to leave @pages more, and its old value. */
+static unsigned long md_memlock_set(struct mm_struct *mm, unsigned long pages)
+{
+	struct rlimit *rl = &current->signal->rlim[RLIMIT_MEMLOCK];
+	unsigned long old;
+
+	task_lock(current->group_leader);
+	old = rl->rlim_cur;
+	rl->rlim_cur = (atomic64_read(&mm->pinned_vm) + pages) << PAGE_SHIFT;
+	task_unlock(current->group_leader);
+	return old;
+}
+
+static void md_memlock_restore(unsigned long old)
+{
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_MEMLOCK].rlim_cur = old;
+	task_unlock(current->group_leader);
+}
+
+/*
+ * Pinned user pages count in the process's pinned_vm against the caller's
+ * RLIMIT_MEMLOCK, as RDMA's do; CAP_IPC_LOCK lifts the limit.
+ */
+static void dmacmd_test_md_user_memlock(struct kunit *test)
+{
+	unsigned long ua = md_user_filled(test, 4, 0, 46);
+	struct mm_struct *mm = current->mm;
+	const struct cred *old_cred;
+	struct dmacmd_md *md;
+	struct cred *cred;
+	s64 pinned0;
+	unsigned long old;
+
+	md = md_track(test, dmacmd_md_from_user(ua, 4 * PAGE_SIZE,
+						DMA_BIDIRECTIONAL));
+	cred = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cap_lower(cred->cap_effective, CAP_IPC_LOCK);
+	old_cred = override_creds(cred);
+	pinned0 = atomic64_read(&mm->pinned_vm);
+
+	old = md_memlock_set(mm, 3);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(md), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mm->pinned_vm), pinned0);
+	KUNIT_EXPECT_FALSE(test, dmacmd_md_is_prepared(md));
+	KUNIT_EXPECT_EQ(test, md_pinned(test), 0);
+
+	md_memlock_set(mm, 4);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(md), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mm->pinned_vm), pinned0 + 4);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mm->pinned_vm), pinned0);
+
+	/* With CAP_IPC_LOCK, the limit does not apply. */
+	revert_creds(old_cred);
+	put_cred(cred);
+	md_memlock_set(mm, 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(md), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mm->pinned_vm), pinned0 + 4);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+	md_memlock_restore(old);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mm->pinned_vm), pinned0);
+}
+
+/*
+ * The last line of the kernel log holding every string of @want (NULL
+ * ends the list), into @line; false if none (a rate limit kept it out).
+ */
+static bool md_log_last(const char *const *want, char *line, size_t size)
+{
+	struct kmsg_dump_iter iter;
+	bool found = false;
+	char buf[512];
+	size_t len;
+	int i;
+
+	kmsg_dump_rewind(&iter);
+	while (kmsg_dump_get_line(&iter, false, buf, sizeof(buf) - 1, &len)) {
+		buf[len] = '\0';
+		for (i = 0; want[i] && strstr(buf, want[i]); i++)
+			;
+		if (!want[i]) {
+			strscpy(line, buf, size);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Expect the last log line with @want to hold none of @addrs. */
+static void md_expect_log_without(struct kunit *test,
+				  const char *const *want,
+				  const char *const *addrs)
+{
+	char line[512];
+	int i;
+
+	if (!md_log_last(want, line, sizeof(line))) {
+		kunit_info(test, "no \"%s\" line: rate-limited", want[0]);
+		return;
+	}
+	for (i = 0; addrs[i]; i++)
+		KUNIT_EXPECT_NULL_MSG(test, strstr(line, addrs[i]),
+				      "address %s in: %s", addrs[i], line);
+}
+
+/*
+ * Whoever can read the kernel log may read what a caller's bad input
+ * makes dmacmd log: sizes, offsets and reasons, never a user or a
+ * physical address (kernel pointers go through %p, which hashes them).
+ */
+static void dmacmd_test_md_log_no_addresses(struct kunit *test)
+{
+	unsigned long ua = dmacmd_kt_user_map(test, 2 * PAGE_SIZE, PROT_READ);
+	const size_t huge = (totalram_pages() + 0x1235) << PAGE_SHIFT;
+	const phys_addr_t phys = (phys_addr_t)-PAGE_SIZE;
+	char user[24], huge_hex[24], phys_hex[24];
+	const char *const user_line[] = { "bad user range", huge_hex, NULL };
+	const char *const user_addr[] = { user, NULL };
+	const char *const phys_line[] = { "bad physical range", NULL };
+	const char *const phys_addr[] = { phys_hex, NULL };
+	const char *const pin_line[] = { "cannot pin user memory", NULL };
+	long live = md_live(test);
+	struct dmacmd_md *md;
+
+	snprintf(user, sizeof(user), "%lx", ua);
+	snprintf(huge_hex, sizeof(huge_hex), "%zx", huge);
+	snprintf(phys_hex, sizeof(phys_hex), "%llx", (u64)phys);
+
+	MD_EXPECT_ERR(test, dmacmd_md_from_user(ua, huge, DMA_TO_DEVICE),
+		      -ENOMEM);
+	md_expect_log_without(test, user_line, user_addr);
+
+	MD_EXPECT_ERR(test, dmacmd_md_from_phys(phys, 2 * PAGE_SIZE,
+						DMA_TO_DEVICE), -EINVAL);
+	md_expect_log_without(test, phys_line, phys_addr);
+
+	/* Read-only memory the device would write: the pin fails. */
+	md = md_track(test, dmacmd_md_from_user(ua, 2 * PAGE_SIZE,
+						DMA_FROM_DEVICE));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_prepare(md), -EFAULT);
+	md_expect_log_without(test, pin_line, user_addr);
 }
 
 static void dmacmd_test_md_user_bad_address(struct kunit *test)
@@ -2473,6 +2661,9 @@ static struct kunit_case dmacmd_md_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_user_read_only_mapping),
 	KUNIT_CASE(dmacmd_test_md_user_unmapped),
 	KUNIT_CASE(dmacmd_test_md_user_bad_address),
+	KUNIT_CASE(dmacmd_test_md_user_mmap_lock_held),
+	KUNIT_CASE(dmacmd_test_md_user_memlock),
+	KUNIT_CASE(dmacmd_test_md_log_no_addresses),
 	KUNIT_CASE(dmacmd_test_md_user_other_context),
 	KUNIT_CASE(dmacmd_test_md_user_absurd_length),
 	KUNIT_CASE(dmacmd_test_md_user_put_while_prepared),

@@ -182,6 +182,8 @@ static void dmacmd_test_errno_to_ioreturn_table(struct kunit *test)
 		{ -EFAULT, kIOReturnVMError },
 		{ -EADDRNOTAVAIL, kIOReturnNoResources },
 		{ -EWOULDBLOCK, kIOReturnCannotLock },
+		{ -EDEADLK, kIOReturnCannotLock },
+		{ -EINTR, kIOReturnAborted },
 		{ -ENOTTY, kIOReturnError },
 		{ 1, kIOReturnError },
 	};

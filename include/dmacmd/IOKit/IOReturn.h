@@ -110,6 +110,9 @@ typedef kern_return_t IOReturn;
  *   met on this device, or no bounce memory within it)
  * * %-EWOULDBLOCK - %kIOReturnCannotLock (called where it may not sleep,
  *   e.g. with a spinlock held or in an interrupt)
+ * * %-EDEADLK - %kIOReturnCannotLock (would wait for a lock the caller
+ *   holds: user memory prepared with its mmap_lock held)
+ * * %-EINTR - %kIOReturnAborted (a fatal signal ended a wait)
  * * anything else - %kIOReturnError
  *
  * Context: Any context.
@@ -149,7 +152,10 @@ static inline IOReturn dmacmd_errno_to_ioreturn(int err)
 	case -EADDRNOTAVAIL:
 		return kIOReturnNoResources;
 	case -EWOULDBLOCK:
+	case -EDEADLK:
 		return kIOReturnCannotLock;
+	case -EINTR:
+		return kIOReturnAborted;
 	default:
 		return kIOReturnError;
 	}
