@@ -60,7 +60,7 @@ fails=0
 echo "KTAP version 1"
 echo "1..1"
 echo "    # Subtest: dmacmd_consumer_sample"
-echo "    1..8"
+echo "    1..9"
 [ $loaded -eq 0 ] && grep -q "mapped $LEN bytes in .* segments" /tmp/load-dmesg
 r=$?
 [ $r -eq 0 ] || tail -n 20 /tmp/load-dmesg | sed 's/^/    # /'
@@ -72,6 +72,16 @@ grep -q "dmacmd_prepare: .* dev=dmacmd_consumer offset=0 length=$LEN .*ret=0" $T
 r=$?
 [ $r -eq 0 ] || grep dmacmd $T/trace | head -n 10 | sed 's/^/    # /'
 result tracepoints_in_tracefs $r
+
+# A record names its command by a hash, never by address: with hash-ptr
+# off, tracefs prints what the ring buffer holds.
+echo nohash-ptr > $T/trace_options
+grep -E "dmacmd_[a-z_]+: cmd=" $T/trace >/tmp/trace-records
+echo hash-ptr > $T/trace_options
+[ -s /tmp/trace-records ] && ! grep -Evq "cmd=[0-9a-f]{8} " /tmp/trace-records
+r=$?
+[ $r -eq 0 ] || head -n 5 /tmp/trace-records | sed 's/^/    # /'
+result trace_records_hold_no_address $r
 
 [ -n "$before" ] && [ -n "$after" ] && [ "$after" -eq $((before + 1)) ]
 r=$?

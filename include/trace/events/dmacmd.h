@@ -10,13 +10,20 @@
 
 #define DMACMD_TRACE_DEV_LEN	32
 
+/*
+ * A record names its command by a keyed hash of the address, as %p does in
+ * text: the ring buffer (trace_pipe_raw, perf, "nohash-ptr") never holds
+ * a kernel address.  dmacmd_debug.c.
+ */
+u32 dmacmd_trace_id(const void *obj);
+
 /* prepare and complete: one range of one command */
 DECLARE_EVENT_CLASS(dmacmd_range,
 	TP_PROTO(const void *cmd, struct device *dev, u64 offset, u64 length,
 		 unsigned int nents, u64 bounced, int ret),
 	TP_ARGS(cmd, dev, offset, length, nents, bounced, ret),
 	TP_STRUCT__entry(
-		__field(const void *, cmd)
+		__field(u32, cmd)
 		__array(char, dev, DMACMD_TRACE_DEV_LEN)
 		__field(u64, offset)
 		__field(u64, length)
@@ -25,7 +32,7 @@ DECLARE_EVENT_CLASS(dmacmd_range,
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		__entry->cmd = cmd;
+		__entry->cmd = dmacmd_trace_id(cmd);
 		strscpy(__entry->dev, dev ? dev_name(dev) : "-",
 			DMACMD_TRACE_DEV_LEN);
 		__entry->offset = offset;
@@ -34,7 +41,7 @@ DECLARE_EVENT_CLASS(dmacmd_range,
 		__entry->bounced = bounced;
 		__entry->ret = ret;
 	),
-	TP_printk("cmd=%p dev=%s offset=%llu length=%llu nents=%u bounced=%llu ret=%d",
+	TP_printk("cmd=%08x dev=%s offset=%llu length=%llu nents=%u bounced=%llu ret=%d",
 		  __entry->cmd, __entry->dev, __entry->offset, __entry->length,
 		  __entry->nents, __entry->bounced, __entry->ret)
 );
@@ -53,19 +60,19 @@ TRACE_EVENT(dmacmd_synchronize,
 	TP_PROTO(const void *cmd, struct device *dev, u32 options, int ret),
 	TP_ARGS(cmd, dev, options, ret),
 	TP_STRUCT__entry(
-		__field(const void *, cmd)
+		__field(u32, cmd)
 		__array(char, dev, DMACMD_TRACE_DEV_LEN)
 		__field(u32, options)
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		__entry->cmd = cmd;
+		__entry->cmd = dmacmd_trace_id(cmd);
 		strscpy(__entry->dev, dev ? dev_name(dev) : "-",
 			DMACMD_TRACE_DEV_LEN);
 		__entry->options = options;
 		__entry->ret = ret;
 	),
-	TP_printk("cmd=%p dev=%s options=%#x ret=%d", __entry->cmd,
+	TP_printk("cmd=%08x dev=%s options=%#x ret=%d", __entry->cmd,
 		  __entry->dev, __entry->options, __entry->ret)
 );
 
@@ -74,21 +81,21 @@ TRACE_EVENT(dmacmd_bounce_copy,
 		 u64 offset, u64 bytes),
 	TP_ARGS(cmd, dev, to_bounce, offset, bytes),
 	TP_STRUCT__entry(
-		__field(const void *, cmd)
+		__field(u32, cmd)
 		__array(char, dev, DMACMD_TRACE_DEV_LEN)
 		__field(bool, to_bounce)
 		__field(u64, offset)
 		__field(u64, bytes)
 	),
 	TP_fast_assign(
-		__entry->cmd = cmd;
+		__entry->cmd = dmacmd_trace_id(cmd);
 		strscpy(__entry->dev, dev ? dev_name(dev) : "-",
 			DMACMD_TRACE_DEV_LEN);
 		__entry->to_bounce = to_bounce;
 		__entry->offset = offset;
 		__entry->bytes = bytes;
 	),
-	TP_printk("cmd=%p dev=%s %s offset=%llu bytes=%llu", __entry->cmd,
+	TP_printk("cmd=%08x dev=%s %s offset=%llu bytes=%llu", __entry->cmd,
 		  __entry->dev, __entry->to_bounce ? "memory->bounce" : "bounce->memory",
 		  __entry->offset, __entry->bytes)
 );
@@ -98,7 +105,7 @@ TRACE_EVENT(dmacmd_gen_segments,
 		 u32 nsegs, int ret),
 	TP_ARGS(cmd, dev, offset, next, nsegs, ret),
 	TP_STRUCT__entry(
-		__field(const void *, cmd)
+		__field(u32, cmd)
 		__array(char, dev, DMACMD_TRACE_DEV_LEN)
 		__field(u64, offset)
 		__field(u64, next)
@@ -106,7 +113,7 @@ TRACE_EVENT(dmacmd_gen_segments,
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		__entry->cmd = cmd;
+		__entry->cmd = dmacmd_trace_id(cmd);
 		strscpy(__entry->dev, dev ? dev_name(dev) : "-",
 			DMACMD_TRACE_DEV_LEN);
 		__entry->offset = offset;
@@ -114,7 +121,7 @@ TRACE_EVENT(dmacmd_gen_segments,
 		__entry->nsegs = nsegs;
 		__entry->ret = ret;
 	),
-	TP_printk("cmd=%p dev=%s offset=%llu next=%llu nsegs=%u ret=%d",
+	TP_printk("cmd=%08x dev=%s offset=%llu next=%llu nsegs=%u ret=%d",
 		  __entry->cmd, __entry->dev, __entry->offset, __entry->next,
 		  __entry->nsegs, __entry->ret)
 );
