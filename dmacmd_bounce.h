@@ -6,8 +6,10 @@
 #ifndef _DMACMD_BOUNCE_H
 #define _DMACMD_BOUNCE_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 
+struct dentry;
 struct device;
 struct page;
 struct dmacmd;
@@ -79,15 +81,36 @@ enum dmacmd_pool_id {
 	DMACMD_NR_POOLS,
 };
 
-/* Return every block of a pool to its cache (inline: every complete). */
-static inline void dmacmd_pool_release(struct dmacmd_pool *pool)
+extern unsigned int dmacmd_pool_max_kb;
+void dmacmd_pool_trim(struct dmacmd_pool *pool, struct device *dev);
+
+/*
+ * Return every block of a pool to its cache (inline: every complete); a
+ * pool grown beyond the pool_max_kb parameter gives back the excess.
+ */
+static inline void dmacmd_pool_release(struct dmacmd_pool *pool,
+				       struct device *dev)
 {
 	pool->used = 0;
+	if (unlikely(pool->nr &&
+		     (u64)pool->nr * pool->size >
+		     (u64)READ_ONCE(dmacmd_pool_max_kb) << 10))
+		dmacmd_pool_trim(pool, dev);
 }
 
 int dmacmd_pool_take(struct dmacmd_pool *pool, struct device *dev,
 		     size_t size, u64 max_addr, struct dmacmd_block **blk);
 void dmacmd_pool_free(struct dmacmd_pool *pool, struct device *dev);
+void dmacmd_pools_note(struct dmacmd *cmd);
+void dmacmd_pools_forget(struct dmacmd *cmd);
+int dmacmd_pools_init(struct dentry *dir);
+void dmacmd_pools_exit(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For the tests: the shrinker's work, and what every pool caches. */
+unsigned long dmacmd_pools_shrink(unsigned long nr_pages);
+long dmacmd_pools_bytes(void);
+#endif
 
 int dmacmd_bounce_add(struct dmacmd_mapping *m, u64 md_off, u64 len,
 		      void *cpu);

@@ -97,6 +97,7 @@ static struct dmacmd *__dmacmd_create(struct device *dev,
 	cmd->stats = dmacmd_stats_get(dev);
 	cmd->refcon = refcon;
 	cmd->pool[DMACMD_POOL_COHERENT].coherent = true;
+	INIT_LIST_HEAD(&cmd->pool_node);
 	if (spec)
 		dmacmd_set_spec(cmd, &norm);
 	return cmd;
@@ -197,6 +198,28 @@ static void dmacmd_mapping_free(struct dmacmd_mapping *m)
 	m->pieces_cap = 0;
 }
 
+/* dmacmd_claim() found @cmd marked by @prev: the shrinker, or misuse. */
+struct task_struct *dmacmd_claim_contended(struct dmacmd *cmd,
+					   struct task_struct *prev,
+					   const char *what, unsigned long ip)
+{
+	/*
+	 * The shrinker holds an idle command for a moment, with interrupts
+	 * off while it looks: wait, unless in an interrupt (it may have come
+	 * in on the shrinker's CPU), where only misuse finds the mark.
+	 */
+	while (prev == DMACMD_IN_RECLAIM && in_task()) {
+		cpu_relax();
+		prev = cmpxchg(&cmd->in_call, NULL, current);
+	}
+	if (!prev)
+		return NULL;
+	dmacmd_misuse_at(ip, cmd->dev,
+			 "%s while another thread is in a call on the same command\n",
+			 what);
+	return ERR_PTR(-EBUSY);
+}
+
 /* The last reference is gone; @cmd->track.ip says who dropped it. */
 static void dmacmd_release(struct dmacmd *cmd)
 {
@@ -216,6 +239,7 @@ static void dmacmd_release(struct dmacmd *cmd)
 		dmacmd_md_unhold(cmd->md);
 	for (i = 0; i < ARRAY_SIZE(cmd->map); i++)
 		dmacmd_mapping_free(&cmd->map[i]);
+	dmacmd_pools_forget(cmd);
 	for (i = 0; i < DMACMD_NR_POOLS; i++)
 		dmacmd_pool_free(&cmd->pool[i], cmd->dev);
 	if (cmd->stats)

@@ -230,9 +230,15 @@ struct dmacmd_limits {
  * @stats: the device's statistics entry (dmacmd_debug.c), or NULL
  * @map_size: dma_max_mapping_size() of @dev for the mask @map_size_mask
  * @map_size_mask: the DMA mask @map_size was read with (0: not yet)
+ * @in_call: the task inside a call on the command, %DMACMD_IN_RECLAIM
+ *	while the pools' shrinker trims it, or NULL (dmacmd_claim())
+ * @pool_node: entry in the list of commands whose pools hold blocks, for
+ *	the shrinker (dmacmd_bounce.c)
  *
  * Not serialised internally: callers do not call into one command from two
- * threads at once (as IOKit).  Distinct commands share nothing.
+ * threads at once (as IOKit); a call that overlaps another is refused and
+ * logged (dmacmd_claim()).  Distinct commands share nothing but the
+ * shrinker's list.
  */
 struct dmacmd {
 	struct dmacmd_track track;
@@ -265,6 +271,7 @@ struct dmacmd {
 	size_t map_size;
 	u64 map_size_mask;
 	struct task_struct *in_call;	/* dmacmd_claim() */
+	struct list_head pool_node;	/* in dmacmd_bounce.c's list */
 };
 
 /* Do @m's segments come from its list (rather than the descriptor)? */
@@ -340,14 +347,23 @@ static __always_inline int dmacmd_enter(const struct dmacmd *cmd,
 	return 0;
 }
 
+/* The mark of the pools' shrinker, trimming an idle command's cache. */
+#define DMACMD_IN_RECLAIM	((struct task_struct *)1)
+
+struct task_struct *dmacmd_claim_contended(struct dmacmd *cmd,
+					   struct task_struct *prev,
+					   const char *what, unsigned long ip);
+
 /*
  * One thread at a time in a command, as in IOKit: a second one entering a
  * call that reads or changes its state while another is inside would
  * corrupt it silently.  dmacmd_claim() marks @cmd as in a call of the
  * current task (one compare-and-exchange); a call of another task finds
  * it marked, is logged as the misuse of the caller at @ip in @what and
- * refused.  Calls nest (set_memory's automatic prepare): pass what
- * dmacmd_claim() returned to dmacmd_leave().  @cmd must be live.
+ * refused; one that finds the pools' shrinker there waits for it (it
+ * holds an idle command for the time it takes to free a few blocks).
+ * Calls nest (set_memory's automatic prepare): pass what dmacmd_claim()
+ * returned to dmacmd_leave().  @cmd must be live.
  * Return: the mark found (NULL or current), or ERR_PTR(-EBUSY).
  */
 static __always_inline struct task_struct *
@@ -357,17 +373,17 @@ dmacmd_claim(struct dmacmd *cmd, const char *what, unsigned long ip)
 
 	if (likely(!prev || prev == current))
 		return prev;
-	dmacmd_misuse_at(ip, cmd->dev,
-			 "%s while another thread is in a call on the same command\n",
-			 what);
-	return ERR_PTR(-EBUSY);
+	return dmacmd_claim_contended(cmd, prev, what, ip);
 }
 
 static __always_inline void dmacmd_leave(struct dmacmd *cmd,
 					 struct task_struct *prev)
 {
-	if (!prev)
-		smp_store_release(&cmd->in_call, NULL);
+	/*
+	 * Back to the mark found: NULL, or current for a nested call.  What
+	 * the call did is seen before the command is anyone's again.
+	 */
+	smp_store_release(&cmd->in_call, prev);
 }
 
 /* The device to name in a misuse log about @cmd, if it is a command. */

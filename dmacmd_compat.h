@@ -60,4 +60,51 @@
 #define DMACMD_MAX_PAGE_ORDER	MAX_PAGE_ORDER
 #endif
 
+/*
+ * Shrinkers: 6.7 allocates them (shrinker_alloc()); 6.1 registers one the
+ * caller provides.  dmacmd_shrinker_alloc() gives a zeroed one either way.
+ */
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *dmacmd_shrinker_alloc(const char *name)
+{
+	return kzalloc(sizeof(struct shrinker), GFP_KERNEL);
+}
+
+static inline void dmacmd_shrinker_register(struct shrinker *s,
+					    const char *name)
+{
+	if (register_shrinker(s, "%s", name))
+		pr_warn("%s: no shrinker: cached memory is freed at release only\n",
+			name);
+}
+
+static inline void dmacmd_shrinker_free(struct shrinker *s)
+{
+	unregister_shrinker(s);
+	kfree(s);
+}
+#else
+static inline struct shrinker *dmacmd_shrinker_alloc(const char *name)
+{
+	return shrinker_alloc(0, "%s", name);
+}
+
+static inline void dmacmd_shrinker_register(struct shrinker *s,
+					    const char *name)
+{
+	shrinker_register(s);
+}
+
+static inline void dmacmd_shrinker_free(struct shrinker *s)
+{
+	shrinker_free(s);
+}
+#endif
+
 #endif /* _DMACMD_COMPAT_H */

@@ -208,6 +208,10 @@
  *   Writable at any time in ``/sys/module/dmacmd/parameters/quarantine``;
  *   lowering it frees the oldest at once, and unloading dmacmd frees all.
  *   Each held object costs its size (1 KiB for a command).
+ * * ``pool_max_kb`` (unsigned int, default 16384): the bounce memory, in
+ *   KiB, each pool of a command keeps cached between transfers; the
+ *   excess is freed at complete (see "Bounce pools").  Writable at any
+ *   time.
  */
 /* How the tracker reads and drops references of each kind of object. */
 static const struct dmacmd_track_ops dmacmd_kinds[DMACMD_NR_KINDS] = {
@@ -231,9 +235,14 @@ static int __init dmacmd_init(void)
 	ret = dmacmd_debug_init();
 	if (ret)
 		goto err_owner_exit;
+	ret = dmacmd_pools_init(dmacmd_debug_dir());
+	if (ret)
+		goto err_debug_exit;
 	dmacmd_owner_debugfs(dmacmd_debug_dir());
 	return 0;
 
+err_debug_exit:
+	dmacmd_debug_exit();
 err_owner_exit:
 	dmacmd_owner_exit();
 	return ret;
@@ -244,6 +253,7 @@ static void __exit dmacmd_exit(void)
 	long cmds, mds;
 
 	dmacmd_debug_exit();
+	dmacmd_pools_exit();
 	dmacmd_quarantine_exit();
 	cmds = dmacmd_track_live(DMACMD_KIND_CMD);
 	mds = dmacmd_track_live(DMACMD_KIND_MD);

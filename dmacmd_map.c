@@ -47,7 +47,7 @@ static void dmacmd_mapping_begin(struct dmacmd *cmd, struct dmacmd_mapping *m)
 /* Give @m's bounce memory back to its pool and start @m over. */
 static void dmacmd_mapping_reset(struct dmacmd *cmd, struct dmacmd_mapping *m)
 {
-	dmacmd_pool_release(&cmd->pool[m->pool]);
+	dmacmd_pool_release(&cmd->pool[m->pool], cmd->dev);
 	dmacmd_mapping_begin(cmd, m);
 }
 

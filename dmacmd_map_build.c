@@ -95,6 +95,8 @@ static int dmacmd_build_take(struct dmacmd_build *b, enum dmacmd_pool_id id,
 	int ret;
 
 	ret = dmacmd_pool_take(pool, cmd->dev, size, max_addr, blk);
+	if (!ret && unlikely(list_empty(&cmd->pool_node)))
+		dmacmd_pools_note(cmd);
 	if (ret == -EADDRNOTAVAIL)
 		dev_err_ratelimited(cmd->dev,
 				    "dmacmd: no %smemory at or below %#llx for bounce buffers (spec of %u address bits)\n",
@@ -261,7 +263,7 @@ restart:
 
 		ret = dmacmd_build_take(b, id, bsz, &blk);
 		if (ret && dmacmd_copy_shrink(b, &bsz, ret)) {
-			dmacmd_pool_release(&cmd->pool[id]);
+			dmacmd_pool_release(&cmd->pool[id], cmd->dev);
 			goto restart;
 		}
 		if (ret)

@@ -27,6 +27,7 @@
 #include <linux/dmacmd.h>
 
 /* The fault sites of the bounce allocator (test hooks, not API). */
+#include "../dmacmd_bounce.h"
 #include "../dmacmd_debug.h"
 #include "util.h"
 
@@ -930,6 +931,116 @@ static void bnc_fix_gen(struct kunit *test, struct bnc_fix *f)
 						       f->len), 0);
 }
 
+/* Restore the pool_max_kb parameter at the end of a test. */
+static void bnc_pool_max_restore(void *old)
+{
+	WRITE_ONCE(dmacmd_pool_max_kb, (unsigned int)(uintptr_t)old);
+}
+
+/* One prepare of the whole fixture: the device reads it, then complete. */
+static void bnc_pool_cycle(struct kunit *test, struct bnc_fix *f, u32 seed,
+			   const char *what)
+{
+	bnc_cpu_fill(&f->b, 0, f->len, seed);
+	bnc_prepare(test, f->cmd, true, true, what);
+	bnc_fix_gen(test, f);
+	bnc_expect_dev(test, &f->m, 0, f->len, seed, what);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f->cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+}
+
+/*
+ * What a command keeps of its bounce memory between transfers is bounded:
+ * a pool above the pool_max_kb parameter gives back the excess at
+ * complete, and the shrinker frees what an idle command caches (what a
+ * prepared one uses stays).  The next transfer allocates again and its
+ * bytes arrive.
+ */
+static void dmacmd_test_bounce_pool_bounded(struct kunit *test)
+{
+	const u64 len = 64 * SZ_1K;
+	unsigned int old = READ_ONCE(dmacmd_pool_max_kb);
+	struct bnc_fix f = {};
+	long base, kept;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							bnc_pool_max_restore,
+							(void *)(uintptr_t)old),
+			0);
+	bnc_fix_misaligned(test, &f, DMA_TO_DEVICE, len, true);
+	dmacmd_pools_shrink(ULONG_MAX);
+	base = dmacmd_pools_bytes();
+
+	WRITE_ONCE(dmacmd_pool_max_kb, 1024);
+	bnc_pool_cycle(test, &f, 11, "under the limit");
+	kept = dmacmd_pools_bytes() - base;
+	KUNIT_EXPECT_GE_MSG(test, kept, len, "the blocks stay cached");
+
+	/* Above the limit: the excess goes at complete. */
+	WRITE_ONCE(dmacmd_pool_max_kb, 16);
+	bnc_pool_cycle(test, &f, 12, "above the limit");
+	KUNIT_EXPECT_LE_MSG(test, dmacmd_pools_bytes() - base, 16 * SZ_1K,
+			    "kept %ld bytes", dmacmd_pools_bytes() - base);
+
+	/* Memory pressure: the shrinker frees an idle command's cache... */
+	WRITE_ONCE(dmacmd_pool_max_kb, 1024);
+	bnc_pool_cycle(test, &f, 13, "cached again");
+	KUNIT_EXPECT_GE(test, dmacmd_pools_bytes() - base, len);
+	KUNIT_EXPECT_GE(test, dmacmd_pools_shrink(ULONG_MAX),
+			(unsigned long)(len >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, dmacmd_pools_bytes(), base);
+
+	/* ...but not the blocks a prepared one maps. */
+	bnc_cpu_fill(&f.b, 0, f.len, 14);
+	bnc_prepare(test, f.cmd, true, true, "prepared");
+	bnc_fix_gen(test, &f);
+	dmacmd_pools_shrink(ULONG_MAX);
+	KUNIT_EXPECT_GE(test, dmacmd_pools_bytes() - base, len);
+	bnc_expect_dev(test, &f.m, 0, f.len, 14, "after the shrinker");
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_COMPLETE_DEFAULT),
+			0);
+}
+
+/*
+ * What dmacmd copies into bounce memory is its own to make visible to the
+ * device: a kNonCoherent command prepared without FLUSH_CACHE (the caller
+ * does the cache work for its own memory) still has the DMA API sync the
+ * bounce copy (under swiotlb=force: copy it into the platform's slot).
+ */
+static void dmacmd_test_bounce_noncoherent_copy_reaches_device(struct kunit *test)
+{
+	struct dmacmd_spec spec = {
+		.out_fn = dmacmd_out_host64,
+		.address_bits = 64,
+		.alignment = BNC_MIS_ALIGN,
+		.alignment_internal = BNC_MIS_ALIGN,
+		.alignment_length = BNC_MIS_ALIGN,
+		.map_options = DMACMD_MAP_NONCOHERENT,
+	};
+	const u64 len = 3 * PAGE_SIZE;
+	struct bnc_fix f = { .len = len };
+	u32 seed = bnc_seed();
+
+	f.dev = bnc_device(test, 64);
+	f.p = bnc_kmalloc_at(test, len, 3);
+	bnc_buf_add(test, &f.b, f.p, len);
+	f.md = bnc_md_track(test, dmacmd_md_from_kva(f.p, len,
+						     DMA_BIDIRECTIONAL));
+	f.cmd = bnc_cmd(test, f.dev, &spec);
+	bnc_attach(test, f.cmd, f.md, true);
+
+	bnc_cpu_fill(&f.b, 0, len, seed);
+	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, DMACMD_SYNCHRONIZE),
+			0);
+	bnc_fix_gen(test, &f);
+	bnc_expect_dev(test, &f.m, 0, len, seed, "after prepare");
+
+	/* The other way: what the device wrote comes back with SYNCHRONIZE. */
+	bnc_dev_fill(test, &f.m, 0, len, seed + 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(f.cmd, DMACMD_SYNCHRONIZE), 0);
+	bnc_expect_cpu(test, &f.b, 0, len, seed + 1, "after complete");
+}
+
 /* ---- directions and the synchronize flags of prepare and complete ---- */
 
 struct bnc_dir_case {
@@ -1750,6 +1861,8 @@ static struct kunit_case dmacmd_bounce_cases[] = {
 	KUNIT_CASE(dmacmd_test_bounce_read_write_bytes_bounce_copy),
 	KUNIT_CASE(dmacmd_test_bounce_alloc_failure_enomem),
 	KUNIT_CASE(dmacmd_test_bounce_unreachable_spec_refused),
+	KUNIT_CASE(dmacmd_test_bounce_pool_bounded),
+	KUNIT_CASE(dmacmd_test_bounce_noncoherent_copy_reaches_device),
 	{}
 };
 
