@@ -193,11 +193,18 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
 static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			  unsigned int n, unsigned int flags)
 {
+	unsigned long attrs = 0;
 	int ret;
 
-	ret = dmacmd_dma_map_sgtable(cmd->dev, &m->sgt, m->dir,
-				     dmacmd_sync_attrs(cmd, flags,
-						       DMACMD_FLUSH_CACHE));
+	/*
+	 * The caller's flags only speak for its own memory: what dmacmd
+	 * copied into bounce memory is synced for the device in any case
+	 * (cleaned from the CPU's caches, or copied into the platform's
+	 * bounce slot).
+	 */
+	if (!m->nr_pieces)
+		attrs = dmacmd_sync_attrs(cmd, flags, DMACMD_FLUSH_CACHE);
+	ret = dmacmd_dma_map_sgtable(cmd->dev, &m->sgt, m->dir, attrs);
 	if (ret) {
 		dev_err_ratelimited(cmd->dev,
 				    "dmacmd: DMA mapping of %u entries failed: %d\n",
