@@ -843,8 +843,10 @@ static int dmacmd_prepare_claimed(struct dmacmd *cmd, u64 offset,
 	if (m->bounced)
 		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
 				m->bounced);
-	trace_dmacmd_prepare(cmd, cmd->dev, offset, length, m->sgt.nents,
-			     m->bounced, 0);
+	/* Tested first: the arguments are not computed while tracing is off. */
+	if (trace_dmacmd_prepare_enabled())
+		trace_dmacmd_prepare(cmd, cmd->dev, offset, length,
+				     m->sgt.nents, m->bounced, 0);
 	return 0;
 }
 

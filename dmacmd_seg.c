@@ -34,21 +34,6 @@ static int dmacmd_pos_md(struct dmacmd *cmd, u64 pos, struct dmacmd_seg_pos *r)
 	return 0;
 }
 
-int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
-		  struct dmacmd_seg_pos *r)
-{
-	struct scatterlist *sg;
-
-	if (idx >= m->sgt.nents)
-		return -EIO;
-	sg = &m->sgl[idx];
-	r->pos = pos;
-	r->addr = sg_dma_address(sg);
-	r->len = sg_dma_len(sg);
-	r->idx = idx;
-	return 0;
-}
-
 /* Move @r to the run that follows it. */
 static int dmacmd_pos_next(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			   struct dmacmd_seg_pos *r)
@@ -467,8 +452,9 @@ static int dmacmd_gen_claimed(struct dmacmd *cmd, dmacmd_seg_fn fn,
 	if (ret)
 		return ret;
 out:
-	trace_dmacmd_gen_segments(cmd, cmd->dev, *offset, cmd->gen_pos.pos, n,
-				  0);
+	if (trace_dmacmd_gen_segments_enabled())
+		trace_dmacmd_gen_segments(cmd, cmd->dev, *offset,
+					  cmd->gen_pos.pos, n, 0);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_SEGMENTS, n);
 	*offset = cmd->gen_pos.pos;
 	*nsegs = n;

@@ -5,12 +5,30 @@
 #ifndef _DMACMD_SEG_H
 #define _DMACMD_SEG_H
 
+#include <linux/errno.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
 
 #include "dmacmd_cmd.h"
 
-int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx, u64 pos,
-		  struct dmacmd_seg_pos *r);
+/*
+ * Position @r at entry @idx of @m's DMA list, @pos bytes into the prepared
+ * range (inline: every prepare positions the first walk at 0).
+ */
+static inline int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx,
+				u64 pos, struct dmacmd_seg_pos *r)
+{
+	struct scatterlist *sg;
+
+	if (idx >= m->sgt.nents)
+		return -EIO;
+	sg = &m->sgl[idx];
+	r->pos = pos;
+	r->addr = sg_dma_address(sg);
+	r->len = sg_dma_len(sg);
+	r->idx = idx;
+	return 0;
+}
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
