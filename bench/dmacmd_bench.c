@@ -101,6 +101,10 @@ static bool sync = true;
 module_param(sync, bool, 0644);
 MODULE_PARM_DESC(sync, "synchronize argument of prepare/complete (IOKit default true)");
 
+static bool icount;
+module_param(icount, bool, 0644);
+MODULE_PARM_DESC(icount, "the guest clock counts instructions (QEMU -icount): time each operation on its own");
+
 /* The flags of prepare and complete that @flush and @sync ask for. */
 static inline unsigned int bench_prep_flags(void)
 {
@@ -617,6 +621,79 @@ static int cmd_cycle_sect(struct bench_case *c)
 
 /* ---- timing ------------------------------------------------------------ */
 
+/*
+ * Under icount (the guest clock counts instructions) every operation is
+ * timed on its own: the typical operation of a run is then free of the
+ * timer interrupts that land in some of them, and the same in every boot.
+ */
+#define BENCH_SAMPLES		8192
+
+static u64 *bench_samples;	/* 3 * BENCH_SAMPLES */
+static u64 bench_clk16;		/* a clock read, in 1/16 ns */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The typical one of @n samples, in 1/16 ns: the smallest within 2 ns of
+ * their median.  That leaves out the operations an interrupt landed in,
+ * and the clock's rounding (one either way) does not move it, where a
+ * median or a mean of few samples can.
+ */
+static u64 typical16(u64 *s, unsigned int n)
+{
+	unsigned int i;
+	u64 m;
+
+	if (!n)
+		return 0;
+	sort(s, n, sizeof(*s), cmp_u64, NULL);
+	m = s[n / 2];
+	for (i = 0; i < n / 2 && s[i] + 2 < m; i++)
+		;
+	return s[i] * 16;
+}
+
+/* k times the typical operation's cost, the clock reads taken off. */
+static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
+		    u64 *ns)
+{
+	unsigned int i, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	u64 t0, t1, op;
+	int ret;
+
+	for (i = 0; i < k; i++) {
+		t0 = ktime_get_ns();
+		ret = fn(c);
+		t1 = ktime_get_ns();
+		if (ret)
+			return ret;
+		if (i < n)
+			bench_samples[i] = t1 - t0;
+	}
+	op = typical16(bench_samples, n);
+	op = op > bench_clk16 ? op - bench_clk16 : 0;
+	*ns = DIV_ROUND_CLOSEST_ULL(op, 16) * k;
+	cond_resched();
+	return 0;
+}
+
+static void clock_cost(void)
+{
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < BENCH_SAMPLES; i++) {
+		t0 = ktime_get_ns();
+		bench_samples[i] = ktime_get_ns() - t0;
+	}
+	bench_clk16 = typical16(bench_samples, BENCH_SAMPLES);
+}
+
 static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *ns)
 {
@@ -624,6 +701,8 @@ static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
 	u64 t0;
 	int ret;
 
+	if (icount)
+		return time_ops(fn, c, k, ns);
 	t0 = ktime_get_ns();
 	for (i = 0; i < k; i++) {
 		ret = fn(c);
@@ -1147,27 +1226,57 @@ static void alloc_bounce_case(struct bench_mem *m, unsigned int npages)
 
 /* ---- cycle cost --------------------------------------------------------- */
 
+/*
+ * The three sections of @k cycles: their sums, or under icount k times
+ * the typical cycle's.
+ */
+static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
+		    u64 *out)
+{
+	unsigned int i, j, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	u64 ns;
+	int ret;
+
+	memset(c->sect, 0, sizeof(c->sect));
+	if (!icount) {
+		ret = time_run(fn, c, k, &ns);
+		memcpy(out, c->sect, sizeof(c->sect));
+		return ret;
+	}
+	for (i = 0; i < k; i++) {
+		memset(c->sect, 0, sizeof(c->sect));
+		ret = fn(c);
+		if (ret)
+			return ret;
+		for (j = 0; j < 3 && i < n; j++)
+			bench_samples[j * BENCH_SAMPLES + i] = c->sect[j];
+	}
+	for (j = 0; j < 3; j++)
+		out[j] = DIV_ROUND_CLOSEST_ULL(typical16(bench_samples +
+							 j * BENCH_SAMPLES, n),
+					       16) * k;
+	cond_resched();
+	return 0;
+}
+
 static void sect_test(struct bench_case *c, unsigned int k)
 {
-	u64 s[6][BENCH_MAX_REPS];
+	u64 s[6][BENCH_MAX_REPS], v[3];
 	static const char * const names[] = {
 		"map", "walk", "unmap", "prep", "gen", "comp"
 	};
 	unsigned int r, i;
-	u64 ns;
 	int ret;
 
 	k = max(k / 2, 1U);
 	for (r = 0; r < bench_reps; r++) {
-		memset(c->sect, 0, sizeof(c->sect));
-		ret = time_run(base_cycle_sect, c, k, &ns);
+		ret = sect_run(base_cycle_sect, c, k, v);
 		for (i = 0; i < 3; i++)
-			s[i][r] = c->sect[i];
-		memset(c->sect, 0, sizeof(c->sect));
+			s[i][r] = v[i];
 		if (!ret)
-			ret = time_run(cmd_cycle_sect, c, k, &ns);
+			ret = sect_run(cmd_cycle_sect, c, k, v);
 		for (i = 0; i < 3; i++)
-			s[3 + i][r] = c->sect[i];
+			s[3 + i][r] = v[i];
 		if (ret) {
 			bench_error("sections", c->layout, c->len, ret);
 			return;
@@ -1253,13 +1362,6 @@ static void calls_test(struct bench_case *c, unsigned int k)
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		jarr(&jl, ops[i].name, s[i], bench_reps);
 	jprint(&jl);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -2369,6 +2471,15 @@ static int bench_run(void)
 		bench_error("device", "-", 0, ret);
 		goto out_dev;
 	}
+	bench_samples = kvmalloc_array(3 * BENCH_SAMPLES, sizeof(*bench_samples),
+				       GFP_KERNEL);
+	if (!bench_samples) {
+		ret = -ENOMEM;
+		bench_error("memory", "-", 0, ret);
+		goto out_dev;
+	}
+	if (icount)
+		clock_cost();
 	nfrag = max3(scale_max, resume_max, (unsigned int)BENCH_FRAG_MIN);
 	bench_segs_cap = nfrag;
 	bench_segs = kvcalloc(bench_segs_cap, sizeof(*bench_segs), GFP_KERNEL);
@@ -2391,6 +2502,8 @@ static int bench_run(void)
 	jnum("cpus", num_online_cpus());
 	jnum("reps", bench_reps);
 	jnum("run_ms", run_ms);
+	jbool("icount", icount);
+	jnum("clock16", bench_clk16);
 	jbool("flush", flush);
 	jbool("sync", sync);
 	jnum("probes", alloc_nprobes);
@@ -2431,6 +2544,8 @@ out_mem:
 	kvfree(bench_segs);
 	bench_segs = NULL;
 out_dev:
+	kvfree(bench_samples);
+	bench_samples = NULL;
 	device_teardown();
 	jstr("t", "done");
 	jnum("ms", div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));

@@ -379,7 +379,9 @@ def lat_section(boots):
     for b in cpu_boots(boots):
         for r in b.of('lat'):
             for key in steps:
-                record(b, 'lat %s %s %s' % (r['layout'], r['size'], key), r[key])
+                # The maximum is where a timer interrupt landed: shown, but
+                # not one of the figures a second run must reproduce.
+                record(b, 'lat %s %s %s' % (r['layout'], r['size'], key), r[key][:2])
             rows.append([b.label, fmt_size(r['size']), r['layout'], r['baseline']] +
                         [' / '.join(cost(b, x) for x in r[key]) for key in steps])
     if not rows:
@@ -812,10 +814,13 @@ def env_section(boots, kernel):
         out += ['', '**The host was busy during %s**: other processes competed '
                 'with QEMU; expect a wide range across boots and a low parallel '
                 'ceiling.' % ', '.join(busy)]
-    out += ['', 'Intervals: an icount figure is the fewest instructions per '
-            'operation over the repetitions (the repetitions differ only by the '
-            'timer interrupts that land in them), and a ratio\'s interval is the '
-            'range of its per-repetition ratios.  A wall-clock figure is judged '
+    out += ['', 'Intervals: an icount figure is the instruction count of the '
+            'typical operation: every operation is timed on its own, the smallest '
+            'sample within 2 instructions of their median is taken (which leaves '
+            'out the operations a timer interrupt landed in), the cost of the '
+            'clock read is taken off, and the fewest over the repetitions is '
+            'reported; a ratio\'s interval is the range of its per-repetition '
+            'ratios.  A wall-clock figure is judged '
             'on the range of its per-boot medians over at least %d boots.  '
             '"met" needs the whole interval on the right side of the target, '
             '"MISSED" the whole interval on the wrong side; anything else is '
@@ -826,7 +831,7 @@ def env_section(boots, kernel):
         if not b.done:
             out.append('- **%s: the benchmark did not finish** (exit %s, log %s)' % (
                 b.label, b.status, b.path))
-    return out
+    return out + ['']
 
 
 def repro_section(previous):
@@ -841,14 +846,20 @@ def repro_section(previous):
                 '(%s unreadable).' % previous, '']
     common = sorted(set(old) & set(ICOUNT))
     diff = [k for k in common if old[k] != ICOUNT[k]]
+
+    def rel(a, b):
+        a, b = (a, b) if isinstance(a, list) else ([a], [b])
+        return max(abs(y - x) / x if x else float(y != 0) for x, y in zip(a, b))
     out = ['', '## Reproducibility', '',
            'Instruction figures of this run against the previous run\'s (%s): '
            '**%d of %d identical**.' % (os.path.basename(previous),
                                          len(common) - len(diff), len(common))]
     if diff:
-        out += ['', 'Differing:', '']
-        out += table(['figure', 'previous', 'this run'],
-                     [[k, old[k], ICOUNT[k]] for k in diff[:40]])
+        out += ['', 'Differing (largest relative difference %.3f%%):' % (
+            100 * max(rel(old[k], ICOUNT[k]) for k in diff)), '']
+        out += table(['figure', 'previous', 'this run', 'difference'],
+                     [[k, old[k], ICOUNT[k], '%.4f%%' % (100 * rel(old[k], ICOUNT[k]))]
+                      for k in diff[:60]])
     return out + ['']
 
 

@@ -120,7 +120,7 @@ boot() {
 	tag=$mode${3:-}
 	if [ "$mode" = icount ]; then
 		export DMACMD_ICOUNT=1
-		tests=$icount_tests
+		tests="$icount_tests dmacmd_bench.icount=1"
 	else
 		unset DMACMD_ICOUNT
 		tests=$wall_tests
