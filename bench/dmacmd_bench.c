@@ -383,7 +383,7 @@ struct bench_case {
 	u32 nsegs_base;
 	u32 nsegs_cmd;
 	void *cpu_src;		/* bounce test: memory and a copy target */
-	struct bench_mem *cpu_dst;
+	struct page **cpu_dst;
 	void *kva;		/* descriptor per I/O: kernel VA ... */
 	unsigned long uaddr;	/* ... or user VA, else the pages */
 	struct page **upages;	/* pinned user pages of the baseline */
@@ -1571,21 +1571,22 @@ static void resume_test(struct bench_mem *frag)
 
 /*
  * The baseline copies between the same kinds of memory as dmacmd's bounce
- * buffer: the buffer's linear mapping on one side, blocks of the page
- * allocator through their linear mapping on the other.
+ * buffer, whose blocks are single pages of the page allocator: the
+ * buffer's linear mapping on one side, pages of the page allocator
+ * through their linear mapping on the other, one page at a time.
  */
 static void memcpy_blocks(struct bench_case *c, bool out)
 {
-	size_t blk = PAGE_SIZE << c->cpu_dst->order, off, n;
-	unsigned int i;
 	u8 *src = c->cpu_src;
+	unsigned int i;
 
-	for (i = 0, off = 0; off < c->len; i++, off += n) {
-		n = min(blk, c->len - off);
+	for (i = 0; i < c->npages; i++) {
 		if (out)
-			memcpy(page_address(c->cpu_dst->blocks[i]), src + off, n);
+			memcpy(page_address(c->cpu_dst[i]), src + i * PAGE_SIZE,
+			       PAGE_SIZE);
 		else
-			memcpy(src + off, page_address(c->cpu_dst->blocks[i]), n);
+			memcpy(src + i * PAGE_SIZE, page_address(c->cpu_dst[i]),
+			       PAGE_SIZE);
 	}
 }
 
@@ -1612,7 +1613,7 @@ static int cmd_sync_in(struct bench_case *c)
 }
 
 static void bounce_case(struct bench_mem *contig, unsigned int npages,
-			struct bench_mem *dst)
+			struct page **dst)
 {
 	u64 ta[BENCH_MAX_REPS], tb[BENCH_MAX_REPS];
 	struct dmacmd_spec spec;
@@ -1679,18 +1680,14 @@ out:
 	case_fini(&c);
 }
 
-static void bounce_test(struct bench_mem *contig)
+/* The copy target: the fragmented set's pages, one page per block. */
+static void bounce_test(struct bench_mem *contig, struct bench_mem *frag)
 {
-	struct bench_mem dst = {};
 	unsigned int n;
 
-	if (mem_alloc_contig(&dst, contig->npages)) {
-		bench_error("bounce memory", "contig", 0, -ENOMEM);
-		return;
-	}
 	for (n = SZ_64K / PAGE_SIZE; n <= contig->npages; n *= 16)
-		bounce_case(contig, n, &dst);
-	mem_free(&dst);
+		if (n <= frag->npages)
+			bounce_case(contig, n, frag->pages);
 }
 
 /* ---- parallel scaling --------------------------------------------------- */
@@ -2527,7 +2524,7 @@ static int bench_run(void)
 	if (tests & BENCH_T_RESUME)
 		resume_test(&frag);
 	if (tests & BENCH_T_BOUNCE)
-		bounce_test(&contig);
+		bounce_test(&contig, &frag);
 	if (tests & BENCH_T_PAR)
 		par_test(&frag);
 	if (tests & BENCH_T_DBUF)

@@ -697,9 +697,9 @@ def bounce_section(boots, V):
            'A prepared command switched to a full copy buffer '
            '(DMACMD_FORCE_DOUBLE_BUFFER); "out" = dmacmd_synchronize(SYNC_OUT) '
            '(memory -> bounce), "in" = SYNC_IN (bounce -> memory), against a '
-           'memcpy() of the same bytes between the buffer\'s linear mapping and '
-           'page-allocator blocks (the kind of memory dmacmd\'s bounce buffer '
-           'is).  Ratio = dmacmd throughput / memcpy throughput: the median of '
+           'memcpy() of the same bytes, one page at a time, between the buffer\'s '
+           'linear mapping and single pages of the page allocator (the kind of '
+           'memory dmacmd\'s bounce buffer is).  Ratio = dmacmd throughput / memcpy throughput: the median of '
            'each boot, then the range of those medians across boots, which is '
            'the interval judged.  "swiotlb copies": bytes swiotlb copied in '
            'the same call per byte synchronized.', '']
