@@ -24,6 +24,7 @@
 #include <linux/iommu.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
+#include <linux/mman.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -32,6 +33,7 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/stacktrace.h>
@@ -55,7 +57,13 @@
 #define BENCH_T_BOUNCE		0x20
 #define BENCH_T_PAR		0x40
 #define BENCH_T_CALLS		0x80
-#define BENCH_T_ALL		0xff
+#define BENCH_T_DBUF		0x100
+#define BENCH_T_IO		0x200
+#define BENCH_T_LAT		0x400
+#define BENCH_T_MEM		0x800
+#define BENCH_T_ALL		0xfff
+
+#define BENCH_LAT_N		1024	/* samples per latency figure */
 
 static unsigned int reps = 11;
 module_param(reps, uint, 0644);
@@ -79,7 +87,7 @@ MODULE_PARM_DESC(par_ms, "length of one parallel run in ms (default 300)");
 
 static unsigned int tests = BENCH_T_ALL;
 module_param(tests, uint, 0644);
-MODULE_PARM_DESC(tests, "bitmask: 1 cycle, 2 alloc, 4 sections, 8 scale, 16 resume, 32 bounce, 64 parallel, 128 calls");
+MODULE_PARM_DESC(tests, "bitmask: 1 cycle, 2 alloc, 4 sections, 8 scale, 16 resume, 32 bounce, 64 parallel, 128 calls, 256 double buffering vs swiotlb, 512 descriptor per I/O, 1024 latency, 2048 memory");
 
 static char *device = "auto";
 module_param(device, charp, 0644);
@@ -92,6 +100,10 @@ MODULE_PARM_DESC(flush, "flush_cache/invalidate_cache of prepare/complete (IOKit
 static bool sync = true;
 module_param(sync, bool, 0644);
 MODULE_PARM_DESC(sync, "synchronize argument of prepare/complete (IOKit default true)");
+
+static bool icount;
+module_param(icount, bool, 0644);
+MODULE_PARM_DESC(icount, "the guest clock counts instructions (QEMU -icount): time each operation on its own");
 
 /* The flags of prepare and complete that @flush and @sync ask for. */
 static inline unsigned int bench_prep_flags(void)
@@ -108,6 +120,7 @@ static inline unsigned int bench_comp_flags(void)
 
 static struct device *bench_dev;
 static const char *bench_dev_name;
+static struct mm_struct *bench_mm;	/* the writer's, for user memory */
 static struct platform_device *bench_pdev;
 static struct pci_dev *bench_edu;
 static u64 edu_saved_mask, edu_saved_coherent;
@@ -354,6 +367,10 @@ static int mem_alloc_frag(struct bench_mem *m, unsigned int npages)
 
 struct bench_case {
 	const char *layout;
+	struct device *dev;
+	enum dma_data_direction dir;
+	bool page_base;		/* baseline: dma_map_page() per chunk */
+	size_t chunk;		/* largest mapping of the baseline */
 	struct page **pages;
 	unsigned int npages;
 	size_t len;
@@ -366,7 +383,10 @@ struct bench_case {
 	u32 nsegs_base;
 	u32 nsegs_cmd;
 	void *cpu_src;		/* bounce test: memory and a copy target */
-	void *cpu_dst;
+	struct page **cpu_dst;
+	void *kva;		/* descriptor per I/O: kernel VA ... */
+	unsigned long uaddr;	/* ... or user VA, else the pages */
+	struct page **upages;	/* pinned user pages of the baseline */
 	u64 sect[3];		/* section times of the last timed cycle */
 };
 
@@ -378,7 +398,8 @@ static u32 bench_segs_cap;
 static void case_fini(struct bench_case *c)
 {
 	if (c->cmd) {
-		dmacmd_clear_memory(c->cmd, 0);
+		if (dmacmd_memory(c->cmd))
+			dmacmd_clear_memory(c->cmd, 0);
 		dmacmd_put(c->cmd);
 	}
 	if (c->md)
@@ -398,14 +419,18 @@ static void spec_default(struct dmacmd_spec *spec)
 	spec->map_options = DMACMD_MAP_MAPPED;
 }
 
-static int case_init(struct bench_case *c, const char *layout,
-		     struct page **pages, unsigned int npages,
-		     const struct dmacmd_spec *spec)
+static int case_init_on(struct bench_case *c, struct device *dev,
+			enum dma_data_direction dir, size_t chunk,
+			const char *layout, struct page **pages,
+			unsigned int npages, const struct dmacmd_spec *spec)
 {
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->layout = layout;
+	c->dev = dev;
+	c->dir = dir;
+	c->chunk = chunk;
 	c->pages = pages;
 	c->npages = npages;
 	c->len = (size_t)npages * PAGE_SIZE;
@@ -413,22 +438,20 @@ static int case_init(struct bench_case *c, const char *layout,
 	c->cap = bench_segs_cap;
 	/* What a careful driver builds: segments the DMA layer can map. */
 	ret = sg_alloc_table_from_pages_segment(&c->sgt, pages, npages, 0,
-						c->len, bench_max_seg,
-						GFP_KERNEL);
+						c->len, chunk, GFP_KERNEL);
 	if (ret) {
 		bench_error("sg_alloc_table", layout, c->len, ret);
 		return ret;
 	}
 	c->have_sgt = true;
-	c->md = dmacmd_md_from_pages(pages, npages, 0, c->len,
-				     DMA_BIDIRECTIONAL);
+	c->md = dmacmd_md_from_pages(pages, npages, 0, c->len, dir);
 	if (IS_ERR(c->md)) {
 		ret = PTR_ERR(c->md);
 		c->md = NULL;
 		bench_error("dmacmd_md_from_pages", layout, c->len, ret);
 		goto fail;
 	}
-	c->cmd = dmacmd_create(bench_dev, spec, NULL);
+	c->cmd = dmacmd_create(dev, spec, NULL);
 	if (IS_ERR(c->cmd)) {
 		ret = PTR_ERR(c->cmd);
 		c->cmd = NULL;
@@ -446,21 +469,80 @@ fail:
 	return ret;
 }
 
-/* A: dma_map_sgtable + walk + dma_unmap_sgtable. */
-static int base_cycle(struct bench_case *c)
+static int case_init(struct bench_case *c, const char *layout,
+		     struct page **pages, unsigned int npages,
+		     const struct dmacmd_spec *spec)
+{
+	return case_init_on(c, bench_dev, DMA_BIDIRECTIONAL, bench_max_seg,
+			    layout, pages, npages, spec);
+}
+
+/*
+ * A, the hand-written DMA API.  Physically contiguous memory (page_base):
+ * dma_map_page() of the whole buffer, or of chunks of the largest mapping
+ * the DMA layer takes, as kernel/dma/map_benchmark.c does; the segment
+ * array is written as the pages are mapped.  Anything else: the kept
+ * sg_table through dma_map_sgtable(), then a walk that writes the array.
+ */
+static void base_unmap(struct bench_case *c)
+{
+	u32 i;
+
+	if (!c->page_base) {
+		dma_unmap_sgtable(c->dev, &c->sgt, c->dir, 0);
+		return;
+	}
+	for (i = 0; i < c->nsegs_base; i++)
+		dma_unmap_page(c->dev, c->segs[i].addr, c->segs[i].len, c->dir);
+}
+
+static int base_map(struct bench_case *c)
+{
+	dma_addr_t addr;
+	size_t off, n;
+	u32 i = 0;
+
+	if (!c->page_base)
+		return dma_map_sgtable(c->dev, &c->sgt, c->dir, 0);
+	for (off = 0; off < c->len; off += n, i++) {
+		n = min(c->len - off, c->chunk);
+		addr = dma_map_page(c->dev, c->pages[off >> PAGE_SHIFT], 0, n,
+				    c->dir);
+		if (dma_mapping_error(c->dev, addr)) {
+			c->nsegs_base = i;
+			base_unmap(c);
+			return -ENOMEM;
+		}
+		c->segs[i].addr = addr;
+		c->segs[i].len = n;
+	}
+	c->nsegs_base = i;
+	return 0;
+}
+
+static void base_walk(struct bench_case *c)
 {
 	struct scatterlist *sg;
-	int ret, i;
+	int i;
 
-	ret = dma_map_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
-	if (ret)
-		return ret;
+	if (c->page_base)
+		return;
 	for_each_sgtable_dma_sg(&c->sgt, sg, i) {
 		c->segs[i].addr = sg_dma_address(sg);
 		c->segs[i].len = sg_dma_len(sg);
 	}
 	c->nsegs_base = c->sgt.nents;
-	dma_unmap_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+}
+
+static int base_cycle(struct bench_case *c)
+{
+	int ret;
+
+	ret = base_map(c);
+	if (ret)
+		return ret;
+	base_walk(c);
+	base_unmap(c);
 	return 0;
 }
 
@@ -499,21 +581,17 @@ static int cmd_cycle(struct bench_case *c)
 /* The same two cycles with a clock read between their three steps. */
 static int base_cycle_sect(struct bench_case *c)
 {
-	struct scatterlist *sg;
 	u64 t0, t1, t2, t3;
-	int ret, i;
+	int ret;
 
 	t0 = ktime_get_ns();
-	ret = dma_map_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+	ret = base_map(c);
 	if (ret)
 		return ret;
 	t1 = ktime_get_ns();
-	for_each_sgtable_dma_sg(&c->sgt, sg, i) {
-		c->segs[i].addr = sg_dma_address(sg);
-		c->segs[i].len = sg_dma_len(sg);
-	}
+	base_walk(c);
 	t2 = ktime_get_ns();
-	dma_unmap_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+	base_unmap(c);
 	t3 = ktime_get_ns();
 	c->sect[0] += t1 - t0;
 	c->sect[1] += t2 - t1;
@@ -543,6 +621,79 @@ static int cmd_cycle_sect(struct bench_case *c)
 
 /* ---- timing ------------------------------------------------------------ */
 
+/*
+ * Under icount (the guest clock counts instructions) every operation is
+ * timed on its own: the typical operation of a run is then free of the
+ * timer interrupts that land in some of them, and the same in every boot.
+ */
+#define BENCH_SAMPLES		8192
+
+static u64 *bench_samples;	/* 3 * BENCH_SAMPLES */
+static u64 bench_clk16;		/* a clock read, in 1/16 ns */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The typical one of @n samples, in 1/16 ns: the smallest within 2 ns of
+ * their median.  That leaves out the operations an interrupt landed in,
+ * and the clock's rounding (one either way) does not move it, where a
+ * median or a mean of few samples can.
+ */
+static u64 typical16(u64 *s, unsigned int n)
+{
+	unsigned int i;
+	u64 m;
+
+	if (!n)
+		return 0;
+	sort(s, n, sizeof(*s), cmp_u64, NULL);
+	m = s[n / 2];
+	for (i = 0; i < n / 2 && s[i] + 2 < m; i++)
+		;
+	return s[i] * 16;
+}
+
+/* k times the typical operation's cost, the clock reads taken off. */
+static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
+		    u64 *ns)
+{
+	unsigned int i, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	u64 t0, t1, op;
+	int ret;
+
+	for (i = 0; i < k; i++) {
+		t0 = ktime_get_ns();
+		ret = fn(c);
+		t1 = ktime_get_ns();
+		if (ret)
+			return ret;
+		if (i < n)
+			bench_samples[i] = t1 - t0;
+	}
+	op = typical16(bench_samples, n);
+	op = op > bench_clk16 ? op - bench_clk16 : 0;
+	*ns = DIV_ROUND_CLOSEST_ULL(op, 16) * k;
+	cond_resched();
+	return 0;
+}
+
+static void clock_cost(void)
+{
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < BENCH_SAMPLES; i++) {
+		t0 = ktime_get_ns();
+		bench_samples[i] = ktime_get_ns() - t0;
+	}
+	bench_clk16 = typical16(bench_samples, BENCH_SAMPLES);
+}
+
 static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *ns)
 {
@@ -550,6 +701,8 @@ static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
 	u64 t0;
 	int ret;
 
+	if (icount)
+		return time_ops(fn, c, k, ns);
 	t0 = ktime_get_ns();
 	for (i = 0; i < k; i++) {
 		ret = fn(c);
@@ -690,20 +843,35 @@ static void alloc_post(struct kprobe *p, struct pt_regs *regs,
 }
 
 /*
- * Copies the DMA layer makes itself (swiotlb), counted in calls and bytes
- * for the benchmark thread, to tell dmacmd's copies from the platform's.
+ * What the DMA layer does itself, counted in calls and bytes for the
+ * benchmark thread: swiotlb's copies (to tell dmacmd's copies from the
+ * platform's), swiotlb slot allocations (each map of a bounced buffer)
+ * and IOVA allocations (each IOMMU mapping), the allocators the slab and
+ * page probes do not see.  @arg is the argument holding the size, in
+ * units of 2^@shift bytes.
  */
 struct bench_call {
 	const char *sym;
+	unsigned int arg;
+	unsigned int shift;
 	struct kprobe kp;
 	bool on;
 	atomic_long_t calls;
 	atomic_long_t bytes;
 };
 
+enum {
+	CALL_SYNC_DEV, CALL_SYNC_CPU, CALL_SWIOTLB_MAP, CALL_IOVA,
+};
+
 static struct bench_call bench_calls[] = {
-	{ .sym = "__swiotlb_sync_single_for_device" },
-	{ .sym = "__swiotlb_sync_single_for_cpu" },
+	/* (dev, tlb_addr, size, dir) */
+	[CALL_SYNC_DEV] = { .sym = "__swiotlb_sync_single_for_device", .arg = 2 },
+	[CALL_SYNC_CPU] = { .sym = "__swiotlb_sync_single_for_cpu", .arg = 2 },
+	/* (dev, orig_addr, mapping_size, ...) */
+	[CALL_SWIOTLB_MAP] = { .sym = "swiotlb_tbl_map_single", .arg = 2 },
+	/* (iovad, size in granules, ...) */
+	[CALL_IOVA] = { .sym = "alloc_iova_fast", .arg = 1, .shift = PAGE_SHIFT },
 };
 
 static int call_pre(struct kprobe *p, struct pt_regs *regs)
@@ -713,9 +881,29 @@ static int call_pre(struct kprobe *p, struct pt_regs *regs)
 	if (READ_ONCE(count_task) != current)
 		return 0;
 	atomic_long_inc(&bc->calls);
-	/* (dev, tlb_addr, size, dir): the third argument is the size. */
-	atomic_long_add(regs_get_kernel_argument(regs, 2), &bc->bytes);
+	atomic_long_add(regs_get_kernel_argument(regs, bc->arg) << bc->shift,
+			&bc->bytes);
 	return 0;
+}
+
+static long call_count(unsigned int i)
+{
+	return atomic_long_read(&bench_calls[i].calls);
+}
+
+static long call_bytes(unsigned int i)
+{
+	return atomic_long_read(&bench_calls[i].bytes);
+}
+
+static void calls_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
+		atomic_long_set(&bench_calls[i].calls, 0);
+		atomic_long_set(&bench_calls[i].bytes, 0);
+	}
 }
 
 static void calls_arm(bool on)
@@ -731,6 +919,123 @@ static void calls_arm(bool on)
 			enable_kprobe(&bench_calls[i].kp);
 		else
 			disable_kprobe(&bench_calls[i].kp);
+	}
+}
+
+/*
+ * Bytes allocated by the benchmark thread, for the memory an object takes:
+ * return probes on the same allocator entry points count the outermost
+ * call only (a kmalloc() that refills its slab from the page allocator is
+ * one allocation of the kmalloc size), slab objects at the size their
+ * cache or kmalloc bucket gives them.
+ */
+static struct kretprobe mem_krp[ARRAY_SIZE(alloc_syms)];
+static bool mem_krp_on[ARRAY_SIZE(alloc_syms)];
+static unsigned int mem_depth;
+static u64 mem_bytes;
+static u64 mem_calls;
+static bool mem_counting;
+
+static u64 alloc_size(unsigned int sym, struct pt_regs *regs)
+{
+	unsigned long a[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(a); i++)
+		a[i] = regs_get_kernel_argument(regs, i);
+	switch (sym) {
+	case 0:	/* __kmalloc_noprof(size, flags) */
+	case 1:	/* __kmalloc_node_noprof(size, [b,] flags, node) */
+	case 4:	/* __kmalloc_node_track_caller_noprof(size, ...) */
+		return kmalloc_size_roundup(a[0]);
+	case 2:	/* __kmalloc_cache_noprof(s, flags, size) */
+		return kmalloc_size_roundup(a[2]);
+	case 3:	/* __kmalloc_cache_node_noprof(s, flags, node, size) */
+		return kmalloc_size_roundup(a[3]);
+	case 5: case 6: case 7:	/* kmem_cache_alloc*(s, ...) */
+		return kmem_cache_size((struct kmem_cache *)a[0]);
+	case 8:	/* kmem_cache_alloc_bulk_noprof(s, flags, nr, p) */
+		return (u64)kmem_cache_size((struct kmem_cache *)a[0]) * a[2];
+	case 9:	/* __alloc_pages_noprof(gfp, order, ...) */
+		return PAGE_SIZE << a[1];
+	case 10: /* alloc_pages_bulk_noprof(gfp, nid, nodemask, nr, ...) */
+		return (u64)a[3] * PAGE_SIZE;
+	default:
+		return 0;
+	}
+}
+
+static int mem_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+
+	/* (A kprobe handler runs as an NMI: in_task() cannot tell.) */
+	if (!READ_ONCE(mem_counting) || READ_ONCE(count_task) != current ||
+	    !rp)
+		return 1;	/* no return handler */
+	if (!mem_depth++) {
+		mem_bytes += alloc_size(rp - mem_krp, regs);
+		mem_calls++;
+	}
+	return 0;
+}
+
+static int mem_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (mem_depth)
+		mem_depth--;
+	return 0;
+}
+
+static bool mem_begin(void)
+{
+	mem_bytes = 0;
+	mem_calls = 0;
+	mem_depth = 0;
+	WRITE_ONCE(count_task, current);
+	WRITE_ONCE(mem_counting, true);
+	return true;
+}
+
+static u64 mem_end(void)
+{
+	WRITE_ONCE(mem_counting, false);
+	WRITE_ONCE(count_task, NULL);
+	return mem_bytes;
+}
+
+static unsigned int mem_probes(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(alloc_syms); i++)
+		n += mem_krp_on[i];
+	return n;
+}
+
+/* Only around the memory test: they would slow every allocation. */
+static void mem_register(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(alloc_syms); i++) {
+		mem_krp[i].kp.symbol_name = alloc_syms[i];
+		mem_krp[i].entry_handler = mem_entry;
+		mem_krp[i].handler = mem_ret;
+		mem_krp[i].maxactive = 16;
+		mem_krp_on[i] = !register_kretprobe(&mem_krp[i]);
+	}
+}
+
+static void mem_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(alloc_syms); i++) {
+		if (mem_krp_on[i])
+			unregister_kretprobe(&mem_krp[i]);
+		mem_krp_on[i] = false;
+		memset(&mem_krp[i], 0, sizeof(mem_krp[i]));
 	}
 }
 
@@ -839,10 +1144,14 @@ static void sites_print(const char *what, struct bench_case *c)
 	}
 }
 
-/* Allocations of the first dmacmd cycle, then per cycle of each side. */
+/*
+ * Allocations of the first dmacmd cycle, then per cycle of each side:
+ * slab and page allocator calls, swiotlb slot and IOVA allocations, each
+ * side counted on its own.
+ */
 static void alloc_test(struct bench_case *c)
 {
-	long first, base, cmd;
+	long first, base, cmd, bslots, cslots, biova, ciova;
 	unsigned int i;
 	int ret = 0;
 
@@ -854,14 +1163,21 @@ static void alloc_test(struct bench_case *c)
 	first = count_end();
 	for (i = 0; !ret && i < 2; i++)
 		ret = base_cycle(c);	/* warm the baseline too */
+	calls_arm(true);
 	count_begin(false);
 	for (i = 0; !ret && i < BENCH_ALLOC_CYCLES; i++)
 		ret = base_cycle(c);
 	base = count_end();
+	bslots = call_count(CALL_SWIOTLB_MAP);
+	biova = call_count(CALL_IOVA);
+	calls_reset();
 	count_begin(true);
 	for (i = 0; !ret && i < BENCH_ALLOC_CYCLES; i++)
 		ret = cmd_cycle(c);
 	cmd = count_end();
+	cslots = call_count(CALL_SWIOTLB_MAP);
+	ciova = call_count(CALL_IOVA);
+	calls_arm(false);
 	probes_arm(false);
 	if (ret) {
 		bench_error("alloc", c->layout, c->len, ret);
@@ -869,11 +1185,16 @@ static void alloc_test(struct bench_case *c)
 	}
 	jstr("t", "alloc");
 	jstr("layout", c->layout);
+	jstr("baseline", c->page_base ? "map_page" : "map_sgtable");
 	jnum("size", c->len);
 	jnum("cycles", BENCH_ALLOC_CYCLES);
 	jint("first", first);
 	jint("base", base);
 	jint("cmd", cmd);
+	jint("base_slots", bslots);
+	jint("cmd_slots", cslots);
+	jint("base_iova", biova);
+	jint("cmd_iova", ciova);
 	if (!dmacmd_prepare(c->cmd, 0, 0, bench_prep_flags())) {
 		jnum("bounced", dmacmd_bounced_bytes(c->cmd));
 		dmacmd_complete(c->cmd, bench_comp_flags());
@@ -905,27 +1226,57 @@ static void alloc_bounce_case(struct bench_mem *m, unsigned int npages)
 
 /* ---- cycle cost --------------------------------------------------------- */
 
+/*
+ * The three sections of @k cycles: their sums, or under icount k times
+ * the typical cycle's.
+ */
+static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
+		    u64 *out)
+{
+	unsigned int i, j, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	u64 ns;
+	int ret;
+
+	memset(c->sect, 0, sizeof(c->sect));
+	if (!icount) {
+		ret = time_run(fn, c, k, &ns);
+		memcpy(out, c->sect, sizeof(c->sect));
+		return ret;
+	}
+	for (i = 0; i < k; i++) {
+		memset(c->sect, 0, sizeof(c->sect));
+		ret = fn(c);
+		if (ret)
+			return ret;
+		for (j = 0; j < 3 && i < n; j++)
+			bench_samples[j * BENCH_SAMPLES + i] = c->sect[j];
+	}
+	for (j = 0; j < 3; j++)
+		out[j] = DIV_ROUND_CLOSEST_ULL(typical16(bench_samples +
+							 j * BENCH_SAMPLES, n),
+					       16) * k;
+	cond_resched();
+	return 0;
+}
+
 static void sect_test(struct bench_case *c, unsigned int k)
 {
-	u64 s[6][BENCH_MAX_REPS];
+	u64 s[6][BENCH_MAX_REPS], v[3];
 	static const char * const names[] = {
 		"map", "walk", "unmap", "prep", "gen", "comp"
 	};
 	unsigned int r, i;
-	u64 ns;
 	int ret;
 
 	k = max(k / 2, 1U);
 	for (r = 0; r < bench_reps; r++) {
-		memset(c->sect, 0, sizeof(c->sect));
-		ret = time_run(base_cycle_sect, c, k, &ns);
+		ret = sect_run(base_cycle_sect, c, k, v);
 		for (i = 0; i < 3; i++)
-			s[i][r] = c->sect[i];
-		memset(c->sect, 0, sizeof(c->sect));
+			s[i][r] = v[i];
 		if (!ret)
-			ret = time_run(cmd_cycle_sect, c, k, &ns);
+			ret = sect_run(cmd_cycle_sect, c, k, v);
 		for (i = 0; i < 3; i++)
-			s[3 + i][r] = c->sect[i];
+			s[3 + i][r] = v[i];
 		if (ret) {
 			bench_error("sections", c->layout, c->len, ret);
 			return;
@@ -964,10 +1315,10 @@ static int call_gen(struct bench_case *c)
 
 static int call_map(struct bench_case *c)
 {
-	int ret = dma_map_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+	int ret = base_map(c);
 
 	if (!ret)
-		dma_unmap_sgtable(bench_dev, &c->sgt, DMA_BIDIRECTIONAL, 0);
+		base_unmap(c);
 	return ret;
 }
 
@@ -1013,6 +1364,57 @@ static void calls_test(struct bench_case *c, unsigned int k)
 	jprint(&jl);
 }
 
+/*
+ * Latency of each step, cycle by cycle: p50, p99 and the maximum of
+ * BENCH_LAT_N samples (one clock read per step, on both sides).
+ */
+static void lat_test(struct bench_case *c)
+{
+	static const char * const names[] = {
+		"map", "walk", "unmap", "prep", "gen", "comp"
+	};
+	const unsigned int n = BENCH_LAT_N;
+	unsigned int i, j;
+	u64 *v, p[3];
+	int ret = 0;
+
+	v = kvmalloc_array(6 * n, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return;
+	for (i = 0; i < n && !ret; i++) {
+		memset(c->sect, 0, sizeof(c->sect));
+		ret = base_cycle_sect(c);
+		for (j = 0; j < 3; j++)
+			v[j * n + i] = c->sect[j];
+		memset(c->sect, 0, sizeof(c->sect));
+		if (!ret)
+			ret = cmd_cycle_sect(c);
+		for (j = 0; j < 3; j++)
+			v[(3 + j) * n + i] = c->sect[j];
+		if (!(i % 64))
+			cond_resched();
+	}
+	if (ret) {
+		bench_error("latency", c->layout, c->len, ret);
+		goto out;
+	}
+	jstr("t", "lat");
+	jstr("layout", c->layout);
+	jstr("baseline", c->page_base ? "map_page" : "map_sgtable");
+	jnum("size", c->len);
+	jnum("n", n);
+	for (j = 0; j < 6; j++) {
+		sort(v + j * n, n, sizeof(*v), cmp_u64, NULL);
+		p[0] = v[j * n + n / 2];
+		p[1] = v[j * n + n * 99 / 100];
+		p[2] = v[j * n + n - 1];
+		jarr(&jl, names[j], p, 3);
+	}
+	jprint(&jl);
+out:
+	kvfree(v);
+}
+
 static void cycle_case(const char *layout, struct bench_mem *m,
 		       unsigned int npages)
 {
@@ -1028,9 +1430,12 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 	spec_default(&spec);
 	if (case_init(&c, layout, m->pages, npages, &spec))
 		return;
+	/* What a driver writes for one contiguous buffer. */
+	c.page_base = m->contiguous && !strcmp(layout, "contig");
 	if (tests & BENCH_T_ALLOC)
 		alloc_test(&c);
-	if (!(tests & (BENCH_T_CYCLE | BENCH_T_SECT | BENCH_T_CALLS)))
+	if (!(tests & (BENCH_T_CYCLE | BENCH_T_SECT | BENCH_T_CALLS |
+		       BENCH_T_LAT)))
 		goto out;
 	ret = calibrate(base_cycle, cmd_cycle, &c, &k);
 	if (ret) {
@@ -1048,6 +1453,7 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 		jstr("layout", layout);
 		jnum("size", c.len);
 		jbool("contiguous", m->contiguous);
+		jstr("baseline", c.page_base ? "map_page" : "map_sgtable");
 		jnum("k", k);
 		jnum("nseg_base", c.nsegs_base);
 		jnum("nseg_cmd", c.nsegs_cmd);
@@ -1059,6 +1465,8 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 		sect_test(&c, k);
 	if ((tests & BENCH_T_CALLS) && npages == 1)
 		calls_test(&c, k);
+	if ((tests & BENCH_T_LAT) && (c.page_base ? npages == 1 : npages == 16))
+		lat_test(&c);
 out:
 	case_fini(&c);
 }
@@ -1161,15 +1569,36 @@ static void resume_test(struct bench_mem *frag)
 
 /* ---- bounce throughput -------------------------------------------------- */
 
+/*
+ * The baseline copies between the same kinds of memory as dmacmd's bounce
+ * buffer, whose blocks are single pages of the page allocator: the
+ * buffer's linear mapping on one side, pages of the page allocator
+ * through their linear mapping on the other, one page at a time.
+ */
+static void memcpy_blocks(struct bench_case *c, bool out)
+{
+	u8 *src = c->cpu_src;
+	unsigned int i;
+
+	for (i = 0; i < c->npages; i++) {
+		if (out)
+			memcpy(page_address(c->cpu_dst[i]), src + i * PAGE_SIZE,
+			       PAGE_SIZE);
+		else
+			memcpy(src + i * PAGE_SIZE, page_address(c->cpu_dst[i]),
+			       PAGE_SIZE);
+	}
+}
+
 static int memcpy_out(struct bench_case *c)
 {
-	memcpy(c->cpu_dst, c->cpu_src, c->len);
+	memcpy_blocks(c, true);
 	return 0;
 }
 
 static int memcpy_in(struct bench_case *c)
 {
-	memcpy(c->cpu_src, c->cpu_dst, c->len);
+	memcpy_blocks(c, false);
 	return 0;
 }
 
@@ -1184,7 +1613,7 @@ static int cmd_sync_in(struct bench_case *c)
 }
 
 static void bounce_case(struct bench_mem *contig, unsigned int npages,
-			void *dst)
+			struct page **dst)
 {
 	u64 ta[BENCH_MAX_REPS], tb[BENCH_MAX_REPS];
 	struct dmacmd_spec spec;
@@ -1193,7 +1622,7 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 	u64 bounced;
 	int ret;
 
-	if (npages > contig->npages)
+	if (npages > contig->npages || !contig->contiguous)
 		return;
 	bench_progress("bounce %zu KiB", npages * PAGE_SIZE / SZ_1K);
 	spec_default(&spec);
@@ -1232,12 +1661,10 @@ static void bounce_case(struct bench_mem *contig, unsigned int npages,
 			b(&c);
 		count_end();
 		jstr("t", "bounce");
-		for (i = 0; i < ARRAY_SIZE(bench_calls); i++) {
-			jnum(i ? "swiotlb_cpu_bytes" : "swiotlb_dev_bytes",
-			     atomic_long_read(&bench_calls[i].bytes) / 4);
-			jnum(i ? "swiotlb_cpu_calls" : "swiotlb_dev_calls",
-			     atomic_long_read(&bench_calls[i].calls) / 4);
-		}
+		jnum("swiotlb_dev_bytes", call_bytes(CALL_SYNC_DEV) / 4);
+		jnum("swiotlb_dev_calls", call_count(CALL_SYNC_DEV) / 4);
+		jnum("swiotlb_cpu_bytes", call_bytes(CALL_SYNC_CPU) / 4);
+		jnum("swiotlb_cpu_calls", call_count(CALL_SYNC_CPU) / 4);
 		calls_arm(false);
 		jstr("dir", dir ? "in" : "out");
 		jnum("size", c.len);
@@ -1253,19 +1680,14 @@ out:
 	case_fini(&c);
 }
 
-static void bounce_test(struct bench_mem *contig)
+/* The copy target: the fragmented set's pages, one page per block. */
+static void bounce_test(struct bench_mem *contig, struct bench_mem *frag)
 {
 	unsigned int n;
-	void *dst;
 
-	dst = vmalloc(contig->npages * PAGE_SIZE);
-	if (!dst) {
-		bench_error("bounce vmalloc", "contig", 0, -ENOMEM);
-		return;
-	}
 	for (n = SZ_64K / PAGE_SIZE; n <= contig->npages; n *= 16)
-		bounce_case(contig, n, dst);
-	vfree(dst);
+		if (n <= frag->npages)
+			bounce_case(contig, n, frag->pages);
 }
 
 /* ---- parallel scaling --------------------------------------------------- */
@@ -1497,6 +1919,540 @@ static void device_teardown(void)
 	bench_dev = NULL;
 }
 
+/* ---- double buffering against swiotlb ----------------------------------- */
+
+/* A platform device of its own whose DMA mask has @bits bits. */
+static struct platform_device *narrow_dev_new(unsigned int bits)
+{
+	struct platform_device *pdev;
+	int ret;
+
+	pdev = platform_device_register_simple("dmacmd_bench_narrow", bits,
+					       NULL, 0);
+	if (IS_ERR(pdev))
+		return pdev;
+	if (!pdev->dev.dma_mask)
+		pdev->dev.dma_mask = &pdev->platform_dma_mask;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(bits));
+	if (ret) {
+		platform_device_unregister(pdev);
+		return ERR_PTR(ret);
+	}
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	return pdev;
+}
+
+static size_t dev_chunk(struct device *dev)
+{
+	return ALIGN_DOWN(min_t(size_t, dma_max_mapping_size(dev),
+				dma_get_max_seg_size(dev)), PAGE_SIZE);
+}
+
+static const char *dir_name(enum dma_data_direction dir)
+{
+	return dir == DMA_TO_DEVICE ? "out" :
+	       dir == DMA_FROM_DEVICE ? "in" : "bidi";
+}
+
+/*
+ * One buffer above 4 GiB for a device that cannot reach it: dma_map_page()
+ * per chunk, which swiotlb bounces, against a command whose spec has the
+ * device's address width, which double buffers in its own pages.
+ */
+static void dbuf_case(struct device *dev, unsigned int bits,
+		      struct bench_mem *contig, unsigned int npages,
+		      enum dma_data_direction dir)
+{
+	u64 ta[BENCH_MAX_REPS], tb[BENCH_MAX_REPS];
+	long ballocs, callocs, bslots, cslots, bbytes, cbytes;
+	struct dmacmd_spec spec;
+	struct bench_case c;
+	int berr, cerr, ret;
+	u64 bounced = 0;
+	unsigned int k, i;
+
+	bench_progress("double buffering %u-bit %zu KiB %s", bits,
+		       npages * PAGE_SIZE / SZ_1K, dir_name(dir));
+	spec_default(&spec);
+	spec.address_bits = bits;
+	if (case_init_on(&c, dev, dir, dev_chunk(dev), "contig",
+			 contig->pages, npages, &spec))
+		return;
+	c.page_base = true;
+	/* Does each side work at all?  Then one cycle of each, counted. */
+	berr = base_cycle(&c);
+	cerr = cmd_cycle(&c);
+	if (!cerr && !dmacmd_prepare(c.cmd, 0, 0, bench_prep_flags())) {
+		bounced = dmacmd_bounced_bytes(c.cmd);
+		dmacmd_complete(c.cmd, bench_comp_flags());
+	}
+	probes_arm(true);
+	calls_arm(true);
+	count_begin(false);
+	if (!berr)
+		base_cycle(&c);
+	ballocs = count_end();
+	bslots = call_count(CALL_SWIOTLB_MAP);
+	bbytes = call_bytes(CALL_SWIOTLB_MAP);
+	calls_reset();
+	count_begin(false);
+	if (!cerr)
+		cmd_cycle(&c);
+	callocs = count_end();
+	cslots = call_count(CALL_SWIOTLB_MAP);
+	cbytes = call_bytes(CALL_SWIOTLB_MAP);
+	calls_arm(false);
+	probes_arm(false);
+
+	jstr("t", "dbuf");
+	jnum("bits", bits);
+	jstr("dir", dir_name(dir));
+	jnum("size", c.len);
+	jnum("chunk", c.chunk);
+	jint("base_err", berr);
+	jint("cmd_err", cerr);
+	jnum("bounced", bounced);
+	jint("base_allocs", ballocs);
+	jint("cmd_allocs", callocs);
+	jint("base_slots", bslots);
+	jint("cmd_slots", cslots);
+	jint("base_slot_bytes", bbytes);
+	jint("cmd_slot_bytes", cbytes);
+	if (!berr && !cerr) {
+		ret = calibrate(base_cycle, cmd_cycle, &c, &k);
+		if (!ret)
+			ret = ab_runs(base_cycle, cmd_cycle, &c, k, ta, tb);
+		if (ret) {
+			jint("err", ret);
+		} else {
+			jnum("k", k);
+			jnum("nseg_base", c.nsegs_base);
+			jnum("nseg_cmd", c.nsegs_cmd);
+			jarr(&jl, "base", ta, bench_reps);
+			jarr(&jl, "cmd", tb, bench_reps);
+		}
+	}
+	jprint(&jl);
+	for (i = 0; i < 2; i++)		/* leave nothing prepared */
+		if (dmacmd_is_prepared(c.cmd))
+			dmacmd_complete(c.cmd, 0);
+	case_fini(&c);
+}
+
+static void dbuf_test(struct bench_mem *contig)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE
+	};
+	static const unsigned int bits[] = { 32, 28 };
+	struct platform_device *pdev;
+	unsigned int b, d, n;
+
+	/* The direct boot only: memory above 4 GiB, swiotlb not forced. */
+	if (!bench_pdev || is_swiotlb_force_bounce(bench_dev) ||
+	    !contig->contiguous ||
+	    page_to_phys(contig->pages[0]) < SZ_4G) {
+		jstr("t", "skip");
+		jstr("what", "dbuf");
+		jstr("why", "needs contiguous memory above 4 GiB, swiotlb not forced");
+		jprint(&jl);
+		return;
+	}
+	for (b = 0; b < ARRAY_SIZE(bits); b++) {
+		pdev = narrow_dev_new(bits[b]);
+		if (IS_ERR(pdev)) {
+			bench_error("narrow device", "-", bits[b], PTR_ERR(pdev));
+			continue;
+		}
+		/* 28 bits: swiotlb's pool lies above; it warns once. */
+		for (n = 1; n <= BENCH_CONTIG_PAGES; n *= 16)
+			for (d = 0; d < ARRAY_SIZE(dirs); d++)
+				if (bits[b] == 32 || n == 1)
+					dbuf_case(&pdev->dev, bits[b], contig,
+						  n, dirs[d]);
+		platform_device_unregister(pdev);
+	}
+}
+
+/* ---- a new descriptor per I/O -------------------------------------------- */
+
+/* B: a descriptor of the request's memory, set, cycled, released. */
+static int io_cmd(struct bench_case *c)
+{
+	struct dmacmd_md *md;
+	int ret;
+
+	if (c->uaddr) {
+		/* User memory is pinned by the descriptor's own prepare. */
+		md = dmacmd_md_from_user(c->uaddr, c->len, c->dir);
+		if (IS_ERR(md))
+			return PTR_ERR(md);
+		ret = dmacmd_md_prepare(md);
+		if (ret) {
+			dmacmd_md_put(md);
+			return ret;
+		}
+	} else if (c->kva) {
+		md = dmacmd_md_from_kva(c->kva, c->len, c->dir);
+	} else {
+		md = dmacmd_md_from_pages(c->pages, c->npages, 0, c->len,
+					  c->dir);
+	}
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	ret = dmacmd_set_memory(c->cmd, md, 0);
+	if (!ret) {
+		ret = cmd_cycle(c);
+		dmacmd_clear_memory(c->cmd, 0);
+	}
+	if (c->uaddr)
+		dmacmd_md_complete(md);
+	dmacmd_md_put(md);
+	return ret;
+}
+
+/* A kernel buffer in the linear map: dma_map_single() per chunk. */
+static int io_base_kva(struct bench_case *c)
+{
+	dma_addr_t addr;
+	size_t off, n;
+	u32 i = 0, j;
+
+	for (off = 0; off < c->len; off += n, i++) {
+		n = min(c->len - off, c->chunk);
+		addr = dma_map_single(c->dev, c->kva + off, n, c->dir);
+		if (dma_mapping_error(c->dev, addr))
+			break;
+		c->segs[i].addr = addr;
+		c->segs[i].len = n;
+	}
+	for (j = 0; j < i; j++)
+		dma_unmap_single(c->dev, c->segs[j].addr, c->segs[j].len,
+				 c->dir);
+	return off < c->len ? -ENOMEM : 0;
+}
+
+/*
+ * A: what a block or network driver writes per request: pin user pages
+ * (pin_user_pages_fast(), FOLL_LONGTERM as dmacmd pins), build an sg_table
+ * from the pages, map it, walk it, unmap it, free it, unpin.
+ */
+static int io_base(struct bench_case *c)
+{
+	struct page **pages = c->pages;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	int ret, i, pinned;
+
+	if (c->kva)
+		return io_base_kva(c);
+	if (c->uaddr) {
+		pinned = pin_user_pages_fast(c->uaddr, c->npages,
+					     FOLL_WRITE | FOLL_LONGTERM,
+					     c->upages);
+		if (pinned != c->npages) {
+			if (pinned > 0)
+				unpin_user_pages(c->upages, pinned);
+			return pinned < 0 ? pinned : -EFAULT;
+		}
+		pages = c->upages;
+	}
+	ret = sg_alloc_table_from_pages_segment(&sgt, pages, c->npages, 0,
+						c->len, c->chunk, GFP_KERNEL);
+	if (!ret) {
+		ret = dma_map_sgtable(c->dev, &sgt, c->dir, 0);
+		if (!ret) {
+			for_each_sgtable_dma_sg(&sgt, sg, i) {
+				c->segs[i].addr = sg_dma_address(sg);
+				c->segs[i].len = sg_dma_len(sg);
+			}
+			c->nsegs_base = sgt.nents;
+			dma_unmap_sgtable(c->dev, &sgt, c->dir, 0);
+		}
+		sg_free_table(&sgt);
+	}
+	if (c->uaddr)
+		unpin_user_pages_dirty_lock(pages, c->npages, true);
+	return ret;
+}
+
+static void io_case(const char *kind, struct page **pages, void *kva,
+		    unsigned long uaddr, struct page **upages,
+		    unsigned int npages)
+{
+	u64 ta[BENCH_MAX_REPS], tb[BENCH_MAX_REPS];
+	long ballocs, callocs;
+	struct dmacmd_spec spec;
+	struct bench_case c;
+	unsigned int k, i;
+	int ret;
+
+	bench_progress("descriptor per I/O %s %zu KiB", kind,
+		       npages * PAGE_SIZE / SZ_1K);
+	spec_default(&spec);
+	if (case_init(&c, kind, pages, npages, &spec))
+		return;
+	dmacmd_clear_memory(c.cmd, 0);	/* each I/O sets its own */
+	c.kva = kva;
+	c.uaddr = uaddr;
+	c.upages = upages;
+	ret = io_base(&c);
+	if (!ret)
+		ret = io_cmd(&c);
+	if (!ret)
+		ret = calibrate(io_base, io_cmd, &c, &k);
+	if (!ret)
+		ret = ab_runs(io_base, io_cmd, &c, k, ta, tb);
+	if (ret) {
+		bench_error("descriptor per I/O", kind, c.len, ret);
+		goto out;
+	}
+	probes_arm(true);
+	count_begin(false);
+	for (i = 0; i < BENCH_ALLOC_CYCLES; i++)
+		io_base(&c);
+	ballocs = count_end();
+	count_begin(false);
+	for (i = 0; i < BENCH_ALLOC_CYCLES; i++)
+		io_cmd(&c);
+	callocs = count_end();
+	probes_arm(false);
+	jstr("t", "io");
+	jstr("kind", kind);
+	jnum("size", c.len);
+	jnum("k", k);
+	jnum("cycles", BENCH_ALLOC_CYCLES);
+	jint("base_allocs", ballocs);
+	jint("cmd_allocs", callocs);
+	jarr(&jl, "base", ta, bench_reps);
+	jarr(&jl, "cmd", tb, bench_reps);
+	jprint(&jl);
+out:
+	case_fini(&c);
+}
+
+static void io_test(struct bench_mem *contig, struct bench_mem *frag)
+{
+	const unsigned int max = SZ_1M / PAGE_SIZE;
+	struct page **upages;
+	unsigned long uaddr;
+	unsigned int n;
+
+	for (n = 1; n <= max && n <= frag->npages; n *= 16)
+		io_case("pages", frag->pages, NULL, 0, NULL, n);
+	if (contig->contiguous)
+		for (n = 1; n <= max; n *= 16)
+			io_case("kva", contig->pages, contig->vaddr, 0, NULL, n);
+	if (!bench_mm) {
+		jstr("t", "skip");
+		jstr("what", "io user");
+		jstr("why", "no user address space");
+		jprint(&jl);
+		return;
+	}
+	upages = kvcalloc(max, sizeof(*upages), GFP_KERNEL);
+	if (!upages)
+		return;
+	kthread_use_mm(bench_mm);
+	uaddr = vm_mmap(NULL, 0, max * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0);
+	if (IS_ERR_VALUE(uaddr)) {
+		bench_error("vm_mmap", "user", max * PAGE_SIZE, (int)uaddr);
+	} else {
+		for (n = 1; n <= max; n *= 16)
+			io_case("user", frag->pages, NULL, uaddr, upages, n);
+		vm_munmap(uaddr, max * PAGE_SIZE);
+	}
+	kthread_unuse_mm(bench_mm);
+	kvfree(upages);
+}
+
+/* ---- memory per object ---------------------------------------------------- */
+
+static void mem_print(const char *what, u64 pages, u64 bytes, u64 calls)
+{
+	jstr("t", "mem");
+	jstr("what", what);
+	jnum("pages", pages);
+	jnum("bytes", bytes);
+	jnum("calls", calls);
+	jprint(&jl);
+}
+
+/* Bytes the objects of one shape take, dmacmd's and an sg_table's. */
+static void mem_kept(struct bench_mem *frag, unsigned int n)
+{
+	u64 sgt_b, map_b = 0, md_b, cmd_b, set_b, prep_b, again_b;
+	struct dmacmd_spec spec;
+	struct dmacmd_md *md;
+	struct sg_table sgt;
+	struct dmacmd *cmd;
+	u64 off = 0;
+	u32 nsegs;
+	int ret;
+
+	spec_default(&spec);
+	mem_begin();
+	ret = sg_alloc_table_from_pages_segment(&sgt, frag->pages, n, 0,
+						(size_t)n * PAGE_SIZE,
+						bench_max_seg, GFP_KERNEL);
+	sgt_b = mem_end();
+	if (ret)
+		return;
+	mem_begin();
+	ret = dma_map_sgtable(bench_dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	map_b = mem_end();
+	if (!ret)
+		dma_unmap_sgtable(bench_dev, &sgt, DMA_BIDIRECTIONAL, 0);
+	sg_free_table(&sgt);
+
+	mem_begin();
+	md = dmacmd_md_from_pages(frag->pages, n, 0, (size_t)n * PAGE_SIZE,
+				  DMA_BIDIRECTIONAL);
+	md_b = mem_end();
+	if (IS_ERR(md))
+		return;
+	mem_begin();
+	cmd = dmacmd_create(bench_dev, &spec, NULL);
+	cmd_b = mem_end();
+	if (IS_ERR(cmd))
+		goto put_md;
+	mem_begin();
+	ret = dmacmd_set_memory(cmd, md, 0);
+	set_b = mem_end();
+	if (ret)
+		goto put_cmd;
+	mem_begin();
+	ret = dmacmd_prepare(cmd, 0, 0, bench_prep_flags());
+	while (!ret && off < (u64)n * PAGE_SIZE) {
+		nsegs = bench_segs_cap;
+		ret = dmacmd_gen64(cmd, &off, bench_segs, &nsegs);
+		if (!nsegs)
+			break;
+	}
+	if (dmacmd_is_prepared(cmd))
+		dmacmd_complete(cmd, bench_comp_flags());
+	prep_b = mem_end();
+	mem_begin();
+	if (!dmacmd_prepare(cmd, 0, 0, bench_prep_flags()))
+		dmacmd_complete(cmd, bench_comp_flags());
+	again_b = mem_end();
+	jstr("t", "memkept");
+	jnum("pages", n);
+	jnum("sgt", sgt_b);
+	jnum("map", map_b);
+	jnum("md", md_b);
+	jnum("cmd", cmd_b);
+	jnum("set", set_b);
+	jnum("first", prep_b);
+	jnum("again", again_b);
+	jint("err", ret);
+	jprint(&jl);
+	dmacmd_clear_memory(cmd, 0);
+put_cmd:
+	dmacmd_put(cmd);
+put_md:
+	dmacmd_md_put(md);
+}
+
+static void mem_md(const char *what, struct dmacmd_md *md, u64 bytes)
+{
+	if (IS_ERR(md)) {
+		bench_error("memory per object", what, PAGE_SIZE, PTR_ERR(md));
+		return;
+	}
+	mem_print(what, 1, bytes, mem_calls);
+	dmacmd_md_put(md);
+}
+
+static void mem_test(struct bench_mem *contig, struct bench_mem *frag)
+{
+	struct dmacmd_spec spec;
+	struct dmacmd_md *md;
+	struct sg_table sgt;
+	struct dmacmd *cmd;
+	unsigned long ua;
+	unsigned int n;
+	u64 b;
+
+	bench_progress("memory per object");
+	mem_register();
+	if (!mem_probes()) {
+		bench_error("memory probes", "-", 0, -ENOENT);
+		return;
+	}
+	spec_default(&spec);
+	mem_begin();
+	cmd = dmacmd_create(bench_dev, &spec, NULL);
+	b = mem_end();
+	if (!IS_ERR(cmd)) {
+		mem_print("command", 0, b, mem_calls);
+		dmacmd_put(cmd);
+	}
+	mem_begin();
+	md = dmacmd_md_from_pages(frag->pages, 1, 0, PAGE_SIZE,
+				  DMA_BIDIRECTIONAL);
+	mem_md("md pages", md, mem_end());
+	if (contig->contiguous) {
+		mem_begin();
+		md = dmacmd_md_from_kva(contig->vaddr, PAGE_SIZE,
+					DMA_BIDIRECTIONAL);
+		mem_md("md kva", md, mem_end());
+	}
+	mem_begin();
+	md = dmacmd_md_from_phys(page_to_phys(frag->pages[0]), PAGE_SIZE,
+				 DMA_BIDIRECTIONAL);
+	mem_md("md phys", md, mem_end());
+	if (!sg_alloc_table_from_pages(&sgt, frag->pages, 1, 0, PAGE_SIZE,
+				       GFP_KERNEL)) {
+		mem_begin();
+		md = dmacmd_md_from_sgtable(&sgt, DMA_BIDIRECTIONAL);
+		mem_md("md sgtable", md, mem_end());
+		sg_free_table(&sgt);
+	}
+	if (bench_mm) {
+		kthread_use_mm(bench_mm);
+		ua = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0);
+		if (!IS_ERR_VALUE(ua)) {
+			mem_begin();
+			md = dmacmd_md_from_user(ua, PAGE_SIZE,
+						 DMA_BIDIRECTIONAL);
+			mem_md("md user", md, mem_end());
+			vm_munmap(ua, PAGE_SIZE);
+		}
+		kthread_unuse_mm(bench_mm);
+	}
+	for (n = 1; n <= frag->npages && n <= 65536; n *= 256)
+		mem_kept(frag, n);
+	/* dmacmd's bounce pages: a 32-bit spec over memory above 4 GiB. */
+	if (contig->contiguous && page_to_phys(contig->pages[0]) >= SZ_4G) {
+		n = SZ_1M / PAGE_SIZE;
+		spec.address_bits = 32;
+		cmd = dmacmd_create(bench_dev, &spec, NULL);
+		md = dmacmd_md_from_pages(contig->pages, n, 0, SZ_1M,
+					  DMA_BIDIRECTIONAL);
+		if (!IS_ERR(cmd) && !IS_ERR(md) &&
+		    !dmacmd_set_memory(cmd, md, 0)) {
+			mem_begin();
+			if (!dmacmd_prepare(cmd, 0, 0, bench_prep_flags())) {
+				b = mem_end();
+				mem_print("bounce 1 MiB 32-bit", n, b,
+					  mem_calls);
+				dmacmd_complete(cmd, bench_comp_flags());
+			} else {
+				mem_end();
+			}
+			dmacmd_clear_memory(cmd, 0);
+		}
+		if (!IS_ERR(md))
+			dmacmd_md_put(md);
+		if (!IS_ERR(cmd))
+			dmacmd_put(cmd);
+	}
+	mem_unregister();
+}
+
 /* ---- the run ------------------------------------------------------------ */
 
 static int bench_run(void)
@@ -1512,6 +2468,15 @@ static int bench_run(void)
 		bench_error("device", "-", 0, ret);
 		goto out_dev;
 	}
+	bench_samples = kvmalloc_array(3 * BENCH_SAMPLES, sizeof(*bench_samples),
+				       GFP_KERNEL);
+	if (!bench_samples) {
+		ret = -ENOMEM;
+		bench_error("memory", "-", 0, ret);
+		goto out_dev;
+	}
+	if (icount)
+		clock_cost();
 	nfrag = max3(scale_max, resume_max, (unsigned int)BENCH_FRAG_MIN);
 	bench_segs_cap = nfrag;
 	bench_segs = kvcalloc(bench_segs_cap, sizeof(*bench_segs), GFP_KERNEL);
@@ -1534,11 +2499,15 @@ static int bench_run(void)
 	jnum("cpus", num_online_cpus());
 	jnum("reps", bench_reps);
 	jnum("run_ms", run_ms);
+	jbool("icount", icount);
+	jnum("clock16", bench_clk16);
 	jbool("flush", flush);
 	jbool("sync", sync);
 	jnum("probes", alloc_nprobes);
 	jbool("contiguous", contig.contiguous);
 	jnum("frag_pages", nfrag);
+	jnum("contig_phys", contig.npages ? page_to_phys(contig.pages[0]) : 0);
+	jbool("user_mm", bench_mm);
 	jprint(&jl);
 
 	if (tests & (BENCH_T_CYCLE | BENCH_T_ALLOC | BENCH_T_SECT |
@@ -1555,9 +2524,15 @@ static int bench_run(void)
 	if (tests & BENCH_T_RESUME)
 		resume_test(&frag);
 	if (tests & BENCH_T_BOUNCE)
-		bounce_test(&contig);
+		bounce_test(&contig, &frag);
 	if (tests & BENCH_T_PAR)
 		par_test(&frag);
+	if (tests & BENCH_T_DBUF)
+		dbuf_test(&contig);
+	if (tests & BENCH_T_IO)
+		io_test(&contig, &frag);
+	if (tests & BENCH_T_MEM)
+		mem_test(&contig, &frag);
 
 	probes_unregister();
 out_mem:
@@ -1566,6 +2541,8 @@ out_mem:
 	kvfree(bench_segs);
 	bench_segs = NULL;
 out_dev:
+	kvfree(bench_samples);
+	bench_samples = NULL;
 	device_teardown();
 	jstr("t", "done");
 	jnum("ms", div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
@@ -1594,14 +2571,22 @@ static ssize_t run_write(struct file *file, const char __user *buf,
 	if (!mutex_trylock(&bench_lock))
 		return -EBUSY;
 	reinit_completion(&bench_done);
+	/* The user-memory tests borrow the writer's address space. */
+	bench_mm = get_task_mm(current);
 	/* CPU 0 runs the benchmark; the parallel test adds CPU 1. */
 	t = kthread_create_on_cpu(bench_thread, NULL, 0, "dmacmd_bench/%u");
 	if (IS_ERR(t)) {
+		if (bench_mm)
+			mmput(bench_mm);
+		bench_mm = NULL;
 		mutex_unlock(&bench_lock);
 		return PTR_ERR(t);
 	}
 	wake_up_process(t);
 	wait_for_completion(&bench_done);
+	if (bench_mm)
+		mmput(bench_mm);
+	bench_mm = NULL;
 	ret = bench_result;
 	mutex_unlock(&bench_lock);
 	return ret ? ret : len;

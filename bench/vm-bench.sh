@@ -25,6 +25,11 @@ if grep -qw dmacmd_bench_trace=1 /proc/cmdline; then
 		echo "dmacmd-harness: bench: cannot enable dmacmd events"
 	fi
 fi
+# The size of swiotlb's default pool, for the memory table.
+D=/sys/kernel/debug/swiotlb
+[ -d $D ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
+[ -r $D/io_tlb_nslabs ] &&
+	echo "dmacmd-harness: bench swiotlb slabs $(cat $D/io_tlb_nslabs)"
 echo "dmacmd-harness: bench start"
 echo 1 > /sys/kernel/debug/dmacmd_bench/run
 echo "dmacmd-harness: bench status $?"

@@ -20,6 +20,8 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 export BENCH_ARGS=${BENCH_ARGS:-tests=1}
+# Instruction counts: the hooks cost instructions, not host luck.
+export MODE=${MODE:-icount}
 res=$top/bench/results
 mkdir -p "$res"
 

@@ -2,25 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: build (or reuse) the lean guest kernel, build dmacmd.ko and
-# bench/dmacmd_bench.ko against it, boot QEMU once per DMA configuration,
-# run the benchmark in each boot and report medians, spreads and ratios
-# (bench/report.py), written to bench/results/latest.md as well.
+# bench/dmacmd_bench.ko against it, boot QEMU per DMA configuration, run the
+# benchmark in each boot and report (bench/report.py), written to
+# bench/results/latest.md as well.
 #
-#   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
+# Two kinds of boot (Documentation/bench.rst, "Modes"):
+#   icount  QEMU -icount shift=0,sleep=off: the guest clock counts guest
+#           instructions.  Every CPU-cost figure (cycles, fixed costs,
+#           latency, allocations, scaling, resume, double buffering,
+#           descriptors per I/O, memory): one boot per configuration,
+#           reproducible to the instruction.
+#   wall    QEMU as make check runs it: bounce bandwidth and parallel
+#           scaling, WALL_BOOTS boots per configuration.
+#
+#   MODE=both|icount|wall  which boots (default both)
+#   WALL_BOOTS=<n>       wall-clock boots per configuration (default 3)
+#   CONFIGS="direct swiotlb iommu"   which configurations (default: all three)
 #   BUILD=<dir>          build and log directory (default: ./build/bench)
-#   BENCH_ARGS="..."     extra module parameters, e.g. "reps=9 run_ms=30"
+#   BENCH_ARGS="..."     extra module parameters for every boot, e.g.
+#                        "reps=9 run_ms=30" or "tests=1" (they come last)
 #   BOOT_TIMEOUT=<s>     per boot (default 900)
 #   HOOKS=off            build dmacmd without its tracepoints, statistics and
 #                        fault-injection sites (make bench-hooks' reference)
 #   TRACE=1              enable dmacmd's trace events in tracefs for the run
 #   OUT=<file>           report (default bench/results/latest.md); the figures
-#                        also go to the same name with .json
+#                        also go to the same name with .json.  The
+#                        instruction figures of the JSON already there (the
+#                        previous run) are compared with the new ones.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 CONFIGS=${CONFIGS:-direct swiotlb iommu}
+MODE=${MODE:-both}
+WALL_BOOTS=${WALL_BOOTS:-3}
 BUILD=$(realpath -m "${BUILD:-$top/build/bench}")
 BENCH_ARGS=${BENCH_ARGS:-}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
@@ -43,6 +59,10 @@ on) ;;
 off) kb=$BUILD/kbuild-nohooks nohooks=DMACMD_NO_HOOKS=1 ;;
 *) die "HOOKS=$HOOKS: on or off" ;;
 esac
+case $MODE in
+both|icount|wall) ;;
+*) die "MODE=$MODE: both, icount or wall" ;;
+esac
 log=$logs/build.log
 step "build: dmacmd.ko ($variant) and dmacmd_bench.ko against the lean kernel, W=1"
 if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 $nohooks &&
@@ -59,10 +79,14 @@ initrd=$BUILD/initramfs-bench.cpio.gz
 
 params=""
 [ "$TRACE" = 1 ] && params=" dmacmd_bench_trace=1"
+user=""
 for p in $BENCH_ARGS; do
-	params+=" dmacmd_bench.$p"
+	user+=" dmacmd_bench.$p"
 done
-
+# The tests of each kind of boot (dmacmd_bench's "tests" bits): everything
+# but bounce bandwidth (32) and parallel scaling (64) counts instructions.
+icount_tests=$((0xfff & ~0x60))
+wall_tests=$((0x60))
 # CPU seconds the whole host has spent busy, and those of our children
 # (QEMU once it is waited for): their difference over a boot is what other
 # processes took from QEMU.
@@ -89,23 +113,36 @@ follow() {
 	done
 }
 
+# boot CFG MODE [N]: one boot; adds its console to the report's arguments.
 args=()
-for cfg in $CONFIGS; do
+boot() {
+	local cfg=$1 mode=$2 tag extra con fpid t status other tests
+	tag=$mode${3:-}
+	if [ "$mode" = icount ]; then
+		export DMACMD_ICOUNT=1
+		# norandmaps: the user-memory tests' mappings land at the same
+		# addresses (and so get the same page sizes) in every boot.
+		tests="$icount_tests dmacmd_bench.icount=1 norandmaps"
+	else
+		unset DMACMD_ICOUNT
+		tests=$wall_tests
+	fi
 	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
 		die "unknown configuration '$cfg' (direct, swiotlb, iommu)"
+	unset DMACMD_ICOUNT
 	extra=$QEMU_APPEND
 	# A 512 MiB bounce pool, so that the 65536-page scaling point fits.
 	[ "$cfg" = swiotlb ] && extra="swiotlb=262144,force"
-	con=$logs/$cfg.console
+	con=$logs/$cfg-$tag.console
 	: >"$con"
-	step "boot $cfg: ${extra:-no options}"
-	follow "$cfg" "$con" &
+	step "boot $cfg ($tag): ${extra:-no options}"
+	follow "$cfg ($tag)" "$con" &
 	fpid=$!
 	t=$(date +%s)
 	children_cpu >"$BUILD/.own0"
 	t0=$(date +%s.%N) busy0=$(host_busy)
 	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" \
-		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params" \
+		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params dmacmd_bench.tests=$tests$user" \
 		</dev/null >"$con" 2>&1
 	status=$?
 	kill "$fpid" 2>/dev/null
@@ -116,10 +153,29 @@ for cfg in $CONFIGS; do
 		-v o1="$(cat "$BUILD/.own1")" \
 		'BEGIN { x = ((b1 - b0) - (o1 - o0)) / (t1 - t0);
 			 printf "%.2f\n", x < 0 ? 0 : x }')
-	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), other processes used $other CPUs, log $con"
-	args+=("$cfg=$con:$status:$other")
-done
+	step "boot $cfg ($tag): finished in $(( $(date +%s) - t ))s (exit $status), other processes used $other CPUs, log $con"
+	args+=("$cfg@$tag=$con:$status:$other")
+}
+
+if [ "$MODE" != wall ]; then
+	for cfg in $CONFIGS; do
+		boot "$cfg" icount
+	done
+fi
+if [ "$MODE" != icount ]; then
+	for n in $(seq 1 "$WALL_BOOTS"); do
+		for cfg in $CONFIGS; do
+			boot "$cfg" wall "$n"
+		done
+	done
+fi
 
 mkdir -p "$(dirname "$OUT")"
-python3 "$top/bench/report.py" --out "$OUT" --json "${OUT%.md}.json" \
+json=${OUT%.md}.json
+prev=()
+if [ -f "$json" ]; then
+	cp "$json" "$BUILD/previous.json"
+	prev=(--previous "$BUILD/previous.json")
+fi
+python3 "$top/bench/report.py" --out "$OUT" --json "$json" "${prev[@]}" \
 	--variant "$variant" --kernel "$kdir" "${args[@]}"

@@ -44,10 +44,15 @@ stock_kdir() {
 # dmacmd_qemu CFG BZIMAGE INITRD LOGDIR: set QEMU (the command, an array)
 # and QEMU_APPEND (the configuration's kernel arguments) for one of the DMA
 # configurations every boot of the project uses.  TCG: KVM does not work
-# on these machines.
+# on these machines.  DMACMD_ICOUNT=1 (make bench's instruction-count mode)
+# runs the vCPUs in one thread with guest time advancing one nanosecond per
+# guest instruction, so that guest clocks count instructions.
 dmacmd_qemu() {
 	local cfg=$1
-	QEMU=(qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2
+	local accel=(-accel tcg,thread=multi)
+	[ "${DMACMD_ICOUNT:-0}" = 1 ] &&
+		accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+	QEMU=(qemu-system-x86_64 -M q35 "${accel[@]}" -cpu max -smp 2
 	      -kernel "$2" -initrd "$3"
 	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu")
 	case $cfg in
