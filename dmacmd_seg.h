@@ -29,6 +29,7 @@ static inline int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx,
 	r->idx = idx;
 	return 0;
 }
+
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
