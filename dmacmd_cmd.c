@@ -522,13 +522,10 @@ int dmacmd_clear_memory(struct dmacmd *cmd, unsigned int flags)
 	struct task_struct *prev;
 	int ret;
 
-	ret = dmacmd_enter(cmd, "clear_memory", flags, DMACMD_AUTO,
-			   DMACMD_NEED_SLEEP, _RET_IP_);
+	ret = dmacmd_enter_claim(cmd, "clear_memory", flags, DMACMD_AUTO,
+				 DMACMD_NEED_SLEEP, _RET_IP_, &prev);
 	if (ret)
 		return ret;
-	prev = dmacmd_claim(cmd, "clear_memory", _RET_IP_);
-	if (IS_ERR(prev))
-		return PTR_ERR(prev);
 	ret = dmacmd_clear_memory_claimed(cmd, flags, _RET_IP_);
 	dmacmd_leave(cmd, prev);
 	return ret;

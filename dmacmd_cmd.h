@@ -386,6 +386,26 @@ static __always_inline void dmacmd_leave(struct dmacmd *cmd,
 	smp_store_release(&cmd->in_call, prev);
 }
 
+/*
+ * dmacmd_enter() and then dmacmd_claim(): the start of every entry point
+ * that changes a command.  On success *@prev is for dmacmd_leave().
+ */
+static __always_inline int dmacmd_enter_claim(struct dmacmd *cmd,
+					      const char *what,
+					      unsigned int flags,
+					      unsigned int known,
+					      unsigned int need,
+					      unsigned long ip,
+					      struct task_struct **prev)
+{
+	int ret = dmacmd_enter(cmd, what, flags, known, need, ip);
+
+	if (ret)
+		return ret;
+	*prev = dmacmd_claim(cmd, what, ip);
+	return PTR_ERR_OR_ZERO(*prev);
+}
+
 /* The device to name in a misuse log about @cmd, if it is a command. */
 static inline struct device *dmacmd_log_dev(const struct dmacmd *cmd)
 {

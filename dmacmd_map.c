@@ -856,13 +856,10 @@ int __dmacmd_prepare(struct dmacmd *cmd, u64 offset, u64 length,
 	struct task_struct *prev;
 	int ret;
 
-	ret = dmacmd_enter(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT,
-			   DMACMD_NEED_SLEEP, ip);
+	ret = dmacmd_enter_claim(cmd, "prepare", flags, DMACMD_PREPARE_DEFAULT,
+				 DMACMD_NEED_SLEEP, ip, &prev);
 	if (ret)
 		return ret;
-	prev = dmacmd_claim(cmd, "prepare", ip);
-	if (IS_ERR(prev))
-		return PTR_ERR(prev);
 	ret = dmacmd_prepare_claimed(cmd, offset, length, flags, ip);
 	dmacmd_leave(cmd, prev);
 	return ret;
@@ -1026,13 +1023,11 @@ int __dmacmd_complete(struct dmacmd *cmd, unsigned int flags,
 	struct task_struct *prev;
 	int ret;
 
-	ret = dmacmd_enter(cmd, "complete", flags, DMACMD_COMPLETE_DEFAULT,
-			   DMACMD_NEED_SLEEP, ip);
+	ret = dmacmd_enter_claim(cmd, "complete", flags,
+				 DMACMD_COMPLETE_DEFAULT, DMACMD_NEED_SLEEP, ip,
+				 &prev);
 	if (ret)
 		return ret;
-	prev = dmacmd_claim(cmd, "complete", ip);
-	if (IS_ERR(prev))
-		return PTR_ERR(prev);
 	ret = dmacmd_complete_claimed(cmd, flags, ip);
 	dmacmd_leave(cmd, prev);
 	return ret;
