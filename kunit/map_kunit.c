@@ -1423,6 +1423,62 @@ static void dmacmd_test_map_md_complete_while_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
 }
 
+/*
+ * Behind a translating IOMMU with iommu.forcedac=1, a device with a 64-bit
+ * mask gets IOVAs above 4 GiB: a 64-bit spec hands them out as they are
+ * and the device reaches the bytes there; a 32-bit spec on the same
+ * device gets addresses below 4 GiB or -EADDRNOTAVAIL, never a truncated
+ * one.
+ */
+static void dmacmd_test_map_iova_above_4g(struct kunit *test)
+{
+	struct device *dev = dmacmd_kt_edu_dev(test);
+	const struct dmacmd_spec spec32 = { .out_fn = dmacmd_out_host64,
+					    .address_bits = 32 };
+	const size_t len = 2 * PAGE_SIZE + 100;
+	struct dmacmd_kt_segs s = {};
+	struct dmacmd *cmd64, *cmd32;
+	struct dmacmd_md *md;
+	u64 bad;
+	u32 i;
+	int ret;
+	u8 *buf;
+
+	if (!dev || !dmacmd_kt_translated(dev))
+		kunit_skip(test, "needs the edu device behind a translating IOMMU");
+	dmacmd_kt_set_mask(test, dev, 64);
+	buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dmacmd_kt_fill(buf, len, 51, 0);
+	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, len, DMA_TO_DEVICE));
+
+	cmd64 = dmacmd_kt_cmd(test, dev, &mp_spec64);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd64, md, DMACMD_AUTO), 0);
+	dmacmd_kt_gen_all(test, cmd64, &s, 8);
+	kunit_info(test, "64-bit spec: IOVA %#llx (forcedac %d)", s.seg[0].addr,
+		   dmacmd_kt_forcedac);
+	if (dmacmd_kt_forcedac)
+		KUNIT_EXPECT_GT_MSG(test, s.seg[0].addr, (u64)U32_MAX,
+				    "iommu.forcedac=1 gave an IOVA below 4 GiB");
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, len, 51, false,
+						 &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd64, DMACMD_AUTO), 0);
+
+	cmd32 = dmacmd_kt_cmd(test, dev, &spec32);
+	ret = dmacmd_set_memory(cmd32, md, DMACMD_AUTO);
+	if (ret) {
+		KUNIT_EXPECT_EQ(test, ret, -EADDRNOTAVAIL);
+		return;
+	}
+	dmacmd_kt_gen_all(test, cmd32, &s, 8);
+	for (i = 0; i < s.n; i++)
+		KUNIT_EXPECT_LE_MSG(test, s.seg[i].addr + s.seg[i].len - 1,
+				    (u64)U32_MAX, "segment %u", i);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(dev, &s, 0, len, 51, false,
+						 &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd32, DMACMD_AUTO), 0);
+}
+
 /* Too few segments is an error that undoes everything, not truncation. */
 static void dmacmd_test_map_driverkit_too_few_segments(struct kunit *test)
 {
@@ -1518,6 +1574,7 @@ static struct kunit_case dmacmd_map_cases[] = {
 	KUNIT_CASE(dmacmd_test_map_perform_within_range),
 	KUNIT_CASE(dmacmd_test_map_read_only_pin),
 	KUNIT_CASE(dmacmd_test_map_md_complete_while_mapped),
+	KUNIT_CASE(dmacmd_test_map_iova_above_4g),
 	{}
 };
 

@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -70,6 +71,15 @@ static void dmacmd_kt_restore_masks(void *p)
 	*m->dev->dma_mask = m->mask;
 	m->dev->coherent_dma_mask = m->coherent;
 }
+
+/*
+ * Set on the kernel command line (dmacmd_kunit.forcedac=1) by the boot
+ * that passes iommu.forcedac=1: devices with 64-bit masks behind the
+ * IOMMU then get IOVAs above 4 GiB, which the tests expect to see.
+ */
+bool dmacmd_kt_forcedac;
+module_param_named(forcedac, dmacmd_kt_forcedac, bool, 0444);
+MODULE_PARM_DESC(forcedac, "the boot passes iommu.forcedac=1");
 
 /**
  * dmacmd_kt_set_mask() - set a device's DMA masks for the test's duration

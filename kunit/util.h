@@ -20,6 +20,7 @@ void *dmacmd_kt_vmalloc(struct kunit *test, size_t len);
 
 /* Devices. */
 struct device *dmacmd_kt_fake_dev(struct kunit *test, unsigned int mask_bits);
+extern bool dmacmd_kt_forcedac;
 struct device *dmacmd_kt_edu_dev(struct kunit *test);
 void dmacmd_kt_set_mask(struct kunit *test, struct device *dev,
 			unsigned int mask_bits);
