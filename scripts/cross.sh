@@ -108,7 +108,7 @@ build_arch() {
 	local arch=$1 kdir=$2 o="$out/$1" log="$logs/cross-$1.log" sample
 	local margs
 	read -r -a margs <<<"$(arch_args "$arch")"
-	margs+=(KBUILD_MODPOST_WARN=1)
+	margs+=(KBUILD_MODPOST_WARN=1 -j"$(nproc)")
 	: >"$log"
 	step "cross $arch: dmacmd.ko and the KUnit module, W=1"
 	"$here/build.sh" "$kdir" "$o/dmacmd" "${margs[@]}" >>"$log" 2>&1 ||
