@@ -44,6 +44,12 @@ dkms:
 
 .PHONY: dkms
 
+# arm64 (64 KiB pages) and i386 (PAE) compile gate: see Documentation/testing.rst.
+cross:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" ARCHES="$(or $(ARCHES),arm64 i386)" ./scripts/cross.sh
+
+.PHONY: cross
+
 # Benchmark against the hand-written DMA API: see Documentation/bench.rst.
 bench:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench.sh

@@ -366,9 +366,12 @@ static inline void md_walk_resched(u64 addr)
 static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 			  const char **why)
 {
+	/* md_ranges_len() keeps a kernel range within unsigned long. */
+	unsigned long last = addr + (unsigned long)(len - 1);
+
 	/* A stack is gone when its function returns; the DMA API refuses it. */
 	if (object_is_on_stack((void *)addr) ||
-	    object_is_on_stack((void *)(addr + len - 1))) {
+	    object_is_on_stack((void *)last)) {
 		*why = "the caller's stack";
 		return -EINVAL;
 	}

@@ -28,6 +28,7 @@
 #include "util.h"
 
 #define REL_LEN		(5 * PAGE_SIZE + 123)
+#define REL_SEGS	64	/* segments the tracepoint test generates at most */
 #define REL_USER_SEED	77
 #define REL_ALL_SITES	(BIT(DMACMD_FAULT_ALLOC) | BIT(DMACMD_FAULT_PIN) | \
 			 BIT(DMACMD_FAULT_MAP) | BIT(DMACMD_FAULT_BOUNCE))
@@ -859,14 +860,17 @@ static void dmacmd_test_tracepoints_fields(struct kunit *test)
 	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct rel_trace *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	u8 *buf = kunit_kmalloc(test, REL_LEN + 1, GFP_KERNEL);
-	struct dmacmd_seg64 segs[64];
+	/* Not on the stack: 1 KiB is a 32-bit kernel's whole frame limit. */
+	struct dmacmd_seg64 *segs = kunit_kcalloc(test, REL_SEGS, sizeof(*segs),
+						  GFP_KERNEL);
 	struct dmacmd_md *md;
 	struct dmacmd *cmd;
-	u32 n = ARRAY_SIZE(segs);
+	u32 n = REL_SEGS;
 	u64 off = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, segs);
 	md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf + 1, REL_LEN,
 						   DMA_BIDIRECTIONAL));
 	cmd = dmacmd_kt_cmd(test, dev, &rel_spec_aligned);

@@ -9,8 +9,8 @@
 #   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
 #   BUILD=<dir>          build and log directory (default: ./build)
 #   BOOT_TIMEOUT=<s>     per boot (default 1200)
-#   GATES=off            skip lint, docs and DKMS (quicker targeted runs;
-#                        such a run always fails)
+#   GATES=off            skip lint, docs, DKMS and cross (quicker targeted
+#                        runs; such a run always fails)
 #
 # The last line is always "N passed, N failed" (", N skipped" may follow).
 set -uo pipefail
@@ -81,8 +81,9 @@ for sample in consumer iokit_consumer edu; do
 	build_sample $sample 6.1 "$stock"
 done
 
-# Quality gates that do not stop the boots but fail the run: lint, and the
-# DKMS install of the core module against Debian's stock headers.
+# Quality gates that do not stop the boots but fail the run: lint, docs,
+# the DKMS install of the core module against Debian's stock headers, and
+# the arm64 and i386 compile gate.
 gates=$BUILD/gates.txt
 : >"$gates"
 if [ "${GATES:-on}" = off ]; then
@@ -101,6 +102,10 @@ else
 	step "gate: DKMS install against $(basename "$stock") into a staging tree"
 	if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
 		echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
+	fi
+	step "gate: make cross (arm64 64K pages, i386 PAE; W=1, no warnings)"
+	if ! BUILD=$BUILD "$here/cross.sh" >"$logs/cross.log" 2>&1; then
+		echo "make cross failed: $(tail -n 1 "$logs/cross.log") (log: $logs/cross.log)" >>"$gates"
 	fi
 fi
 [ -f "$logs/dkms.log" ] && grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true

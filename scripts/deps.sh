@@ -10,7 +10,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves kmod
       cpio xz-utils gzip rsync python3 perl
       linux-source-6.12 linux-headers-amd64
-      qemu-system-x86 busybox-static "$@")
+      qemu-system-x86 busybox-static
+      # scripts/cross.sh: arm64 modules and edu-test, edu-test for i386
+      # (gcc -m32 needs no gcc-multilib to compile, and that conflicts with
+      # the cross compiler in Debian 12).
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross libc6-dev-i386 "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

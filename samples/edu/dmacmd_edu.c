@@ -38,6 +38,12 @@
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+/*
+ * readq()/writeq() on 32-bit kernels too: two 32-bit accesses, low word
+ * first.  edu takes 4-byte accesses to its DMA registers and ignores the
+ * high halves, which are zero here (a 28-bit device, a short count).
+ */
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iopoll.h>
 #include <linux/kref.h>
 #include <linux/ktime.h>
