@@ -1425,7 +1425,9 @@ static void dmacmd_test_map_md_complete_while_mapped(struct kunit *test)
 
 /*
  * Behind a translating IOMMU with iommu.forcedac=1, a device with a 64-bit
- * mask gets IOVAs above 4 GiB: a 64-bit spec hands them out as they are
+ * mask gets IOVAs above 4 GiB (for sizes the IOVA caches do not hold: a
+ * cached one may be any earlier, lower one): a 64-bit spec hands them out
+ * as they are
  * and the device reaches the bytes there; a 32-bit spec on the same
  * device gets addresses below 4 GiB or -EADDRNOTAVAIL, never a truncated
  * one.
@@ -1435,7 +1437,8 @@ static void dmacmd_test_map_iova_above_4g(struct kunit *test)
 	struct device *dev = dmacmd_kt_edu_dev(test);
 	const struct dmacmd_spec spec32 = { .out_fn = dmacmd_out_host64,
 					    .address_bits = 32 };
-	const size_t len = 2 * PAGE_SIZE + 100;
+	/* Above the IOVA caches' largest size: allocated top-down afresh. */
+	const size_t len = SZ_256K;
 	struct dmacmd_kt_segs s = {};
 	struct dmacmd *cmd64, *cmd32;
 	struct dmacmd_md *md;
