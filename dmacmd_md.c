@@ -171,6 +171,35 @@ void dmacmd_md_track_put(struct dmacmd_track *t)
 }
 
 /*
+ * Is @md, or a descriptor that @md (a sub-range or concatenation) covers,
+ * user memory for which @pred holds?
+ */
+bool md_any_user(const struct dmacmd_md *md,
+		 bool (*pred)(const struct dmacmd_md *user))
+{
+	unsigned int i;
+
+	switch (md->kind) {
+	case DMACMD_MD_USER:
+		return pred(md);
+	case DMACMD_MD_SUB:
+		return md_any_user(md->sub.parent, pred);
+	case DMACMD_MD_MULTI:
+		for (i = 0; i < md->multi.count; i++)
+			if (md_any_user(md->multi.child[i].md, pred))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool md_user_read_only(const struct dmacmd_md *user)
+{
+	return !md_dir_dev_writes(user->dir);
+}
+
+/*
  * May the CPU not write some of @md's memory?  User memory the device only
  * reads (Out) is pinned without FOLL_WRITE: it may be a file's page cache
  * mapped read-only, or the shared zero page.  True if @md or anything it
@@ -178,21 +207,7 @@ void dmacmd_md_track_put(struct dmacmd_track *t)
  */
 bool dmacmd_md_read_only(const struct dmacmd_md *md)
 {
-	unsigned int i;
-
-	switch (md->kind) {
-	case DMACMD_MD_USER:
-		return !md_dir_dev_writes(md->dir);
-	case DMACMD_MD_SUB:
-		return dmacmd_md_read_only(md->sub.parent);
-	case DMACMD_MD_MULTI:
-		for (i = 0; i < md->multi.count; i++)
-			if (dmacmd_md_read_only(md->multi.child[i].md))
-				return true;
-		return false;
-	default:
-		return false;
-	}
+	return md_any_user(md, md_user_read_only);
 }
 
 /* Is @md a buffer dmacmd allocated (IOKit's IOBufferMemoryDescriptor)? */

@@ -158,6 +158,8 @@ struct dmacmd_md *md_multi_new(struct dmacmd_md **mds, unsigned int count,
 			       unsigned long ip);
 
 int md_complete(struct dmacmd_md *md);
+bool md_any_user(const struct dmacmd_md *md,
+		 bool (*pred)(const struct dmacmd_md *user));
 
 /* dmacmd_md_dma.c */
 void md_dma_unmap_all(struct dmacmd_md *md);

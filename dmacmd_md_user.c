@@ -153,13 +153,18 @@ static bool md_user_tracked_file(struct mm_struct *mm, unsigned long start,
 }
 
 #ifdef CONFIG_LOCKDEP
-/* Does the caller hold @mm's mmap_lock?  Lockdep off (a report): unknown. */
-static bool md_user_mm_locked(struct mm_struct *mm)
+/*
+ * Is @user memory of the caller's process, whose mmap_lock the caller
+ * holds?  Lockdep off (after a report) knows nothing: false.
+ */
+static bool md_user_caller_locked(const struct dmacmd_md *user)
 {
-	return lock_is_held(&mm->mmap_lock.dep_map) == LOCK_STATE_HELD;
+	return user->user.mm == current->mm &&
+	       lock_is_held(&current->mm->mmap_lock.dep_map) ==
+	       LOCK_STATE_HELD;
 }
 #else
-static bool md_user_mm_locked(struct mm_struct *mm)
+static bool md_user_caller_locked(const struct dmacmd_md *user)
 {
 	return false;
 }
@@ -180,24 +185,9 @@ static bool md_user_mm_locked(struct mm_struct *mm)
  */
 bool md_user_lock_held(const struct dmacmd_md *md)
 {
-	unsigned int i;
-
 	if (!IS_ENABLED(CONFIG_LOCKDEP) || !current->mm)
 		return false;
-	switch (md->kind) {
-	case DMACMD_MD_USER:
-		return md->user.mm == current->mm &&
-		       md_user_mm_locked(current->mm);
-	case DMACMD_MD_SUB:
-		return md_user_lock_held(md->sub.parent);
-	case DMACMD_MD_MULTI:
-		for (i = 0; i < md->multi.count; i++)
-			if (md_user_lock_held(md->multi.child[i].md))
-				return true;
-		return false;
-	default:
-		return false;
-	}
+	return md_any_user(md, md_user_caller_locked);
 }
 
 /*
