@@ -259,10 +259,10 @@ static unsigned long dmacmd_pool_drop(struct dmacmd_pool *pool,
  */
 void dmacmd_pool_trim(struct dmacmd_pool *pool, struct device *dev)
 {
-	u64 limit = (u64)READ_ONCE(dmacmd_pool_max_kb) << 10;
 	unsigned long bytes;
 
-	bytes = dmacmd_pool_drop(pool, dev, div64_u64(limit, pool->size));
+	bytes = dmacmd_pool_drop(pool, dev,
+				 div64_u64(dmacmd_pool_max_bytes(), pool->size));
 	atomic_long_add(bytes, &dmacmd_pool_trimmed);
 }
 

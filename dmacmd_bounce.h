@@ -84,6 +84,12 @@ enum dmacmd_pool_id {
 extern unsigned int dmacmd_pool_max_kb;
 void dmacmd_pool_trim(struct dmacmd_pool *pool, struct device *dev);
 
+/* The pool_max_kb parameter in bytes. */
+static inline u64 dmacmd_pool_max_bytes(void)
+{
+	return (u64)READ_ONCE(dmacmd_pool_max_kb) << 10;
+}
+
 /*
  * Return every block of a pool to its cache (inline: every complete); a
  * pool grown beyond the pool_max_kb parameter gives back the excess.
@@ -93,8 +99,7 @@ static inline void dmacmd_pool_release(struct dmacmd_pool *pool,
 {
 	pool->used = 0;
 	if (unlikely(pool->nr &&
-		     (u64)pool->nr * pool->size >
-		     (u64)READ_ONCE(dmacmd_pool_max_kb) << 10))
+		     (u64)pool->nr * pool->size > dmacmd_pool_max_bytes()))
 		dmacmd_pool_trim(pool, dev);
 }
 
