@@ -897,25 +897,36 @@ struct bnc_fix {
 	u64 len;
 };
 
-static void bnc_fix_misaligned(struct kunit *test, struct bnc_fix *f,
-			       enum dma_data_direction dir, u64 len,
-			       bool clear_at_exit)
-{
-	struct dmacmd_spec spec = {
-		.out_fn = dmacmd_out_host64,
-		.address_bits = 64,
-		.alignment = BNC_MIS_ALIGN,
-		.alignment_internal = BNC_MIS_ALIGN,
-		.alignment_length = BNC_MIS_ALIGN,
-	};
+/* The spec of the misaligned fixture: 64-byte alignments throughout. */
+static const struct dmacmd_spec bnc_mis_spec = {
+	.out_fn = dmacmd_out_host64,
+	.address_bits = 64,
+	.alignment = BNC_MIS_ALIGN,
+	.alignment_internal = BNC_MIS_ALIGN,
+	.alignment_length = BNC_MIS_ALIGN,
+};
 
+/* bnc_fix_misaligned() with a spec of the caller's. */
+static void bnc_fix_misaligned_spec(struct kunit *test, struct bnc_fix *f,
+				    enum dma_data_direction dir, u64 len,
+				    bool clear_at_exit,
+				    const struct dmacmd_spec *spec)
+{
 	f->dev = bnc_device(test, 64);
 	f->len = len;
 	f->p = bnc_kmalloc_at(test, len, 3);
 	bnc_buf_add(test, &f->b, f->p, len);
 	f->md = bnc_md_track(test, dmacmd_md_from_kva(f->p, len, dir));
-	f->cmd = bnc_cmd(test, f->dev, &spec);
+	f->cmd = bnc_cmd(test, f->dev, spec);
 	bnc_attach(test, f->cmd, f->md, clear_at_exit);
+}
+
+static void bnc_fix_misaligned(struct kunit *test, struct bnc_fix *f,
+			       enum dma_data_direction dir, u64 len,
+			       bool clear_at_exit)
+{
+	bnc_fix_misaligned_spec(test, f, dir, len, clear_at_exit,
+				&bnc_mis_spec);
 }
 
 /* After prepare: everything is bounced, or the test proves nothing. */
@@ -1009,25 +1020,13 @@ static void dmacmd_test_bounce_pool_bounded(struct kunit *test)
  */
 static void dmacmd_test_bounce_noncoherent_copy_reaches_device(struct kunit *test)
 {
-	struct dmacmd_spec spec = {
-		.out_fn = dmacmd_out_host64,
-		.address_bits = 64,
-		.alignment = BNC_MIS_ALIGN,
-		.alignment_internal = BNC_MIS_ALIGN,
-		.alignment_length = BNC_MIS_ALIGN,
-		.map_options = DMACMD_MAP_NONCOHERENT,
-	};
+	struct dmacmd_spec spec = bnc_mis_spec;
 	const u64 len = 3 * PAGE_SIZE;
-	struct bnc_fix f = { .len = len };
+	struct bnc_fix f = {};
 	u32 seed = bnc_seed();
 
-	f.dev = bnc_device(test, 64);
-	f.p = bnc_kmalloc_at(test, len, 3);
-	bnc_buf_add(test, &f.b, f.p, len);
-	f.md = bnc_md_track(test, dmacmd_md_from_kva(f.p, len,
-						     DMA_BIDIRECTIONAL));
-	f.cmd = bnc_cmd(test, f.dev, &spec);
-	bnc_attach(test, f.cmd, f.md, true);
+	spec.map_options = DMACMD_MAP_NONCOHERENT;
+	bnc_fix_misaligned_spec(test, &f, DMA_BIDIRECTIONAL, len, true, &spec);
 
 	bnc_cpu_fill(&f.b, 0, len, seed);
 	KUNIT_ASSERT_EQ(test, dmacmd_prepare(f.cmd, 0, 0, DMACMD_SYNCHRONIZE),
@@ -1640,13 +1639,6 @@ static void dmacmd_test_bounce_tail_cleared(struct kunit *test)
  */
 static void dmacmd_test_bounce_release_while_prepared(struct kunit *test)
 {
-	struct dmacmd_spec spec = {
-		.out_fn = dmacmd_out_host64,
-		.address_bits = 64,
-		.alignment = BNC_MIS_ALIGN,
-		.alignment_internal = BNC_MIS_ALIGN,
-		.alignment_length = BNC_MIS_ALIGN,
-	};
 	struct bnc_fix f = {};
 	struct dmacmd *again;
 	u32 seed = bnc_seed();
@@ -1661,7 +1653,7 @@ static void dmacmd_test_bounce_release_while_prepared(struct kunit *test)
 	f.cmd = NULL;
 	KUNIT_EXPECT_EQ(test, dmacmd_md_length(f.md), f.len);
 
-	again = bnc_cmd(test, f.dev, &spec);
+	again = bnc_cmd(test, f.dev, &bnc_mis_spec);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(again, f.md, 0), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_clear_memory,
 							again), 0);
