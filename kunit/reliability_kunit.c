@@ -584,6 +584,18 @@ static void rel_worker_error(struct rel_worker *w, const char *what, long v)
 			 what, v);
 }
 
+/* Run @fn(@data) in a kthread "dmacmd-@name/@cpu" bound to @cpu. */
+static void rel_start_on(struct kunit *test, int (*fn)(void *), void *data,
+			 const char *name, int cpu)
+{
+	struct task_struct *t;
+
+	t = kthread_create(fn, data, "dmacmd-%s/%d", name, cpu);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+}
+
 /* Prepare, walk every segment, check them, read through, complete. */
 static void rel_cycle(struct rel_worker *w, struct dmacmd *cmd, u64 len,
 		      const u8 *expect, u8 *tmp, u32 align)
@@ -743,8 +755,6 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 	dmacmd_quarantine_set(quarantine);
 
 	for (i = 0; i < 2; i++) {
-		struct task_struct *t;
-
 		/*
 		 * One device per CPU: dma-debug tracks a mapping by device and
 		 * address, so the same buffer mapped for one device by two CPUs
@@ -759,10 +769,7 @@ static void dmacmd_test_stress_two_cpus(struct kunit *test)
 		w[i].cpu = i;
 		w[i].deadline = jiffies + msecs_to_jiffies(1500);
 		init_completion(&w[i].done);
-		t = kthread_create(rel_worker_fn, &w[i], "dmacmd-stress/%d", i);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
-		kthread_bind(t, i);
-		wake_up_process(t);
+		rel_start_on(test, rel_worker_fn, &w[i], "stress", i);
 	}
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&w[i].done);
@@ -1129,15 +1136,10 @@ static void dmacmd_test_stress_one_command(struct kunit *test)
 	cmd = dmacmd_kt_cmd(test, dev, &rel_spec64);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
 	for (i = 0; i < 2; i++) {
-		struct task_struct *k;
-
 		t[i].cmd = cmd;
 		t[i].deadline = jiffies + msecs_to_jiffies(1000);
 		init_completion(&t[i].done);
-		k = kthread_create(rel_turns_fn, &t[i], "dmacmd-turns/%d", i);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, k);
-		kthread_bind(k, i);
-		wake_up_process(k);
+		rel_start_on(test, rel_turns_fn, &t[i], "turns", i);
 	}
 	for (i = 0; i < 2; i++)
 		wait_for_completion(&t[i].done);
