@@ -390,6 +390,17 @@ struct bench_case {
 	u64 sect[3];		/* section times of the last timed cycle */
 };
 
+/* The A/B result of one case: loop count, segments, each side's runs. */
+static void jab(const struct bench_case *c, unsigned int k, const u64 *ta,
+		const u64 *tb)
+{
+	jnum("k", k);
+	jnum("nseg_base", c->nsegs_base);
+	jnum("nseg_cmd", c->nsegs_cmd);
+	jarr(&jl, "base", ta, bench_reps);
+	jarr(&jl, "cmd", tb, bench_reps);
+}
+
 typedef int (*bench_fn)(struct bench_case *c);
 
 static struct dmacmd_seg64 *bench_segs;
@@ -1454,11 +1465,7 @@ static void cycle_case(const char *layout, struct bench_mem *m,
 		jnum("size", c.len);
 		jbool("contiguous", m->contiguous);
 		jstr("baseline", c.page_base ? "map_page" : "map_sgtable");
-		jnum("k", k);
-		jnum("nseg_base", c.nsegs_base);
-		jnum("nseg_cmd", c.nsegs_cmd);
-		jarr(&jl, "base", ta, bench_reps);
-		jarr(&jl, "cmd", tb, bench_reps);
+		jab(&c, k, ta, tb);
 		jprint(&jl);
 	}
 	if (tests & BENCH_T_SECT)
@@ -1496,11 +1503,7 @@ static void scale_test(struct bench_mem *frag)
 		}
 		jstr("t", "scale");
 		jnum("pages", n);
-		jnum("k", k);
-		jnum("nseg_base", c.nsegs_base);
-		jnum("nseg_cmd", c.nsegs_cmd);
-		jarr(&jl, "base", ta, bench_reps);
-		jarr(&jl, "cmd", tb, bench_reps);
+		jab(&c, k, ta, tb);
 		jprint(&jl);
 		case_fini(&c);
 	}
@@ -2022,15 +2025,10 @@ static void dbuf_case(struct device *dev, unsigned int bits,
 		ret = calibrate(base_cycle, cmd_cycle, &c, &k);
 		if (!ret)
 			ret = ab_runs(base_cycle, cmd_cycle, &c, k, ta, tb);
-		if (ret) {
+		if (ret)
 			jint("err", ret);
-		} else {
-			jnum("k", k);
-			jnum("nseg_base", c.nsegs_base);
-			jnum("nseg_cmd", c.nsegs_cmd);
-			jarr(&jl, "base", ta, bench_reps);
-			jarr(&jl, "cmd", tb, bench_reps);
-		}
+		else
+			jab(&c, k, ta, tb);
 	}
 	jprint(&jl);
 	for (i = 0; i < 2; i++)		/* leave nothing prepared */
