@@ -84,10 +84,7 @@ void dmacmd_map_sync(struct dmacmd *cmd, struct dmacmd_mapping *m,
 	unsigned int i;
 
 	if (m->state != DMACMD_MAPPED_KEPT) {
-		if (for_cpu)
-			dma_sync_sgtable_for_cpu(cmd->dev, &m->sgt, m->dir);
-		else
-			dma_sync_sgtable_for_device(cmd->dev, &m->sgt, m->dir);
+		dmacmd_dma_sync_sgtable(cmd->dev, &m->sgt, m->dir, for_cpu);
 		return;
 	}
 	for_each_sgtable_dma_sg(&m->sgt, sg, i) {
@@ -239,8 +236,8 @@ static int dmacmd_map_built(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		return ret;
 	}
 	if (m->built.verify && dmacmd_verify(cmd, m, &cmd->lim, &bad)) {
-		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
-				  DMA_ATTR_SKIP_CPU_SYNC);
+		dmacmd_dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
+					 DMA_ATTR_SKIP_CPU_SYNC);
 		dmacmd_mapping_reset(cmd, m);
 		m->built.valid = false;
 		return 1;
@@ -568,8 +565,9 @@ static int dmacmd_map_attempt(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		ret = dmacmd_verify(cmd, m, &cmd->lim, bad);
 		if (ret) {
 			if (m->state == DMACMD_MAPPED_STREAMING)
-				dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir,
-						  DMA_ATTR_SKIP_CPU_SYNC);
+				dmacmd_dma_unmap_sgtable(cmd->dev, &m->sgt,
+							 m->dir,
+							 DMA_ATTR_SKIP_CPU_SYNC);
 			goto err_reset;
 		}
 	}
@@ -683,7 +681,7 @@ static void dmacmd_map_let_go(struct dmacmd *cmd, struct dmacmd_mapping *m,
 			      unsigned long attrs)
 {
 	if (m->state == DMACMD_MAPPED_STREAMING)
-		dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir, attrs);
+		dmacmd_dma_unmap_sgtable(cmd->dev, &m->sgt, m->dir, attrs);
 	if (m->state != DMACMD_MAPPED_KEPT)
 		return;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && m->dir != DMA_TO_DEVICE &&

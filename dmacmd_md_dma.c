@@ -161,7 +161,7 @@ void md_dma_unmap_all(struct dmacmd_md *md)
 
 	list_for_each_entry_safe(d, next, &md->dma_maps, node) {
 		list_del(&d->node);
-		dma_unmap_sgtable(d->dev, &d->sgt, d->dir, 0);
+		dmacmd_dma_unmap_sgtable(d->dev, &d->sgt, d->dir, 0);
 		put_device(d->dev);
 		kvfree(d->sgt.sgl);
 		kfree(d);
