@@ -453,43 +453,47 @@ static void dmacmd_test_segments_out32(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 }
 
-/* Time to walk every segment one call at a time. */
+/* Time to walk every segment one call at a time, once. */
 static u64 sg_walk_ns(struct kunit *test, struct sg_pages *f)
 {
-	u64 best = U64_MAX, off, t;
 	struct dmacmd_seg64 seg;
-	int rep;
+	u64 off, t;
 	u32 n;
 
-	for (rep = 0; rep < 3; rep++) {
-		t = ktime_get_ns();
-		for (off = 0; off < (u64)f->npages * PAGE_SIZE;) {
-			n = 1;
-			if (dmacmd_gen64(f->cmd, &off, &seg, &n))
-				break;
-		}
-		best = min(best, ktime_get_ns() - t);
-		KUNIT_EXPECT_EQ(test, off, (u64)f->npages * PAGE_SIZE);
+	t = ktime_get_ns();
+	for (off = 0; off < (u64)f->npages * PAGE_SIZE;) {
+		n = 1;
+		if (dmacmd_gen64(f->cmd, &off, &seg, &n))
+			break;
 	}
-	return best;
+	t = ktime_get_ns() - t;
+	KUNIT_EXPECT_EQ(test, off, (u64)f->npages * PAGE_SIZE);
+	return t;
 }
 
 /*
  * Resuming is O(1): walking 8 times the segments one at a time costs about
- * 8 times as much, not 64 (a rescan from the start per call).
+ * 8 times as much, not 64 (a rescan from the start per call).  The two
+ * walks take turns and each keeps its fastest run, so that a host that is
+ * busy for a while (QEMU's vCPU waiting for a host CPU for milliseconds)
+ * slows both alike; the limit, half of a rescan's 64, leaves room for the
+ * emulated TLB, which the longer list overflows.
  */
 static void dmacmd_test_segments_resume_constant(struct kunit *test)
 {
+	u64 ts = U64_MAX, tb = U64_MAX;
 	struct sg_pages small, big;
-	u64 ts, tb;
+	int rep;
 
 	sg_pages_init(test, &small, 256);
 	sg_pages_init(test, &big, 2048);
-	ts = sg_walk_ns(test, &small);
-	tb = sg_walk_ns(test, &big);
+	for (rep = 0; rep < 5; rep++) {
+		ts = min(ts, sg_walk_ns(test, &small));
+		tb = min(tb, sg_walk_ns(test, &big));
+	}
 	kunit_info(test, "256 segments: %llu ns, 2048 segments: %llu ns\n",
 		   ts, tb);
-	KUNIT_EXPECT_LT_MSG(test, tb, 24 * max(ts, 1ULL),
+	KUNIT_EXPECT_LT_MSG(test, tb, 32 * max(ts, 1ULL),
 			    "walk cost grows faster than linearly");
 	KUNIT_EXPECT_EQ(test,
 			dmacmd_complete(small.cmd, DMACMD_COMPLETE_DEFAULT), 0);
