@@ -44,6 +44,8 @@ void dmacmd_set_spec(struct dmacmd *cmd, const struct dmacmd_spec *s)
 	dmacmd_forget_built(cmd);
 	cmd->spec = *s;
 	cmd->specified = true;
+	cmd->out_width = dmacmd_is_out32(s->out_fn) ? 32 :
+			 dmacmd_is_out64(s->out_fn) ? 64 : 0;
 	cmd->lim.align = s->alignment;
 	cmd->lim.align_in = s->alignment_internal;
 	cmd->lim.align_len = s->alignment_length;

@@ -223,7 +223,15 @@ struct dmacmd_limits {
  * @pool: cached bounce memory, one pool per use (%DMACMD_POOL_PAGES ...),
  *	see &struct dmacmd_pool
  * @iter: descriptor walk used by descriptor-run segment generation
+ * @out_width: 32 or 64 for the dmacmd_out_* function @spec names, 0 for a
+ *	driver's own (dmacmd_gen32() and dmacmd_gen64() check it)
  * @gen_valid: @gen_pos and @gen_start describe the current preparation
+ * @gen_fast: the live mapping is a DMA list whose segments need no check
+ *	of their own: dmacmd_gen_fast64() walks it (set with the mapping)
+ * @gen_bmask: dmacmd_map_bmask() of the live mapping, likewise
+ * @gen_plain: no segment of the live mapping can be cut: the spec's
+ *	maximum segment size is at least the prepared length and the device
+ *	has no segment boundary (dmacmd_gen_fast64() then only coalesces)
  * @gen_pos: where the last dmacmd_gen_segments() call stopped
  * @gen_start: where the last dmacmd_gen_segments() call started (seek hint
  *	for drivers that re-seed the offset inside the last segment)
@@ -264,7 +272,11 @@ struct dmacmd {
 	unsigned int cur;
 	struct dmacmd_pool pool[DMACMD_NR_POOLS];
 	struct dmacmd_md_iter iter;
+	u8 out_width;
 	bool gen_valid;
+	bool gen_fast;
+	unsigned long gen_bmask;
+	bool gen_plain;
 	struct dmacmd_seg_pos gen_pos;
 	struct dmacmd_seg_pos gen_start;
 	struct dmacmd_dev_stats *stats;

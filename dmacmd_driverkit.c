@@ -84,7 +84,8 @@ int dmacmd_prepare_for_dma(struct dmacmd *cmd, u64 options,
 	if (ret)
 		goto err_restore;
 	n = *nsegs;
-	ret = __dmacmd_gen(cmd, dmacmd_out_host64, &pos, segs, &n, _RET_IP_);
+	ret = __dmacmd_gen(cmd, dmacmd_out_host64, &pos, segs, &n, 0,
+			   _RET_IP_);
 	if (!ret && pos < cmd->prep_len) {
 		dev_err_ratelimited(cmd->dev,
 				    "dmacmd: PrepareForDMA of %#llx bytes needs more than %u segments\n",

@@ -187,8 +187,9 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
  * Map the @n entries of @m's list through the DMA API, as the prepare
  * @flags say; -EIO, logged.
  */
-static int dmacmd_map_sgt(struct dmacmd *cmd, struct dmacmd_mapping *m,
-			  unsigned int n, unsigned int flags)
+static __always_inline int dmacmd_map_sgt(struct dmacmd *cmd,
+					   struct dmacmd_mapping *m,
+					   unsigned int n, unsigned int flags)
 {
 	unsigned long attrs = 0;
 	int ret;
@@ -836,7 +837,7 @@ static int dmacmd_prepare_claimed(struct dmacmd *cmd, u64 offset,
 	cmd->active = 1;
 	cmd->force_full = false;
 	/* The usual first generate starts at 0: be there already. */
-	cmd->gen_valid = dmacmd_map_has_list(m) && !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
+	dmacmd_gen_reset(cmd);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_PREPARES, 1);
 	if (m->bounced)
 		dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES,
@@ -945,6 +946,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 {
 	struct dmacmd_spec norm, old_spec;
 	bool old_specified, old_translated;
+	u8 old_width;
 	const char *why = NULL;
 	struct dmacmd_limits old_lim;
 	u64 old_max;
@@ -968,6 +970,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	}
 	old_spec = cmd->spec;
 	old_specified = cmd->specified;
+	old_width = cmd->out_width;
 	old_translated = cmd->translated;
 	old_max = cmd->spec_max;
 	old_lim = cmd->lim;
@@ -976,6 +979,7 @@ int dmacmd_prepare_with_spec(struct dmacmd *cmd,
 	if (ret) {
 		cmd->spec = old_spec;
 		cmd->specified = old_specified;
+		cmd->out_width = old_width;
 		cmd->translated = old_translated;
 		cmd->spec_max = old_max;
 		cmd->lim = old_lim;
@@ -1135,7 +1139,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 	dmacmd_mapping_reset(cmd, live);
 	cmd->cur = !cmd->cur;
 	cmd->force_full = true;
-	cmd->gen_valid = false;
+	dmacmd_gen_reset(cmd);
 	dmacmd_stat_add(cmd->stats, DMACMD_STAT_BOUNCED_BYTES, spare->bounced);
 	return 0;
 

@@ -281,13 +281,16 @@ static __always_inline bool dmacmd_seg_fast(const struct dmacmd *cmd,
 /*
  * Segments for the usual output function, as long as dmacmd_seg_fast()
  * applies, with the walk held in registers: at most @max into @out.
- * Returns how many; @r has moved past them.
+ * @plain (a constant): no segment can reach the spec's maximum size or
+ * cross the device's boundary (&struct dmacmd @gen_plain), so only
+ * contiguity ends one.  Returns how many; @r has moved past them.
  */
 static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
 					     const struct dmacmd_mapping *m,
 					     unsigned long bmask,
 					     struct dmacmd_seg_pos *r,
-					     struct dmacmd_seg64 *out, u32 max)
+					     struct dmacmd_seg64 *out, u32 max,
+					     const bool plain)
 {
 	const struct scatterlist *sgl = m->sgl;
 	u64 pos = r->pos, addr = r->addr, len = r->len, end = cmd->prep_len;
@@ -299,7 +302,7 @@ static __always_inline u32 dmacmd_gen_fast64(const struct dmacmd *cmd,
 	while (n < max) {
 		left = end - pos;
 		l = min(len, left);
-		if (l > cap || ((addr ^ (addr + l - 1)) & outside))
+		if (!plain && (l > cap || ((addr ^ (addr + l - 1)) & outside)))
 			break;
 		if (l == left) {
 			out[n].addr = addr;
@@ -372,7 +375,7 @@ static noinline int dmacmd_gen_general(struct dmacmd *cmd, dmacmd_seg_fn fn,
 		if (fast64) {
 			n += dmacmd_gen_fast64(cmd, m, bmask, r,
 					       (struct dmacmd_seg64 *)segs + n,
-					       max - n);
+					       max - n, false);
 			if (n == max || r->pos >= cmd->prep_len)
 				break;
 		}
@@ -439,11 +442,15 @@ static int dmacmd_gen_claimed(struct dmacmd *cmd, dmacmd_seg_fn fn,
 	 */
 	m = dmacmd_cur_map(cmd);
 	max = *nsegs;
-	if (fn == dmacmd_out_host64 && cmd->gen_valid &&
-	    pos == cmd->gen_pos.pos && dmacmd_map_has_list(m) && !m->gen_check) {
+	if (fn == dmacmd_out_host64 && cmd->gen_valid && cmd->gen_fast &&
+	    pos == cmd->gen_pos.pos) {
 		cmd->gen_start = cmd->gen_pos;
-		n = dmacmd_gen_fast64(cmd, m, dmacmd_map_bmask(m),
-				      &cmd->gen_pos, segs, max);
+		if (cmd->gen_plain)
+			n = dmacmd_gen_fast64(cmd, m, cmd->gen_bmask,
+					      &cmd->gen_pos, segs, max, true);
+		else
+			n = dmacmd_gen_fast64(cmd, m, cmd->gen_bmask,
+					      &cmd->gen_pos, segs, max, false);
 		if (n == max || cmd->gen_pos.pos >= cmd->prep_len)
 			goto out;
 		pos = cmd->gen_pos.pos;
@@ -461,14 +468,25 @@ out:
 	return 0;
 }
 
+/*
+ * dmacmd_gen_segments() and its 32- and 64-bit forms (@width: the bits of
+ * the segments @segs holds, 0 for whatever @fn writes).
+ */
 int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
-		 void *segs, u32 *nsegs, unsigned long ip)
+		 void *segs, u32 *nsegs, unsigned int width, unsigned long ip)
 {
 	struct task_struct *prev;
 	int ret;
 
 	if (dmacmd_bad_at(cmd, ip)) {
 		dmacmd_misuse_at(ip, NULL, "segments of an invalid command\n");
+		return -EINVAL;
+	}
+	/* A dmacmd_out_* function of the other width would overrun @segs. */
+	if (unlikely(width && cmd->out_width && cmd->out_width != width)) {
+		dmacmd_misuse_at(ip, cmd->dev,
+				 "gen%u on a command with a %u-bit output function\n",
+				 width, cmd->out_width);
 		return -EINVAL;
 	}
 	prev = dmacmd_claim(cmd, "segments", ip);
@@ -516,7 +534,7 @@ int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 int dmacmd_gen_segments(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
 			void *segs, u32 *nsegs)
 {
-	return __dmacmd_gen(cmd, fn, offset, segs, nsegs, _RET_IP_);
+	return __dmacmd_gen(cmd, fn, offset, segs, nsegs, 0, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_gen_segments);
 
@@ -537,13 +555,7 @@ EXPORT_SYMBOL_GPL(dmacmd_gen_segments);
 int dmacmd_gen32(struct dmacmd *cmd, u64 *offset, struct dmacmd_seg32 *segs,
 		 u32 *nsegs)
 {
-	if (dmacmd_live(cmd) && cmd->specified &&
-	    dmacmd_is_out64(cmd->spec.out_fn)) {
-		dmacmd_misuse(cmd->dev,
-			      "gen32 on a command with a 64-bit output function\n");
-		return -EINVAL;
-	}
-	return __dmacmd_gen(cmd, NULL, offset, segs, nsegs, _RET_IP_);
+	return __dmacmd_gen(cmd, NULL, offset, segs, nsegs, 32, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_gen32);
 
@@ -564,12 +576,6 @@ EXPORT_SYMBOL_GPL(dmacmd_gen32);
 int dmacmd_gen64(struct dmacmd *cmd, u64 *offset, struct dmacmd_seg64 *segs,
 		 u32 *nsegs)
 {
-	if (dmacmd_live(cmd) && cmd->specified &&
-	    dmacmd_is_out32(cmd->spec.out_fn)) {
-		dmacmd_misuse(cmd->dev,
-			      "gen64 on a command with a 32-bit output function\n");
-		return -EINVAL;
-	}
-	return __dmacmd_gen(cmd, NULL, offset, segs, nsegs, _RET_IP_);
+	return __dmacmd_gen(cmd, NULL, offset, segs, nsegs, 64, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(dmacmd_gen64);

@@ -30,10 +30,27 @@ static inline int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx,
 	return 0;
 }
 
+/*
+ * The live mapping of @cmd is new (a prepare, kForceDoubleBuffer): start
+ * segment generation at its beginning, and note once whether the tight
+ * loop of dmacmd_gen_fast64() may walk it.
+ */
+static inline void dmacmd_gen_reset(struct dmacmd *cmd)
+{
+	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+
+	cmd->gen_valid = dmacmd_map_has_list(m) &&
+			 !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
+	cmd->gen_fast = dmacmd_map_has_list(m) && !m->gen_check;
+	cmd->gen_bmask = dmacmd_map_bmask(m);
+	cmd->gen_plain = cmd->spec.max_segment_size >= cmd->prep_len &&
+			 cmd->gen_bmask == ~0UL;
+}
+
 int dmacmd_verify(struct dmacmd *cmd, struct dmacmd_mapping *m,
 		  const struct dmacmd_limits *lim, struct dmacmd_seg64 *bad);
 bool dmacmd_mem_misaligned(struct dmacmd *cmd, struct dmacmd_mapping *m);
 int __dmacmd_gen(struct dmacmd *cmd, dmacmd_seg_fn fn, u64 *offset,
-		 void *segs, u32 *nsegs, unsigned long ip);
+		 void *segs, u32 *nsegs, unsigned int width, unsigned long ip);
 
 #endif /* _DMACMD_SEG_H */
