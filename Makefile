@@ -58,4 +58,8 @@ bench:
 bench-hooks:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench-hooks.sh
 
-.PHONY: bench bench-hooks
+# Where the instructions of one cycle go, per function and source line.
+bench-profile:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench-profile" CONFIGS="$(or $(CONFIGS),direct)" ./scripts/bench-profile.sh
+
+.PHONY: bench bench-hooks bench-profile
