@@ -12,7 +12,8 @@
 # (its clock reads aside), to the instruction.
 #
 #   CONFIGS="direct"     configurations (direct, swiotlb, iommu)
-#   SKIP=300             calls to let pass before the traced one
+#   SKIP=20              calls to let pass before the traced one (the first
+#                        builds the kept list)
 #   BUILD=<dir>          build directory (default ./build/bench-profile)
 #   OUT=<file>           report (default $BUILD/profile.md)
 set -uo pipefail
@@ -21,7 +22,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 CONFIGS=${CONFIGS:-direct}
-SKIP=${SKIP:-300}
+SKIP=${SKIP:-20}
 BUILD=$(realpath -m "${BUILD:-$top/build/bench-profile}")
 OUT=$(realpath -m "${OUT:-$BUILD/profile.md}")
 logs=$BUILD/logs
@@ -74,12 +75,14 @@ trace() {
 		kill "$qpid" 2>/dev/null
 		die "boot $cfg: no address for $fn (console: $con)"
 	fi
-	FN=$addr SKIP=$SKIP OUT=$out GDB_PORT="127.0.0.1:$port" \
+	FN=$addr SKIP=$SKIP OUT=$out GDB_PORT="127.0.0.1:$port" LIMIT=200000 \
 		timeout 600 gdb -q -batch -nx -x "$top/bench/profile-gdb.py" \
 		>"$logs/$cfg-$fn.gdb" 2>&1
 	kill "$qpid" 2>/dev/null
 	wait "$qpid" 2>/dev/null
 	[ -s "$out" ] || die "boot $cfg: no trace of $fn (log: $logs/$cfg-$fn.gdb)"
+	[ "$(wc -l <"$out")" -lt 200000 ] ||
+		die "boot $cfg: $fn did not return within 200000 instructions (a later, larger case?)"
 	step "boot $cfg: $fn: $(wc -l <"$out") instructions"
 }
 
