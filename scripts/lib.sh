@@ -49,10 +49,16 @@ stock_kdir() {
 # guest instruction, so that guest clocks count instructions.
 dmacmd_qemu() {
 	local cfg=$1
-	local accel=(-accel tcg,thread=multi)
+	local accel=(-accel tcg,thread=multi -cpu max)
+	# icount: nothing from the host either, so that two boots run the
+	# same instructions: no RDRAND/RDSEED (the host's random numbers), a
+	# fixed RTC that follows guest time (the boot's wall clock seeds the
+	# kernel's random pool, which places slabs and hash buckets).
 	[ "${DMACMD_ICOUNT:-0}" = 1 ] &&
-		accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
-	QEMU=(qemu-system-x86_64 -M q35 "${accel[@]}" -cpu max -smp 2
+		accel=(-accel tcg,thread=single -icount shift=0,sleep=off
+		       -cpu max,-rdrand,-rdseed
+		       -rtc base=2026-01-01T00:00:00,clock=vm)
+	QEMU=(qemu-system-x86_64 -M q35 "${accel[@]}" -smp 2
 	      -kernel "$2" -initrd "$3"
 	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu")
 	case $cfg in
