@@ -6,10 +6,11 @@
  * Load the module, optionally set its parameters under
  * /sys/module/dmacmd_bench/parameters/, then write anything to
  * /sys/kernel/debug/dmacmd_bench/run.  The write returns when the run is
- * over.  The run happens in a kthread bound to CPU 0 and prints one JSON
- * object per line ("dmacmd_bench: {...}") on the console; bench/report.py
- * reads those lines from the console logs of the three boots of
- * "make bench" and computes medians, spreads and ratios.
+ * over.  The run happens in a kthread bound to CPU "cpu" (a parameter, 0 by
+ * default) and prints one JSON object per line ("dmacmd_bench: {...}") on
+ * the console; bench/report.py reads those lines from the console logs of
+ * the three boots of "make bench" and computes medians, spreads and
+ * ratios.
  *
  * Every comparison is side by side in one boot: the hand-written sequence
  * (A) and dmacmd (B) run on the same memory for the same device, A and B
@@ -104,6 +105,10 @@ MODULE_PARM_DESC(sync, "synchronize argument of prepare/complete (IOKit default 
 static bool icount;
 module_param(icount, bool, 0644);
 MODULE_PARM_DESC(icount, "the guest clock counts instructions (QEMU -icount): time each operation on its own");
+
+static unsigned int cpu;
+module_param(cpu, uint, 0644);
+MODULE_PARM_DESC(cpu, "CPU the run is bound to (make bench's icount boots: 1, a nohz_full CPU without timer ticks)");
 
 /* The flags of prepare and complete that @flush and @sync ask for. */
 static inline unsigned int bench_prep_flags(void)
@@ -2571,8 +2576,15 @@ static ssize_t run_write(struct file *file, const char __user *buf,
 	reinit_completion(&bench_done);
 	/* The user-memory tests borrow the writer's address space. */
 	bench_mm = get_task_mm(current);
-	/* CPU 0 runs the benchmark; the parallel test adds CPU 1. */
-	t = kthread_create_on_cpu(bench_thread, NULL, 0, "dmacmd_bench/%u");
+	/* One CPU runs the benchmark; the parallel test uses CPUs 0 and 1. */
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		if (bench_mm)
+			mmput(bench_mm);
+		bench_mm = NULL;
+		mutex_unlock(&bench_lock);
+		return -EINVAL;
+	}
+	t = kthread_create_on_cpu(bench_thread, NULL, cpu, "dmacmd_bench/%u");
 	if (IS_ERR(t)) {
 		if (bench_mm)
 			mmput(bench_mm);

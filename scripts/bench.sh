@@ -122,7 +122,9 @@ boot() {
 		export DMACMD_ICOUNT=1
 		# norandmaps: the user-memory tests' mappings land at the same
 		# addresses (and so get the same page sizes) in every boot.
-		tests="$icount_tests dmacmd_bench.icount=1 norandmaps"
+		# nohz_full: the run's CPU gets no timer tick while it
+		# runs alone (the lean kernel has NO_HZ_FULL).
+		tests="$icount_tests dmacmd_bench.icount=1 dmacmd_bench.cpu=1 nohz_full=1 norandmaps"
 	else
 		unset DMACMD_ICOUNT
 		tests=$wall_tests
