@@ -188,8 +188,8 @@ static bool dmacmd_built_fits(const struct dmacmd *cmd,
  * @flags say; -EIO, logged.
  */
 static __always_inline int dmacmd_map_sgt(struct dmacmd *cmd,
-					   struct dmacmd_mapping *m,
-					   unsigned int n, unsigned int flags)
+					  struct dmacmd_mapping *m,
+					  unsigned int n, unsigned int flags)
 {
 	unsigned long attrs = 0;
 	int ret;
