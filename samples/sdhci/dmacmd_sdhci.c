@@ -52,7 +52,13 @@
  * and ends the "under way" state; the address write that follows then
  * continues the transfer.  The driver does that on QEMU's controller only
  * (sdma_restart_quirk=-1, the default), and sdma_restart_quirk=0 shows the
- * stall (the request times out and the controller is reset).
+ * stall (the request times out and the controller is reset).  Two more:
+ * a software reset acts only on a write of a single reset bit, so the
+ * lines are reset one at a time; and an SDMA address write starts a
+ * transfer whenever a block count is left over, so the count is cleared
+ * before the address is written.  (The model also ignores the boundary of
+ * an SDMA address that is not boundary-aligned; the 4 KiB alignment of
+ * the specification keeps every segment on a boundary.)
  *
  * User interface (see sdhci_dmacmd.h): the SDHCI_DMACMD_IOC_XFER ioctl
  * writes a buffer to the card and reads it back, each direction through

@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -623,21 +624,44 @@ out:
 	return ok;
 }
 
+/* This module's line of dmacmd's owners file (live objects), or "". */
+static void owners_line(char *line, size_t size)
+{
+	char buf[256];
+	FILE *f = fopen("/sys/kernel/debug/dmacmd/owners", "r");
+
+	line[0] = 0;
+	while (f && fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "dmacmd_sdhci ", 13))
+			snprintf(line, size, "%s", buf);
+	if (f)
+		fclose(f);
+}
+
 static int case_fault_sweep(void)
 {
 	struct sdhci_dmacmd_info before, after;
+	char own0[256], own1[256];
 	bool ok = true;
 
 	/* 8 KiB sub-ranges: a fault lands in the middle of a request. */
 	if (set_param("chunk_kb", "8"))
 		return 1;
 	ioctl(fd, SDHCI_DMACMD_IOC_INFO, &before);
+	owners_line(own0, sizeof(own0));
 	ok &= sweep(SDHCI_MODE_SDMA, SDHCI_MODE_ADMA2);
 	ok &= sweep(SDHCI_MODE_ADMA2, SDHCI_MODE_SDMA);
 	ioctl(fd, SDHCI_DMACMD_IOC_INFO, &after);
+	owners_line(own1, sizeof(own1));
 	diag("controller resets: %u", after.resets - before.resets);
 	if (after.resets == before.resets)
 		ok = false;
+	/* The live commands and descriptors after the sweep are those before. */
+	if (strcmp(own0, own1)) {
+		diag("dmacmd owners before: %.100s", own0);
+		diag("dmacmd owners after:  %.100s", own1);
+		ok = false;
+	}
 	if (set_param("chunk_kb", "256"))
 		ok = false;
 	return ok ? 0 : 1;
@@ -774,6 +798,7 @@ int main(int argc, char **argv)
 {
 	const char *glob = NULL;
 	unsigned int i, n = 0, k = 0, failed = 0;
+	struct timespec t0, t1;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "f:d:")) != -1) {
@@ -791,6 +816,7 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		n += !glob || !fnmatch(glob, cases[i].name, 0) || !i;
 
@@ -819,6 +845,9 @@ int main(int argc, char **argv)
 	}
 	if (fd >= 0)
 		close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("    # " SUITE ": %u cases in %.1f s\n", k,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("%s 1 " SUITE "\n", failed ? "not ok" : "ok");
 	return failed ? 1 : 0;
 }

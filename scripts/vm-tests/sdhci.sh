@@ -47,5 +47,8 @@ status=$?
 if ! rmmod dmacmd_sdhci; then
 	ktap_fail dmacmd_sdhci_unload rmmod "rmmod dmacmd_sdhci failed"
 	status=1
+elif dmesg | grep -q "module dmacmd_sdhci unloads with"; then
+	ktap_fail dmacmd_sdhci_unload leaks "dmacmd_sdhci left dmacmd objects alive"
+	status=1
 fi
 exit $status
