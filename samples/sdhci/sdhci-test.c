@@ -57,6 +57,7 @@ static struct {
 	bool translated;	/* behind an IOMMU in a DMA (translating) domain */
 	bool swiotlb_force;
 	bool ram_above_4g;
+	char bdf[32];		/* PCI address of the controller */
 } env;
 
 static void diag(const char *fmt, ...)
@@ -126,6 +127,7 @@ static void probe_env(void)
 	if (n > 0) {
 		link[n] = 0;
 		p = strrchr(link, '/');
+		snprintf(env.bdf, sizeof(env.bdf), "%.31s", p ? p + 1 : link);
 		snprintf(path, sizeof(path),
 			 "/sys/bus/pci/devices/%s/iommu_group/type",
 			 p ? p + 1 : link);
@@ -667,6 +669,246 @@ static int case_fault_sweep(void)
 	return ok ? 0 : 1;
 }
 
+#define FAULT_DIR	"/sys/kernel/debug/dmacmd/"
+#define SLAB_FILTER	"/sys/kernel/debug/failslab/cache-filter"
+
+static int set_knob(const char *site, const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAULT_DIR "%s/%s", site, knob);
+	if (write_file(path, val)) {
+		diag("cannot set %s/%s=%s: %s", site, knob, val, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One site of dmacmd's own fault injection (fail_alloc, fail_pin, fail_map,
+ * fail_bounce; this task's calls only) made to fail at its 1st, 2nd, ...
+ * 12th call of a transfer ("space" skips the calls before): a transfer
+ * that fails reports the error and leaves the controller working, one
+ * that succeeds (dmacmd found another way, or the site was called fewer
+ * times) moved every byte right.  Returns the faults that fired.
+ */
+static unsigned int knob_sweep(const char *site, bool *ok)
+{
+	unsigned int k, fired = 0, failed = 0;
+	char buf[32], path[128];
+	int err;
+
+	if (set_knob(site, "probability", "100") ||
+	    set_knob(site, "verbose", "0") ||
+	    set_knob(site, "interval", "1") ||
+	    set_knob(site, "task-filter", "Y")) {
+		*ok = false;
+		return 0;
+	}
+	for (k = 1; k <= 12; k++) {
+		struct sdhci_dmacmd_xfer x = {
+			.len = 24 << 10, .lba = 33000, .mem = SDHCI_MEM_USER,
+			.write_mode = k & 1 ? SDHCI_MODE_SDMA : SDHCI_MODE_ADMA2,
+			.read_mode = k & 1 ? SDHCI_MODE_ADMA2 : SDHCI_MODE_SDMA,
+			.seed = 7000 + k,
+		};
+		struct ubuf s = {}, d = {};
+
+		if (ubuf_alloc(&s, k, x.len) || ubuf_alloc(&d, 0, x.len)) {
+			ubuf_free(&s);
+			*ok = false;
+			break;
+		}
+		for (size_t i = 0; i < x.len; i++)
+			s.data[i] = sdhci_pattern_byte(x.seed, i);
+		x.src = (uintptr_t)s.data;
+		x.dst = (uintptr_t)d.data;
+		snprintf(buf, sizeof(buf), "%u", k);
+		set_knob(site, "space", buf);
+		set_knob(site, "times", "1");
+		write_file(FAULT_DIR "fault_enable", "1");
+		err = do_xfer(&x);
+		write_file(FAULT_DIR "fault_enable", "0");
+		set_knob(site, "space", "0");
+		snprintf(path, sizeof(path), FAULT_DIR "%s/times", site);
+		if (!read_file(path, buf, sizeof(buf)) && !strcmp(buf, "0"))
+			fired++;
+		if (err) {
+			failed++;
+		} else if (!verify(&d, x.len, x.seed)) {
+			diag("%s, interval %u: the transfer succeeded with wrong bytes",
+			     site, k);
+			*ok = false;
+		}
+		ubuf_free(&s);
+		ubuf_free(&d);
+		if (!round_trip("after fault", SDHCI_MEM_USER, 8192, 33100, 0,
+				k, SDHCI_MODE_SDMA, SDHCI_MODE_ADMA2, false,
+				true)) {
+			diag("%s, interval %u: the next transfer failed", site, k);
+			*ok = false;
+		}
+	}
+	set_knob(site, "times", "0");
+	set_knob(site, "probability", "0");
+	diag("%s: its 1st to 12th call failed in turn: %u faults injected, %u transfers failed cleanly",
+	     site, fired, failed);
+	return fired;
+}
+
+/*
+ * Every failure point along one transfer, in order: the Nth
+ * fault-injection check this task makes fails (/proc/thread-self/fail-nth,
+ * counted over all of dmacmd's sites), for N = 1, 2, ... until a
+ * transfer passes its last check without the fault firing.  No DMA
+ * mapping of the controller may outlive a transfer.
+ */
+/* The controller's live DMA mappings dma-debug knows of, or -1. */
+static int live_mappings(void)
+{
+	char line[512], pat[48];
+	FILE *f = fopen("/sys/kernel/debug/dma-api/dump", "r");
+	int n = 0;
+
+	if (!f || !env.bdf[0]) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	snprintf(pat, sizeof(pat), " %s ", env.bdf);
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, pat);
+	fclose(f);
+	return n;
+}
+
+static bool nth_sweep(void)
+{
+	unsigned int n, failed = 0, recovered = 0;
+	int err, live0 = live_mappings(), live;
+	char buf[32];
+	bool ok = true;
+
+	for (n = 1; n <= 400; n++) {
+		struct sdhci_dmacmd_xfer x = {
+			.len = 24 << 10, .lba = 34000, .mem = SDHCI_MEM_USER,
+			.write_mode = SDHCI_MODE_SDMA,
+			.read_mode = SDHCI_MODE_ADMA2, .seed = 9000 + n,
+		};
+		struct ubuf s = {}, d = {};
+		bool fired;
+
+		if (ubuf_alloc(&s, 3, x.len) || ubuf_alloc(&d, 0, x.len)) {
+			ubuf_free(&s);
+			return false;
+		}
+		for (size_t i = 0; i < x.len; i++)
+			s.data[i] = sdhci_pattern_byte(x.seed, i);
+		x.src = (uintptr_t)s.data;
+		x.dst = (uintptr_t)d.data;
+		snprintf(buf, sizeof(buf), "%u", n);
+		if (write_file("/proc/thread-self/fail-nth", buf)) {
+			diag("cannot write fail-nth: %s", strerror(errno));
+			ok = false;
+			break;
+		}
+		err = do_xfer(&x);
+		fired = !read_file("/proc/thread-self/fail-nth", buf,
+				   sizeof(buf)) && !strcmp(buf, "0");
+		write_file("/proc/thread-self/fail-nth", "0");
+		if (err)
+			failed++;
+		else if (fired)
+			recovered++;
+		if (!err && !verify(&d, x.len, x.seed)) {
+			diag("fault at check %u: the transfer succeeded with wrong bytes",
+			     n);
+			ok = false;
+		}
+		if (err && !fired) {
+			diag("no fault at check %u, yet the transfer failed: %s",
+			     n, strerror(-err));
+			ok = false;
+		}
+		ubuf_free(&s);
+		ubuf_free(&d);
+		if (!round_trip("after fault", SDHCI_MEM_USER, 8192, 34100, 0,
+				n % 4096, SDHCI_MODE_ADMA2, SDHCI_MODE_SDMA,
+				false, true)) {
+			diag("fault at check %u: the next transfer failed", n);
+			ok = false;
+		}
+		live = live_mappings();
+		if (live != live0) {
+			diag("fault at check %u: %d DMA mappings of the controller live, %d before",
+			     n, live, live0);
+			ok = false;
+		}
+		if (!fired)
+			break;
+	}
+	diag("fail-nth: %u fault-injection checks along a transfer, each failed once",
+	     n - 1);
+	diag("fail-nth: %u transfers failed cleanly, %u recovered", failed,
+	     recovered);
+	if (n < 10 || n > 400) {
+		diag("expected 10 to 400 failure points");
+		ok = false;
+	}
+	return ok;
+}
+
+static int case_fault_injection(void)
+{
+	static const char *const sites[] = { "fail_alloc", "fail_pin",
+					     "fail_map", "fail_bounce" };
+	char own0[256], own1[256];
+	unsigned int i, fired;
+	bool ok = true;
+
+	if (access(FAULT_DIR "fail_map", F_OK)) {
+		skip_reason = "dmacmd built without fault-injection knobs";
+		return -1;
+	}
+	if (set_param("chunk_kb", "8") ||
+	    write_file("/proc/self/make-it-fail", "1")) {
+		diag("cannot arm fault injection: %s", strerror(errno));
+		return 1;
+	}
+	owners_line(own0, sizeof(own0));
+	for (i = 0; i < ARRAY_SIZE(sites); i++)
+		set_knob(sites[i], "verbose", "0");
+	/*
+	 * fail-nth counts the checks of every fault_attr: only dmacmd's, not
+	 * the slab's (a failed atomic allocation in dma-debug disables it).
+	 */
+	if (!access("/proc/thread-self/fail-nth", F_OK) &&
+	    (access(SLAB_FILTER, F_OK) || !write_file(SLAB_FILTER, "Y"))) {
+		write_file(FAULT_DIR "fault_enable", "1");
+		ok &= nth_sweep();
+		write_file(FAULT_DIR "fault_enable", "0");
+		write_file(SLAB_FILTER, "N");
+	}
+	for (i = 0; i < ARRAY_SIZE(sites); i++) {
+		fired = knob_sweep(sites[i], &ok);
+		/* Every transfer allocates, pins user memory and maps it. */
+		if (!fired && strcmp(sites[i], "fail_bounce")) {
+			diag("%s: no fault fired", sites[i]);
+			ok = false;
+		}
+	}
+	write_file("/proc/self/make-it-fail", "0");
+	owners_line(own1, sizeof(own1));
+	if (strcmp(own0, own1)) {
+		diag("dmacmd owners before: %.100s", own0);
+		diag("dmacmd owners after:  %.100s", own1);
+		ok = false;
+	}
+	if (set_param("chunk_kb", "256"))
+		ok = false;
+	return ok ? 0 : 1;
+}
+
 /*
  * QEMU 7.2 ignores the SDMA address written at a boundary: without the
  * driver's workaround an SDMA transfer of more than one boundary stalls,
@@ -790,6 +1032,7 @@ static const struct {
 	{ "two_mib", case_two_mib },
 	{ "card_image", case_card_image },
 	{ "fault_sweep", case_fault_sweep },
+	{ "fault_injection", case_fault_injection },
 	{ "sdma_quirk", case_sdma_quirk },
 	{ "bad_args", case_bad_args },
 };
