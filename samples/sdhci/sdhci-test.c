@@ -751,7 +751,7 @@ static unsigned int knob_sweep(const char *site, bool *ok)
 	}
 	set_knob(site, "times", "0");
 	set_knob(site, "probability", "0");
-	diag("%s: its 1st to 12th call failed in turn: %u faults injected, %u transfers failed cleanly",
+	diag("%s: 1st to 12th call failed in turn: %u faults, %u transfers failed cleanly",
 	     site, fired, failed);
 	return fired;
 }
