@@ -216,13 +216,17 @@ suite_part() {
 
 # show_suite SUITE CONSOLE: its table and its checks.
 show_suite() {
-	local part checks
+	local part checks skipped
 	part=$(suite_part "$1" "$2")
 	echo "$part" | sed -n 's/^ *# | //p'
 	checks=$(echo "$part" |
-		 sed -n 's/^    \(not ok\|ok\) [0-9]* \([a-z_0-9]*\).*/\1:\2/p')
-	echo "   checks: $(echo "$checks" | grep -c '^ok:') of $(echo "$checks" | grep -c .) passed:" \
-	     "$(echo "$checks" | sed 's/^ok://; s/^not ok:/FAILED /' | paste -sd ' ')"
+		 sed -n -e 's/^    ok [0-9]* \([a-z_0-9]*\) *# SKIP.*/skip:\1/p' \
+			-e 't' \
+			-e 's/^    \(not ok\|ok\) [0-9]* \([a-z_0-9]*\).*/\1:\2/p')
+	skipped=$(echo "$checks" | grep -c '^skip:')
+	if [ "$skipped" -gt 0 ]; then skipped=", $skipped skipped"; else skipped=; fi
+	echo "   checks: $(echo "$checks" | grep -c '^ok:') of $(echo "$checks" | grep -c '^\(not \)\?ok:') passed$skipped:" \
+	     "$(echo "$checks" | sed 's/^ok://; s/^not ok:/FAILED /; s/^skip:\(.*\)/(\1 skipped)/' | paste -sd ' ')"
 }
 
 echo
