@@ -438,11 +438,25 @@ static int case_user_1m(void)
 
 static int case_single_block(void)
 {
+	struct sdhci_dmacmd_xfer x = {
+		.len = 8192, .lba = 7, .mem = SDHCI_MEM_PAGES, .seed = 77,
+	};
 	bool ok = round_trip("1 block", SDHCI_MEM_USER, 512, 5, 0, 0,
 			     SDHCI_MODE_SDMA, SDHCI_MODE_ADMA2, false, false);
+	int err;
 
 	ok &= round_trip("1 block", SDHCI_MEM_USER, 512, 6, 0, 2048,
 			 SDHCI_MODE_ADMA2, SDHCI_MODE_SDMA, false, false);
+	/* A request that does not choose gets the dma_mode parameter's engine. */
+	err = do_xfer(&x);
+	if (err || x.mismatches || x.wr.mode != info.dma_mode ||
+	    x.rd.mode != info.dma_mode) {
+		diag("default engine: %s, %llu bytes wrong, %s and %s used, dma_mode is %s",
+		     strerror(-err), (unsigned long long)x.mismatches,
+		     mode_name(x.wr.mode), mode_name(x.rd.mode),
+		     mode_name(info.dma_mode));
+		ok = false;
+	}
 	return ok ? 0 : 1;
 }
 
