@@ -73,10 +73,10 @@ build_sample() {
 	fi
 }
 # consumer: the native API; iokit_consumer: every porting wrapper (a
-# compile test); edu: the PCI sample driver and its static test
-# program, run by scripts/vm-tests/edu.sh in every boot (make demo runs the
-# same against Debian's stock 6.1 kernel).
-for sample in consumer iokit_consumer edu; do
+# compile test); edu and sdhci: the PCI sample drivers and their static
+# test programs, run by scripts/vm-tests/edu.sh and sdhci.sh in every boot
+# (make demo runs the same against Debian's stock 6.1 kernel).
+for sample in consumer iokit_consumer edu sdhci; do
 	build_sample $sample 6.12 "$kdir"
 	build_sample $sample 6.1 "$stock"
 done
@@ -118,7 +118,8 @@ done
 initrd=$BUILD/initramfs-check.cpio.gz
 "$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) \
 	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" \
-	"$BUILD/edu-6.12/dmacmd_edu.ko" "$BUILD/edu-6.12/edu-test" ||
+	"$BUILD/edu-6.12/dmacmd_edu.ko" "$BUILD/edu-6.12/edu-test" \
+	"$BUILD/sdhci-6.12/dmacmd_sdhci.ko" "$BUILD/sdhci-6.12/sdhci-test" ||
 	abort "initramfs build failed"
 
 append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
@@ -129,6 +130,10 @@ for cfg in $CONFIGS; do
 	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
 		abort "unknown configuration '$cfg' (direct, swiotlb, iommu)"
 	extra=$QEMU_APPEND
+	# The SD card of samples/sdhci: a fresh image each boot, checked after.
+	sdimg=$BUILD/sdcard-$cfg.img
+	sdhci_card "$sdimg" || abort "cannot create $sdimg"
+	QEMU+=("${SDHCI_QEMU[@]}")
 	# Behind the IOMMU, devices with 64-bit masks get IOVAs above 4 GiB
 	# (dma-iommu otherwise tries 32-bit ones first and hides truncation).
 	[ "$cfg" = iommu ] && extra+=" iommu.forcedac=1 dmacmd_kunit.forcedac=1"
@@ -139,6 +144,7 @@ for cfg in $CONFIGS; do
 	status=$?
 	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $logs/$cfg.console"
 	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$status")
+	sdhci_check_image "$sdimg" "$logs/$cfg.console" >>"$gates" || true
 done
 
 python3 "$here/ktap.py" --gates "$gates" "${args[@]}"

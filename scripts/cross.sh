@@ -103,7 +103,7 @@ user_cc() {
 
 # build_arch ARCH KDIR: the core and KUnit modules, then each sample as its
 # Makefile builds it (dmacmd's Module.symvers in KBUILD_EXTRA_SYMBOLS),
-# then edu-test.
+# then the sample drivers' test programs.
 build_arch() {
 	local arch=$1 kdir=$2 o="$out/$1" log="$logs/cross-$1.log" sample
 	local margs
@@ -116,7 +116,7 @@ build_arch() {
 	for f in dmacmd.ko kunit/dmacmd_kunit.ko; do
 		[ -f "$o/dmacmd/$f" ] || { echo "cross $arch: no $f" | tee -a "$log"; return 1; }
 	done
-	for sample in consumer iokit_consumer edu; do
+	for sample in consumer iokit_consumer edu sdhci; do
 		step "cross $arch: samples/$sample, W=1"
 		mkdir -p "$o/$sample"
 		# Kbuild's outputs stay: a warm run recompiles what changed.
@@ -129,11 +129,14 @@ build_arch() {
 			"${margs[@]}" modules >>"$log" 2>&1 ||
 			{ tail -n 20 "$log"; return 1; }
 	done
-	step "cross $arch: samples/edu/edu-test.c (user space, -Wall -Wextra)"
-	# shellcheck disable=SC2046
-	$(user_cc "$arch") -O2 -Wall -Wextra -c -o "$o/edu/edu-test.o" \
-		"$top/samples/edu/edu-test.c" >>"$log" 2>&1 ||
-		{ tail -n 20 "$log"; return 1; }
+	for sample in edu sdhci; do
+		step "cross $arch: samples/$sample/$sample-test.c (user space, -Wall -Wextra)"
+		# shellcheck disable=SC2046
+		$(user_cc "$arch") -O2 -Wall -Wextra -c \
+			-o "$o/$sample/$sample-test.o" \
+			"$top/samples/$sample/$sample-test.c" >>"$log" 2>&1 ||
+			{ tail -n 20 "$log"; return 1; }
+	done
 	judge "$log"
 }
 

@@ -1,21 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: a driver doing real DMA through dmacmd, in a minute or two.
+# make demo: two drivers doing real DMA through dmacmd, in a minute or two.
 #
 # Installs what it needs from Debian's archive, builds dmacmd.ko, the edu
-# sample driver (samples/edu/) and its test program against Debian's stock
-# 6.1 headers, fetches the matching stock kernel image into the cache (it
-# is unpacked there, never installed as the host's kernel), then boots it
-# under QEMU (TCG) with QEMU's edu device and 1 GiB of RAM twice: with
-# direct DMA, where the device's 28 address bits force bouncing, and
+# and sdhci sample drivers (samples/edu/, samples/sdhci/) and their test
+# programs against Debian's stock 6.1 headers, fetches the matching stock
+# kernel image into the cache (it is unpacked there, never installed as
+# the host's kernel), then boots it under QEMU (TCG) with QEMU's edu
+# device, an sdhci-pci SD host controller with an SD card, and 3 GiB of
+# RAM (1 GiB of it above 4 GiB) twice: with direct DMA, where the edu
+# device's 28 address bits and the SD controller's 32 force bouncing, and
 # behind an Intel IOMMU, where nothing is bounced.  Prints what every
-# transfer did and a verdict; exits non-zero if a byte differs, a check
-# fails, the kernel reports a problem, or QEMU's edu model says it had to
-# clamp a DMA address to its mask.
+# transfer did and a verdict; exits non-zero if a byte differs (in memory
+# or in the SD card's image on the host), a check fails, the kernel
+# reports a problem, or QEMU's edu model says it had to clamp a DMA
+# address to its mask.  The stock kernel's own mmc drivers are modules,
+# and the demo's initramfs holds none: nothing but samples/sdhci binds the
+# SD controller.
 #
 #   BUILD=<dir>        build and log directory (default: ./build/demo)
-#   DEMO_MEM=<size>    guest RAM (default 1G; needs 1G or more)
+#   DEMO_MEM=<size>    guest RAM (default 3G; needs 1G or more, and more
+#                      than 2G for the SD sample's memory above 4 GiB)
 #   BOOT_TIMEOUT=<s>   per boot (default 300)
 #   DEMO_EDU_OPTS=<,prop=val...>  appended to -device edu; e.g.
 #                      ",dma_mask=0xffffff" narrows the model below what the
@@ -26,7 +32,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 BUILD=$(realpath -m "${BUILD:-$top/build/demo}")
-DEMO_MEM=${DEMO_MEM:-1G}
+DEMO_MEM=${DEMO_MEM:-3G}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 DEMO_EDU_OPTS=${DEMO_EDU_OPTS:-}
 logs=$BUILD/logs
@@ -39,7 +45,7 @@ verdict_fail() {
 	exit 1
 }
 
-echo "make demo: samples/edu drives QEMU's edu DMA engine through dmacmd's IOKit porting API"
+echo "make demo: samples/edu drives QEMU's edu DMA engine, samples/sdhci its SD host controller, through dmacmd's IOKit porting API"
 
 # 1. Packages from Debian's archive.
 pkgs=(make gcc libc6-dev kmod cpio gzip rsync python3 qemu-system-x86
@@ -98,7 +104,7 @@ step "kernel: Debian's stock $abi ($ver), $vmlinuz"
 # 3. dmacmd.ko, the sample and the user program.
 kb=$BUILD/kbuild-6.1
 log=$logs/build.log
-step "build: dmacmd.ko and samples/edu against $kdir"
+step "build: dmacmd.ko, samples/edu and samples/sdhci against $kdir"
 if ! "$here/build.sh" "$kdir" "$kb" >"$log" 2>&1; then
 	tail -n 30 "$log"
 	verdict_fail "building dmacmd.ko failed (log: $log)"
@@ -114,14 +120,25 @@ if ! make -C "$eb" KDIR="$kdir" DMACMD="$top" W=1 \
 	tail -n 30 "$log"
 	verdict_fail "building samples/edu failed (log: $log)"
 fi
+sb=$BUILD/sdhci-6.1
+mkdir -p "$sb"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	--exclude sdhci-test "$top/samples/sdhci/" "$sb/"
+if ! make -C "$sb" KDIR="$kdir" DMACMD="$top" W=1 \
+	DMACMD_SYMVERS="$kb/Module.symvers" >>"$log" 2>&1; then
+	tail -n 30 "$log"
+	verdict_fail "building samples/sdhci failed (log: $log)"
+fi
 grep -E 'warning:|error:' "$log" && step "build: warnings (log: $log)"
-for f in "$kb/dmacmd.ko" "$eb/dmacmd_edu.ko" "$eb/edu-test"; do
+for f in "$kb/dmacmd.ko" "$eb/dmacmd_edu.ko" "$eb/edu-test" \
+	 "$sb/dmacmd_sdhci.ko" "$sb/sdhci-test"; do
 	[ -f "$f" ] || verdict_fail "$f was not built (log: $log)"
 done
 
 initrd=$BUILD/initramfs.cpio.gz
 "$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" -- "$here/vm-tests/edu.sh" \
-	-- "$eb/dmacmd_edu.ko" "$eb/edu-test" ||
+	"$here/vm-tests/sdhci.sh" \
+	-- "$eb/dmacmd_edu.ko" "$eb/edu-test" "$sb/dmacmd_sdhci.ko" "$sb/sdhci-test" ||
 	verdict_fail "initramfs build failed"
 
 # 4. Two boots side by side: most of a boot's time is the edu model's
@@ -130,12 +147,18 @@ declare -A desc=(
 	[direct]="no IOMMU: memory above 256 MiB is bounced within 28 bits"
 	[iommu]="intel-iommu, strict: addresses are IOVAs, nothing bounced"
 )
+declare -A sdesc=(
+	[direct]="no IOMMU: memory above 4 GiB or not 4 KiB-aligned is bounced within 32 bits"
+	[iommu]="intel-iommu, strict: IOVAs below 4 GiB; only buffers not 4 KiB-aligned are bounced"
+)
 boot() {
 	local cfg=$1 extra=""
+	sdhci_card "$BUILD/sdcard-$cfg.img" || return 1
 	local qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
 		    -m "$DEMO_MEM" -kernel "$vmlinuz" -initrd "$initrd"
 		    -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
 
+	qemu+=("${SDHCI_QEMU[@]}")
 	case $cfg in
 	direct)	qemu+=(-device "edu${DEMO_EDU_OPTS:-}") ;;
 	iommu)	qemu+=(-device intel-iommu,intremap=off -device "edu${DEMO_EDU_OPTS:-}")
@@ -149,7 +172,7 @@ boot() {
 }
 
 cfgs=(direct iommu)
-step "boot: ${cfgs[*]} in QEMU (TCG), $DEMO_MEM RAM, edu device; logs in $logs"
+step "boot: ${cfgs[*]} in QEMU (TCG), $DEMO_MEM RAM, edu device and SD host controller; logs in $logs"
 pids=()
 for cfg in "${cfgs[@]}"; do
 	boot "$cfg" &
@@ -176,24 +199,62 @@ args=()
 for cfg in "${cfgs[@]}"; do
 	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$(cat "$logs/$cfg.status")")
 done
-python3 "$here/ktap.py" "${args[@]}" >"$logs/verdict.txt"
+: >"$logs/image.txt"
+for cfg in "${cfgs[@]}"; do
+	sdhci_check_image "$BUILD/sdcard-$cfg.img" "$logs/$cfg.console" >>"$logs/image.txt"
+done
+python3 "$here/ktap.py" --gates "$logs/image.txt" "${args[@]}" >"$logs/verdict.txt"
 ktap_status=$?
 clamp=$(grep -h "EDU: clamping DMA" "$logs"/*.console "$logs"/*.qemu 2>/dev/null)
 
+# suite_part SUITE CONSOLE: the console lines of one KTAP suite.
+suite_part() {
+	tr -d '\r' <"$2" | awk -v s="# Subtest: $1" '
+		index($0, "# Subtest: ") { on = index($0, s) > 0 }
+		on'
+}
+
+# show_suite SUITE CONSOLE: its table and its checks.
+show_suite() {
+	local part checks skipped
+	part=$(suite_part "$1" "$2")
+	echo "$part" | sed -n 's/^ *# | //p'
+	checks=$(echo "$part" |
+		 sed -n -e 's/^    ok [0-9]* \([a-z_0-9]*\) *# SKIP.*/skip:\1/p' \
+			-e 't' \
+			-e 's/^    \(not ok\|ok\) [0-9]* \([a-z_0-9]*\).*/\1:\2/p')
+	skipped=$(echo "$checks" | grep -c '^skip:')
+	if [ "$skipped" -gt 0 ]; then skipped=", $skipped skipped"; else skipped=; fi
+	echo "   checks: $(echo "$checks" | grep -c '^ok:') of $(echo "$checks" | grep -c '^\(not \)\?ok:') passed$skipped:" \
+	     "$(echo "$checks" | sed 's/^ok://; s/^not ok:/FAILED /; s/^skip:\(.*\)/(\1 skipped)/' | paste -sd ' ')"
+}
+
+echo
+echo "== part 1, samples/edu: QEMU's edu DMA engine (28 address bits, 2 KiB per DMA)"
 for cfg in "${cfgs[@]}"; do
 	echo
 	echo "== $cfg: ${desc[$cfg]}"
-	tr -d '\r' <"$logs/$cfg.console" | sed -n 's/^ *# | //p'
-	checks=$(tr -d '\r' <"$logs/$cfg.console" |
-		 sed -n 's/^    \(not ok\|ok\) [0-9]* \([a-z_]*\).*/\1:\2/p')
-	echo "   checks: $(echo "$checks" | grep -c '^ok:') of $(echo "$checks" | grep -c .) passed:" \
-	     "$(echo "$checks" | sed 's/^ok://; s/^not ok:/FAILED /' | paste -sd ' ')"
+	show_suite dmacmd_edu_demo "$logs/$cfg.console"
 done
 echo
 echo "segs: DMAs the device ran (one per segment, at most 2 KiB each); bounced: bytes dmacmd"
 echo "copied through memory below 256 MiB; dev addr<: end of the highest address the device"
 echo "was given (the edu device reaches 28 bits = 0x10000000); throughput is the edu model's:"
-echo "it completes each DMA 100 ms after it starts.  Logs: $logs"
+echo "it completes each DMA 100 ms after it starts."
+echo
+echo "== part 2, samples/sdhci: QEMU's sdhci-pci SD host controller and sd-card (32 address bits)"
+for cfg in "${cfgs[@]}"; do
+	echo
+	echo "== $cfg: ${sdesc[$cfg]}"
+	show_suite dmacmd_sdhci_demo "$logs/$cfg.console"
+done
+echo
+echo "Each transfer is written to the card with one engine (wr) and read back with the other (rd),"
+echo "every byte compared; the card_image pattern is checked in the image file on the host too."
+echo "segs: 4 KiB-aligned segments IODMACommand generated; desc/bdry: ADMA2 descriptors (adjacent"
+echo "segments merged, up to 64 KiB each) or SDMA boundary interrupts answered with the next"
+echo "segment; bounced: bytes dmacmd double-buffered; dev addr range: lowest and end of the"
+echo "addresses the controller was given (it reaches 32 bits = 0x100000000).  Logs: $logs"
 echo
 if [ -n "$clamp" ]; then
 	echo "QEMU's edu model clamped DMA addresses to its dma_mask (the device was handed addresses beyond it):"
@@ -206,4 +267,4 @@ tail -n 1 "$logs/verdict.txt"
 if [ $ktap_status -ne 0 ] || [ -n "$clamp" ]; then
 	verdict_fail "see above and the logs in $logs"
 fi
-echo "make demo: PASS - every byte verified in ${#cfgs[@]} boots of Debian's stock $abi; no DMA address outside the edu device's 28 bits"
+echo "make demo: PASS - every byte verified in ${#cfgs[@]} boots of Debian's stock $abi, by edu and by the SD card through SDMA and ADMA2; no DMA address outside the edu device's 28 bits or the SD controller's 32"

@@ -69,3 +69,43 @@ dmacmd_qemu() {
 	*) return 1 ;;
 	esac
 }
+
+# sdhci_card IMG: a fresh, zeroed SD card image for samples/sdhci (QEMU
+# wants a power-of-two size; 64 MiB makes a standard-capacity card, which
+# takes byte addresses) and SDHCI_QEMU, the QEMU arguments that attach
+# it to an sdhci-pci controller.
+sdhci_card() {
+	rm -f "$1"
+	truncate -s 64M "$1" || return 1
+	SDHCI_QEMU=(-drive "if=none,id=sdcard,file=$1,format=raw"
+		    -device sdhci-pci -device sd-card,drive=sdcard)
+}
+
+# sdhci_check_image IMG CONSOLE: the pattern sdhci-test's card_image case
+# wrote (its "# sdhci-image:" line in CONSOLE) is in IMG, byte for byte.
+# Prints a line for the verdict and fails if it is not.
+sdhci_check_image() {
+	python3 - "$1" "$2" <<'PYEOF'
+import re, sys
+img, console = sys.argv[1], sys.argv[2]
+m = None
+for line in open(console, errors="replace"):
+    m = re.search(r"# sdhci-image: lba (\d+) len (\d+) seed (0x[0-9a-f]+)", line) or m
+if not m:
+    sys.exit(0)
+lba, n, seed = int(m.group(1)), int(m.group(2)), int(m.group(3), 16)
+def byte(i):
+    v = ((i >> 2) * 0x9e3779b1 + seed) & 0xffffffff
+    v ^= v >> 15
+    v = (v * 0x85ebca6b) & 0xffffffff
+    v ^= v >> 13
+    return (v >> ((i & 3) * 8)) & 0xff
+with open(img, "rb") as f:
+    f.seek(lba * 512)
+    data = f.read(n)
+bad = sum(1 for i in range(n) if i >= len(data) or data[i] != byte(i))
+if bad:
+    print(f"sdhci card image {img}: {bad} of {n} bytes at block {lba} differ from what the guest wrote")
+    sys.exit(1)
+PYEOF
+}

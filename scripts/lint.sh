@@ -33,6 +33,7 @@ cd "$top"
 # only where Apple's spelling is the point: the porting headers, the samples
 # written in IOKit style and the suites that call the porting spelling.
 camel=$(git ls-files 'include/dmacmd/*' 'samples/iokit_consumer/*' 'samples/edu/*' \
+	'samples/sdhci/*' \
 	kunit/porting_kunit.c kunit/badinput_kunit.c kunit/conformance_kunit.c kunit/iokit_util.h | grep -E '\.[ch]$')
 # Checked apart below, each with its own ignores.
 apart="include/linux/dmacmd.h dmacmd_compat.h $(git ls-files 'include/trace/*')"
