@@ -15,6 +15,14 @@ WARNING:, BUG:) even when every test passed.  Prints each failure with the
 log lines around it and ends with the line "N passed, N failed[, N skipped]".
 Exit status 1 on any failure.
 
+    ktap.py --kunit-py BOOT=CONSOLE_LOG::KUNIT_PY_EXIT_STATUS ...
+
+judges the consoles of make intree's boots, where the suites are built in
+and run by kunit.py: no userland, so a boot is finished when the kernel
+restarts after the tests (kunit_shutdown=reboot), kmemleak reports only
+what its automatic scan finds during the run, and kunit.py's exit status
+counts when nothing else failed.
+
     ktap.py --self-test
 
 checks that each kind of report fails a boot whose tests all passed, and
@@ -147,7 +155,7 @@ def between(lines, begin, end):
     return out
 
 
-def parse_reports(boot, qemu_log, status):
+def parse_reports(boot, qemu_log, status, kunit_py=False):
     lines = boot.lines
     seen = set()
     for i, line in enumerate(lines):
@@ -158,7 +166,14 @@ def parse_reports(boot, qemu_log, status):
             seen.add(kind)
             boot.failed += 1
             boot.fail('kernel report: %s' % kind, i - CONTEXT, i + 3 * CONTEXT)
-    done = any(line.startswith(HARNESS + 'done') for line in lines)
+    if kunit_py:
+        done = any(line.startswith('reboot: Restarting system') for line in lines)
+        if done and status != '0' and not boot.failed:
+            boot.failed += 1
+            boot.fail('kunit.py exit status %s' % status, len(lines) - 30,
+                      len(lines) - 1)
+    else:
+        done = any(line.startswith(HARNESS + 'done') for line in lines)
     if not done:
         boot.failed += 1
         why = 'timeout' if status == '124' else 'crash or hang (exit %s)' % status
@@ -246,7 +261,19 @@ def self_test():
         if titles != ['kernel report: ' + kind]:
             print('ktap self-test: %r: want a %s report, got %s' % (report, kind, titles))
             bad += 1
-    print('ktap self-test: %d of %d cases failed' % (bad, len(SELF_TEST_REPORTS) + 1))
+    # make intree's boots: finished when the kernel restarts.
+    intree = [l for l in SELF_TEST_BOOT if not l.startswith(HARNESS)]
+    for lines, status, want in ((intree + ['reboot: Restarting system'], '0', 0),
+                                (intree, '0', 1),
+                                (intree + ['reboot: Restarting system'], '1', 1)):
+        boot = Boot('self-test', [clean(l) for l in lines])
+        parse_ktap(boot)
+        parse_reports(boot, '', status, kunit_py=True)
+        if boot.failed != want:
+            print('ktap self-test: --kunit-py, exit %s, %d lines: want %d failures, got %s'
+                  % (status, len(lines), want, [t for t, _ in boot.failures]))
+            bad += 1
+    print('ktap self-test: %d of %d cases failed' % (bad, len(SELF_TEST_REPORTS) + 4))
     return 1 if bad else 0
 
 
@@ -255,6 +282,9 @@ def main(argv):
         return self_test()
     boots = []
     gates = []
+    kunit_py = bool(argv) and argv[0] == '--kunit-py'
+    if kunit_py:
+        argv = argv[1:]
     if len(argv) >= 2 and argv[0] == '--gates':
         try:
             with open(argv[1]) as f:
@@ -275,7 +305,7 @@ def main(argv):
             lines = []
         boot = Boot(name, lines)
         parse_ktap(boot)
-        parse_reports(boot, qemu_log, status)
+        parse_reports(boot, qemu_log, status, kunit_py)
         boots.append(boot)
 
     for boot in boots:
