@@ -50,6 +50,13 @@ cross:
 
 .PHONY: cross
 
+# dmacmd built into a 6.12 tree, its suites run by the kernel's kunit.py:
+# see Documentation/testing.rst.
+intree:
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/intree.sh
+
+.PHONY: intree
+
 # Benchmark against the hand-written DMA API: see Documentation/bench.rst.
 bench:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench.sh

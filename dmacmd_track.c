@@ -375,15 +375,18 @@ VISIBLE_IF_KUNIT bool dmacmd_owner_going(struct module *mod, char *line,
 }
 EXPORT_SYMBOL_IF_KUNIT(dmacmd_owner_going);
 
+/* Built into a kernel without CONFIG_MODULES, it is never called. */
 static int dmacmd_owner_notify(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
+#ifdef CONFIG_MODULES
 	char line[MODULE_NAME_LEN + 128];
 
 	if (action == MODULE_STATE_COMING)
 		dmacmd_owner_coming(data);
 	else if (action == MODULE_STATE_GOING)
 		dmacmd_owner_going(data, line, sizeof(line));
+#endif
 	return NOTIFY_OK;
 }
 

@@ -42,8 +42,10 @@
 DMACMD_IMPORT_NS();
 MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING");
 
+#ifdef MODULE
 /* Module data: neither linear-map nor vmalloc memory. */
 static u8 md_module_data[64];
+#endif
 
 struct md_priv {
 	long live0;		/* live descriptors when the test started */
@@ -364,8 +366,11 @@ static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(NULL, 64, DMA_TO_DEVICE),
 		      -EINVAL);
+#ifdef MODULE
+	/* Built in, this is the kernel image's data: linear-map memory. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(md_module_data, 64,
 					       DMA_TO_DEVICE), -EINVAL);
+#endif
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva((void *)0x10000, 64,
 					       DMA_TO_DEVICE), -EINVAL);
 	/* Runs into the unmapped guard page after the vmalloc area. */

@@ -697,7 +697,7 @@ static int rel_worker_fn(void *data)
 			rel_worker_error(w, "synchronize unprepared", 0);
 		rel_user_cycle(w, user, tmp);
 		if (w->housekeeper) {
-			dmacmd_owner_reap(THIS_MODULE->name);
+			dmacmd_owner_reap(KBUILD_MODNAME);
 			dmacmd_quarantine_set(w->iterations & 1 ? 0 : 8);
 		}
 		w->iterations++;

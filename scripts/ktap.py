@@ -10,9 +10,23 @@ a failure.
 Counts KUnit test cases from the KTAP in each console log (parameterised
 cases count one each), and fails a boot on any "not ok", on an incomplete
 or missing KTAP run, on a crash or timeout, and on any kernel report
-(KASAN, kmemleak, lockdep, DMA-API debug, WARNING:, BUG:) even when every
-test passed.  Prints each failure with the log lines around it and ends with
-the line "N passed, N failed[, N skipped]".  Exit status 1 on any failure.
+(KASAN, UBSAN, kmemleak, lockdep, DMA-API debug, DEBUG_SG, DEBUG_VIRTUAL,
+WARNING:, BUG:) even when every test passed.  Prints each failure with the
+log lines around it and ends with the line "N passed, N failed[, N skipped]".
+Exit status 1 on any failure.
+
+    ktap.py --kunit-py BOOT=CONSOLE_LOG::KUNIT_PY_EXIT_STATUS ...
+
+judges the consoles of make intree's boots, where the suites are built in
+and run by kunit.py: no userland, so a boot is finished when the kernel
+restarts after the tests (kunit_shutdown=reboot), kmemleak reports only
+what its automatic scan finds during the run, and kunit.py's exit status
+counts when nothing else failed.
+
+    ktap.py --self-test
+
+checks that each kind of report fails a boot whose tests all passed, and
+that the clean boot passes.
 """
 
 import re
@@ -24,11 +38,17 @@ PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
 RESULT = re.compile(r'^(\s*)(ok|not ok) (\d+) (.*?)\s*(?:#\s*(SKIP|TODO)\b(.*))?$')
 HARNESS = 'dmacmd-harness: '
 
-# Kernel reports that fail a boot whatever the tests said.
+# Kernel reports that fail a boot whatever the tests said.  A line counts
+# for the first kind it matches.
 REPORTS = [
-    ('BUG', re.compile(r'\bBUG: ')),
-    ('WARNING', re.compile(r'\bWARNING: ')),
-    ('Oops', re.compile(r'\bOops\b|general protection fault|Kernel panic')),
+    ('KASAN', re.compile(r'BUG: KASAN: ')),
+    # CONFIG_DEBUG_SG: the BUG_ON()s of scatterlist.h and scatterlist.c.
+    ('DEBUG_SG', re.compile(r'kernel BUG at (include/linux|lib)/scatterlist')),
+    # CONFIG_DEBUG_VIRTUAL: a BUG_ON() in x86's __phys_addr(), a WARN on
+    # arm64 and most others.
+    ('DEBUG_VIRTUAL', re.compile(r'kernel BUG at arch/x86/mm/physaddr\.c|'
+                                 r'virt_to_phys used for non-linear address')),
+    ('UBSAN', re.compile(r'UBSAN: ')),
     ('lockdep', re.compile(r'possible (circular|recursive) locking|'
                            r'inconsistent lock state|DEBUG_LOCKS_WARN_ON|'
                            r'suspicious RCU usage|lock held when returning|'
@@ -36,9 +56,12 @@ REPORTS = [
     ('kmemleak', re.compile(r'unreferenced object|suspected memory leak')),
     ('DMA-API', re.compile(r'DMA-API: .*(device driver|free|sync|unmap|'
                            r'check|leak|mapping error)')),
-    ('UBSAN', re.compile(r'UBSAN: ')),
     ('hung task', re.compile(r'blocked for more than \d+ seconds')),
     ('dmacmd leak', re.compile(r'dmacmd: unloading with')),
+    # The generic forms last.
+    ('BUG', re.compile(r'\bBUG: |kernel BUG at ')),
+    ('WARNING', re.compile(r'\bWARNING: ')),
+    ('Oops', re.compile(r'\bOops\b|general protection fault|Kernel panic')),
 ]
 CONTEXT = 6
 
@@ -132,18 +155,25 @@ def between(lines, begin, end):
     return out
 
 
-def parse_reports(boot, qemu_log, status):
+def parse_reports(boot, qemu_log, status, kunit_py=False):
     lines = boot.lines
     seen = set()
     for i, line in enumerate(lines):
         if line.startswith(HARNESS):
             continue
-        for kind, rx in REPORTS:
-            if rx.search(line) and kind not in seen:
-                seen.add(kind)
-                boot.failed += 1
-                boot.fail('kernel report: %s' % kind, i - CONTEXT, i + 3 * CONTEXT)
-    done = any(line.startswith(HARNESS + 'done') for line in lines)
+        kind = next((k for k, rx in REPORTS if rx.search(line)), None)
+        if kind and kind not in seen:
+            seen.add(kind)
+            boot.failed += 1
+            boot.fail('kernel report: %s' % kind, i - CONTEXT, i + 3 * CONTEXT)
+    if kunit_py:
+        done = any(line.startswith('reboot: Restarting system') for line in lines)
+        if done and status != '0' and not boot.failed:
+            boot.failed += 1
+            boot.fail('kunit.py exit status %s' % status, len(lines) - 30,
+                      len(lines) - 1)
+    else:
+        done = any(line.startswith(HARNESS + 'done') for line in lines)
     if not done:
         boot.failed += 1
         why = 'timeout' if status == '124' else 'crash or hang (exit %s)' % status
@@ -176,9 +206,85 @@ def parse_reports(boot, qemu_log, status):
                               clamp[:10]))
 
 
+# --self-test: a boot whose one test passed, and one report line of each
+# kind (as the 6.12 kernel prints it) that must fail it.
+SELF_TEST_BOOT = [
+    '[    1.0] KTAP version 1',
+    '[    1.0] 1..1',
+    '[    1.0]     # Subtest: dmacmd_selftest',
+    '[    1.0]     1..1',
+    '[    1.1]     ok 1 dmacmd_selftest_case',
+    '[    1.1] ok 1 dmacmd_selftest',
+    HARNESS + 'kmemleak begin',
+    HARNESS + 'kmemleak end',
+    HARNESS + 'dma-api error_count 0',
+    HARNESS + 'done',
+]
+SELF_TEST_REPORTS = [
+    ('DEBUG_SG', 'kernel BUG at include/linux/scatterlist.h:187!'),
+    ('DEBUG_SG', 'kernel BUG at lib/scatterlist.c:70!'),
+    ('DEBUG_VIRTUAL', 'kernel BUG at arch/x86/mm/physaddr.c:28!'),
+    ('DEBUG_VIRTUAL', 'virt_to_phys used for non-linear address: '
+                      '00000000a1b2c3d4 (0xffffc90000123000)'),
+    ('KASAN', 'BUG: KASAN: slab-out-of-bounds in dmacmd_gen+0x1a/0x40'),
+    ('BUG', 'kernel BUG at mm/slub.c:435!'),
+    ('WARNING', 'WARNING: CPU: 1 PID: 73 at kernel/dma/debug.c:1068 '
+                'check_unmap+0x1d0/0x7b0'),
+    ('Oops', 'Oops: invalid opcode: 0000 [#1] PREEMPT SMP KASAN'),
+    ('lockdep', 'WARNING: possible circular locking dependency detected'),
+    ('kmemleak', 'kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'),
+    ('DMA-API', 'DMA-API: edu 0000:00:03.0: device driver frees DMA memory '
+                'with wrong function'),
+    ('UBSAN', 'UBSAN: array-index-out-of-bounds in dmacmd_seg.c:120:9'),
+    ('UBSAN', 'UBSAN: shift-out-of-bounds in dmacmd_spec.c:88:21'),
+    ('hung task', 'INFO: task kworker/0:1:12 blocked for more than 120 seconds.'),
+    ('dmacmd leak', 'dmacmd: unloading with 1 command alive'),
+]
+
+
+def self_test():
+    def judge(lines):
+        boot = Boot('self-test', [clean(l) for l in lines])
+        parse_ktap(boot)
+        parse_reports(boot, '', '0')
+        return boot
+    bad = 0
+    boot = judge(SELF_TEST_BOOT)
+    if boot.failed or boot.passed != 1:
+        print('ktap self-test: the clean boot did not pass: %s' % boot.failures)
+        bad += 1
+    for kind, report in SELF_TEST_REPORTS:
+        lines = list(SELF_TEST_BOOT)
+        lines.insert(5, '[    1.05] ' + report)
+        boot = judge(lines)
+        titles = [t for t, _ in boot.failures]
+        if titles != ['kernel report: ' + kind]:
+            print('ktap self-test: %r: want a %s report, got %s' % (report, kind, titles))
+            bad += 1
+    # make intree's boots: finished when the kernel restarts.
+    intree = [l for l in SELF_TEST_BOOT if not l.startswith(HARNESS)]
+    for lines, status, want in ((intree + ['reboot: Restarting system'], '0', 0),
+                                (intree, '0', 1),
+                                (intree + ['reboot: Restarting system'], '1', 1)):
+        boot = Boot('self-test', [clean(l) for l in lines])
+        parse_ktap(boot)
+        parse_reports(boot, '', status, kunit_py=True)
+        if boot.failed != want:
+            print('ktap self-test: --kunit-py, exit %s, %d lines: want %d failures, got %s'
+                  % (status, len(lines), want, [t for t, _ in boot.failures]))
+            bad += 1
+    print('ktap self-test: %d of %d cases failed' % (bad, len(SELF_TEST_REPORTS) + 4))
+    return 1 if bad else 0
+
+
 def main(argv):
+    if argv == ['--self-test']:
+        return self_test()
     boots = []
     gates = []
+    kunit_py = bool(argv) and argv[0] == '--kunit-py'
+    if kunit_py:
+        argv = argv[1:]
     if len(argv) >= 2 and argv[0] == '--gates':
         try:
             with open(argv[1]) as f:
@@ -199,7 +305,7 @@ def main(argv):
             lines = []
         boot = Boot(name, lines)
         parse_ktap(boot)
-        parse_reports(boot, qemu_log, status)
+        parse_reports(boot, qemu_log, status, kunit_py)
         boots.append(boot)
 
     for boot in boots:

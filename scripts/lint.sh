@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make lint: checkpatch --strict, kernel-doc -Wall on the public headers and
-# exported sources, sparse (C=2) and W=1 builds with gcc and with clang.
+# exported sources, the self-test of scripts/ktap.py, sparse (C=2) and W=1
+# builds with gcc and with clang.
 # Prints one line per gate and "lint: N problems" last; exit 1 on any.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +67,11 @@ core=$(git ls-files 'dmacmd_*.c' 'dmacmd_*.h')
 # shellcheck disable=SC2086
 "$src/scripts/kernel-doc" -none -Wall include/linux/dmacmd.h $core >"$log" 2>&1
 gate kernel-doc "$log" 'warning|error'
+
+# The judge of every boot: each kind of kernel report must fail a boot.
+log=$BUILD/ktap-self-test.log
+python3 "$here/ktap.py" --self-test >"$log" 2>&1
+gate "ktap.py self-test" "$log" '^ktap self-test: .*(want|did not)' $?
 
 kdir=$("$here/kernel.sh" "$here/kernel.config" test 2>/dev/null)
 # One build serves both gates: build.sh compiles with gcc and W=1, and C=2
