@@ -613,6 +613,72 @@ static void dmacmd_test_md_user_pin_and_copy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), -EBADFD);
 }
 
+/* How many of the @n pages of user memory at @ua lie in ZONE_MOVABLE. */
+static unsigned int md_user_movable(struct kunit *test, unsigned long ua,
+				    unsigned int n)
+{
+	struct page **pages = kunit_kcalloc(test, n, sizeof(*pages),
+					    GFP_KERNEL);
+	unsigned int i, movable = 0;
+	int got;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	/* A plain reference: not FOLL_LONGTERM, so nothing migrates. */
+	got = get_user_pages_fast(ua, n, 0, pages);
+	KUNIT_ASSERT_EQ(test, got, n);
+	for (i = 0; i < n; i++) {
+		movable += page_zonenum(pages[i]) == ZONE_MOVABLE;
+		put_page(pages[i]);
+	}
+	kunit_kfree(test, pages);
+	return movable;
+}
+
+/*
+ * A prepare pins user memory for as long as a device may use it
+ * (FOLL_LONGTERM), which moves pages out of ZONE_MOVABLE first (make
+ * check's direct boot has movablecore=): the descriptor must then hold
+ * the new pages, and what the process wrote and what is written through
+ * the descriptor must be where both sides look.
+ */
+static void dmacmd_test_md_user_movable(struct kunit *test)
+{
+	const unsigned int n = 16;
+	const size_t len = n * PAGE_SIZE;
+	unsigned long ua = md_user_filled(test, n, 0, 21);
+	u8 *want = kunit_kmalloc(test, len, GFP_KERNEL);
+	u8 *back = kunit_kzalloc(test, len, GFP_KERNEL);
+	unsigned int before, pinned_movable = 0;
+	struct dmacmd_md *md;
+	u64 off, seglen;
+
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	before = md_user_movable(test, ua, n);
+	if (!before)
+		kunit_skip(test, "no page of the process in ZONE_MOVABLE (a boot without movablecore=)");
+	kunit_info(test, "%u of %u pages in ZONE_MOVABLE before the pin\n",
+		   before, n);
+	md_fill(want, len, 0, 21);
+	md = md_track(test, dmacmd_md_from_user(ua, len, DMA_BIDIRECTIONAL));
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(md), 0);
+	for (off = 0; off < len; off += seglen) {
+		phys_addr_t p = dmacmd_md_phys_segment(md, off, &seglen);
+
+		KUNIT_ASSERT_GT(test, seglen, 0);
+		pinned_movable += page_zonenum(pfn_to_page(PHYS_PFN(p))) ==
+				  ZONE_MOVABLE;
+	}
+	KUNIT_EXPECT_EQ(test, pinned_movable, 0);
+	/* The process's mapping follows the pages that moved. */
+	KUNIT_EXPECT_EQ(test, md_user_movable(test, ua, n), 0);
+	md_expect_bytes(test, md, want, len);
+	md_write_pat(test, md, 3 * PAGE_SIZE + 9, 5 * PAGE_SIZE, 22, NULL, want);
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)ua, len), 0);
+	KUNIT_EXPECT_MEMEQ(test, back, want, len);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
+}
+
 static void dmacmd_test_md_user_not_prepared(struct kunit *test)
 {
 	unsigned long ua = md_user_filled(test, 2, 0, 13);
@@ -2667,6 +2733,7 @@ static struct kunit_case dmacmd_md_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_sgtable_borrowed),
 	KUNIT_CASE(dmacmd_test_md_sgtable_bad_input),
 	KUNIT_CASE(dmacmd_test_md_user_pin_and_copy),
+	KUNIT_CASE(dmacmd_test_md_user_movable),
 	KUNIT_CASE(dmacmd_test_md_user_not_prepared),
 	KUNIT_CASE(dmacmd_test_md_user_read_only_mapping),
 	KUNIT_CASE(dmacmd_test_md_user_unmapped),

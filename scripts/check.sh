@@ -137,6 +137,9 @@ for cfg in $CONFIGS; do
 	# Behind the IOMMU, devices with 64-bit masks get IOVAs above 4 GiB
 	# (dma-iommu otherwise tries 32-bit ones first and hides truncation).
 	[ "$cfg" = iommu ] && extra+=" iommu.forcedac=1 dmacmd_kunit.forcedac=1"
+	# The top GiB of the direct boot's RAM is ZONE_MOVABLE: user memory
+	# lands there, and pinning it for DMA must migrate it first.
+	[ "$cfg" = direct ] && extra+=" movablecore=1G"
 	step "boot $cfg: ${extra:-no options}${SUITE:+, suites $SUITE}"
 	t=$(date +%s)
 	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" -append "$append $extra" \
