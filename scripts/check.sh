@@ -74,7 +74,7 @@ build_sample() {
 }
 # consumer: the native API; iokit_consumer: every porting wrapper (a
 # compile test); edu and sdhci: the PCI sample drivers and their static
-# test programs, run by scripts/vm-tests/edu.sh and sdhci.sh in every boot
+# test programs, run by scripts/vm-tests/edu.sh and sdhci.sh (sample.inc) in every boot
 # (make demo runs the same against Debian's stock 6.1 kernel).
 for sample in consumer iokit_consumer edu sdhci; do
 	build_sample $sample 6.12 "$kdir"
@@ -116,7 +116,7 @@ for m in "${mods[@]}"; do
 	[ -f "$m" ] || abort "missing $m"
 done
 initrd=$BUILD/initramfs-check.cpio.gz
-"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh 2>/dev/null) \
+"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh "$top"/scripts/vm-tests/*.inc 2>/dev/null) \
 	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" \
 	"$BUILD/edu-6.12/dmacmd_edu.ko" "$BUILD/edu-6.12/edu-test" \
 	"$BUILD/sdhci-6.12/dmacmd_sdhci.ko" "$BUILD/sdhci-6.12/sdhci-test" ||

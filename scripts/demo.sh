@@ -137,7 +137,7 @@ done
 
 initrd=$BUILD/initramfs.cpio.gz
 "$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" -- "$here/vm-tests/edu.sh" \
-	"$here/vm-tests/sdhci.sh" \
+	"$here/vm-tests/sdhci.sh" "$here/vm-tests/sample.inc" \
 	-- "$eb/dmacmd_edu.ko" "$eb/edu-test" "$sb/dmacmd_sdhci.ko" "$sb/sdhci-test" ||
 	verdict_fail "initramfs build failed"
 
