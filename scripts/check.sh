@@ -74,8 +74,9 @@ build_sample() {
 }
 # consumer: the native API; iokit_consumer: every porting wrapper (a
 # compile test); edu and sdhci: the PCI sample drivers and their static
-# test programs, run by scripts/vm-tests/edu.sh and sdhci.sh (sample.inc) in every boot
-# (make demo runs the same against Debian's stock 6.1 kernel).
+# test programs, run by scripts/vm-tests/edu.sh and sdhci.sh (both
+# sample.inc) in every boot (make demo runs the same against Debian's stock
+# 6.1 kernel).
 for sample in consumer iokit_consumer edu sdhci; do
 	build_sample $sample 6.12 "$kdir"
 	build_sample $sample 6.1 "$stock"
