@@ -22,7 +22,7 @@ clean:
 
 # The README's test command: see Documentation/testing.rst.
 check:
-	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/check.sh
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu passthrough)" ./scripts/check.sh
 
 demo:
 	@if [ -x scripts/demo.sh ]; then BUILD="$(or $(BUILD),$(CURDIR)/build)/demo" ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi

@@ -6,7 +6,7 @@
 # configuration, and judge the KTAP and the kernel log of every boot.
 #
 #   SUITE=<kunit glob>   run only matching suites (e.g. dmacmd_md, 'dmacmd_m*')
-#   CONFIGS="direct swiotlb iommu"   which boots (default: all three)
+#   CONFIGS="direct swiotlb iommu passthrough"   which boots (default: all four)
 #   BUILD=<dir>          build and log directory (default: ./build)
 #   BOOT_TIMEOUT=<s>     per boot (default 1200)
 #   GATES=off            skip lint, docs, DKMS and cross (quicker targeted
@@ -19,7 +19,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 SUITE=${SUITE:-}
-CONFIGS=${CONFIGS:-direct swiotlb iommu}
+CONFIGS=${CONFIGS:-direct swiotlb iommu passthrough}
 BUILD=$(realpath -m "${BUILD:-$top/build}")
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 logs=$BUILD/logs
@@ -129,7 +129,7 @@ append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
 args=()
 for cfg in $CONFIGS; do
 	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
-		abort "unknown configuration '$cfg' (direct, swiotlb, iommu)"
+		abort "unknown configuration '$cfg' (direct, swiotlb, iommu, passthrough)"
 	extra=$QEMU_APPEND
 	# The SD card of samples/sdhci: a fresh image each boot, checked after.
 	sdimg=$BUILD/sdcard-$cfg.img

@@ -66,6 +66,11 @@ dmacmd_qemu() {
 	swiotlb) QEMU+=(-m 2G -device edu); QEMU_APPEND="swiotlb=force" ;;
 	iommu)   QEMU+=(-m 2G -device intel-iommu,intremap=off -device edu)
 		 QEMU_APPEND="intel_iommu=on iommu.strict=1" ;;
+	# Behind the IOMMU but untranslated (identity domain): addresses are
+	# physical, so the edu device's 28 bits are double-buffered again.
+	passthrough)
+		 QEMU+=(-m 2G -device intel-iommu,intremap=off -device edu)
+		 QEMU_APPEND="intel_iommu=on iommu.passthrough=1" ;;
 	*) return 1 ;;
 	esac
 }
