@@ -656,7 +656,7 @@ static void dmacmd_test_md_user_movable(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, back);
 	before = md_user_movable(test, ua, n);
 	if (!before)
-		kunit_skip(test, "no page of the process in ZONE_MOVABLE (a boot without movablecore=)");
+		kunit_skip(test, "no user page in ZONE_MOVABLE (no movablecore=)");
 	kunit_info(test, "%u of %u pages in ZONE_MOVABLE before the pin\n",
 		   before, n);
 	md_fill(want, len, 0, 21);
