@@ -109,26 +109,24 @@ if ! "$here/build.sh" "$kdir" "$kb" >"$log" 2>&1; then
 	tail -n 30 "$log"
 	verdict_fail "building dmacmd.ko failed (log: $log)"
 fi
-# The sample builds the way an out-of-tree driver does: against dmacmd's
-# Module.symvers, in its own directory.
+# The samples build the way an out-of-tree driver does: against dmacmd's
+# Module.symvers, each in its own directory, $BUILD/<sample>-6.1.
+build_sample() {
+	local d=$BUILD/$1-6.1
+
+	mkdir -p "$d"
+	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		--exclude "$1-test" "$top/samples/$1/" "$d/"
+	if ! make -C "$d" KDIR="$kdir" DMACMD="$top" W=1 \
+		DMACMD_SYMVERS="$kb/Module.symvers" >>"$log" 2>&1; then
+		tail -n 30 "$log"
+		verdict_fail "building samples/$1 failed (log: $log)"
+	fi
+}
 eb=$BUILD/edu-6.1
-mkdir -p "$eb"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-	--exclude edu-test "$top/samples/edu/" "$eb/"
-if ! make -C "$eb" KDIR="$kdir" DMACMD="$top" W=1 \
-	DMACMD_SYMVERS="$kb/Module.symvers" >>"$log" 2>&1; then
-	tail -n 30 "$log"
-	verdict_fail "building samples/edu failed (log: $log)"
-fi
 sb=$BUILD/sdhci-6.1
-mkdir -p "$sb"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-	--exclude sdhci-test "$top/samples/sdhci/" "$sb/"
-if ! make -C "$sb" KDIR="$kdir" DMACMD="$top" W=1 \
-	DMACMD_SYMVERS="$kb/Module.symvers" >>"$log" 2>&1; then
-	tail -n 30 "$log"
-	verdict_fail "building samples/sdhci failed (log: $log)"
-fi
+build_sample edu
+build_sample sdhci
 grep -E 'warning:|error:' "$log" && step "build: warnings (log: $log)"
 for f in "$kb/dmacmd.ko" "$eb/dmacmd_edu.ko" "$eb/edu-test" \
 	 "$sb/dmacmd_sdhci.ko" "$sb/sdhci-test"; do
