@@ -45,7 +45,7 @@ if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 KCFLAGS=-g &&
 fi
 initrd=$BUILD/initramfs-profile.cpio.gz
 "$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" "$kb/bench/dmacmd_bench.ko" \
-	-- "$top/bench/vm-profile.sh" || die "initramfs build failed"
+	-- "$top/bench/vm-bench.sh" || die "initramfs build failed"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -62,7 +62,7 @@ trace() {
 		die "unknown configuration '$cfg' (direct, swiotlb, iommu)"
 	unset DMACMD_ICOUNT
 	"${QEMU[@]}" -gdb "tcp:127.0.0.1:$port" \
-		-append "console=ttyS0 panic=-1 loglevel=4 $QEMU_APPEND norandmaps dmacmd_bench.tests=1 dmacmd_bench.icount=1" \
+		-append "console=ttyS0 panic=-1 loglevel=4 $QEMU_APPEND norandmaps dmacmd_profile=1 dmacmd_bench.tests=1 dmacmd_bench.icount=1" \
 		</dev/null >"$con" 2>&1 &
 	qpid=$!
 	for i in $(seq 1 600); do
