@@ -38,10 +38,10 @@ static inline int dmacmd_pos_sg(struct dmacmd_mapping *m, unsigned int idx,
 static inline void dmacmd_gen_reset(struct dmacmd *cmd)
 {
 	struct dmacmd_mapping *m = dmacmd_cur_map(cmd);
+	bool list = dmacmd_map_has_list(m);
 
-	cmd->gen_valid = dmacmd_map_has_list(m) &&
-			 !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
-	cmd->gen_fast = dmacmd_map_has_list(m) && !m->gen_check;
+	cmd->gen_valid = list && !dmacmd_pos_sg(m, 0, 0, &cmd->gen_pos);
+	cmd->gen_fast = list && !m->gen_check;
 	cmd->gen_bmask = dmacmd_map_bmask(m);
 	cmd->gen_plain = cmd->spec.max_segment_size >= cmd->prep_len &&
 			 cmd->gen_bmask == ~0UL;
