@@ -18,6 +18,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -912,7 +913,9 @@ static void bnc_fix_misaligned_spec(struct kunit *test, struct bnc_fix *f,
 				    bool clear_at_exit,
 				    const struct dmacmd_spec *spec)
 {
-	f->dev = bnc_device(test, 64);
+	/* A caller may have set the device (one for several fixtures). */
+	if (!f->dev)
+		f->dev = bnc_device(test, 64);
 	f->len = len;
 	f->p = bnc_kmalloc_at(test, len, 3);
 	bnc_buf_add(test, &f->b, f->p, len);
@@ -1779,6 +1782,140 @@ static void dmacmd_test_bounce_alloc_failure_enomem(struct kunit *test)
 }
 
 /*
+ * swiotlb's pool, filled for real: one mapping after another of fresh
+ * memory (overlapping mappings of one buffer would trip dma-debug's
+ * cacheline tracking), the largest size swiotlb maps first, down to one
+ * slot, until the DMA API refuses.
+ */
+struct bnc_fill {
+	struct device *dev;
+	unsigned int n;
+	struct {
+		struct page *page;
+		dma_addr_t dma;
+		size_t len;
+	} map[];
+};
+
+#define BNC_FILL_MAX 8192	/* 64 MiB at 8 KiB: more than any pool here */
+
+static void bnc_fill_unmap(struct bnc_fill *fill, unsigned int keep)
+{
+	while (fill->n > keep) {
+		fill->n--;
+		dma_unmap_page(fill->dev, fill->map[fill->n].dma,
+			       fill->map[fill->n].len, DMA_TO_DEVICE);
+		__free_pages(fill->map[fill->n].page,
+			     get_order(fill->map[fill->n].len));
+	}
+}
+
+static void bnc_fill_release(void *data)
+{
+	struct bnc_fill *fill = data;
+
+	bnc_fill_unmap(fill, 0);
+	kvfree(fill);
+}
+
+static struct bnc_fill *bnc_fill_pool(struct kunit *test, struct device *dev)
+{
+	struct bnc_fill *fill;
+	struct page *page;
+	dma_addr_t dma;
+	size_t len;
+
+	fill = kvzalloc(struct_size(fill, map, BNC_FILL_MAX), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fill);
+	fill->dev = dev;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_fill_release,
+							fill), 0);
+	for (len = rounddown_pow_of_two(min_t(size_t, dma_max_mapping_size(dev),
+						      SZ_1M));
+	     len >= SZ_2K; len /= 2) {
+		while (fill->n < BNC_FILL_MAX) {
+			page = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+					   get_order(len));
+			KUNIT_ASSERT_NOT_NULL(test, page);
+			dma = dma_map_page_attrs(dev, page, 0, len,
+						 DMA_TO_DEVICE,
+						 DMA_ATTR_NO_WARN);
+			if (dma_mapping_error(dev, dma)) {
+				__free_pages(page, get_order(len));
+				break;
+			}
+			fill->map[fill->n].page = page;
+			fill->map[fill->n].dma = dma;
+			fill->map[fill->n].len = len;
+			fill->n++;
+		}
+	}
+	KUNIT_ASSERT_LT_MSG(test, fill->n, BNC_FILL_MAX,
+			    "swiotlb's pool did not fill up");
+	return fill;
+}
+
+/*
+ * swiotlb=force with its pool really full (no injected failure): prepare
+ * fails with -EIO and leaves the command as it was (not prepared, memory
+ * untouched, nothing bounced or kept), both for memory mapped as it is
+ * and for memory dmacmd bounced first (misaligned for the spec: its
+ * bounce memory is given back).  Once one mapping of the pool is
+ * unmapped, the same prepare works and the bytes arrive both ways.
+ */
+static void dmacmd_test_bounce_swiotlb_pool_full(struct kunit *test)
+{
+	static const struct dmacmd_spec plain = {
+		.out_fn = dmacmd_out_host64,
+		.address_bits = 64,
+	};
+	const struct dmacmd_spec *specs[] = { &plain, &bnc_mis_spec };
+	struct dmacmd_kt_counts before, after;
+	struct bnc_fix f[2] = {};
+	struct bnc_fill *fill;
+	u32 seed = bnc_seed();
+	unsigned int i;
+	u64 poff, plen;
+
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		f[i].dev = f[0].dev;
+		bnc_fix_misaligned_spec(test, &f[i], DMA_BIDIRECTIONAL,
+					16 * SZ_1K, true, specs[i]);
+		if (!bnc_swiotlb_forced(f[i].dev))
+			kunit_skip(test, "needs swiotlb=force");
+		bnc_cpu_fill(&f[i].b, 0, f[i].len, seed + i);
+	}
+	dmacmd_kt_counts_read(&before);
+	fill = bnc_fill_pool(test, f[0].dev);
+	kunit_info(test, "swiotlb pool full after %u mappings\n", fill->n);
+
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, dmacmd_prepare(f[i].cmd, 0, 0,
+							 DMACMD_PREPARE_DEFAULT),
+				    -EIO, "spec %u", i);
+		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(f[i].cmd));
+		KUNIT_EXPECT_EQ(test, dmacmd_prepared_range(f[i].cmd, &poff,
+							    &plen), -EBADFD);
+		KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(f[i].cmd), 0);
+		bnc_expect_cpu(test, &f[i].b, 0, f[i].len, seed + i,
+			       "failed prepare");
+	}
+	dmacmd_kt_counts_read(&after);
+	dmacmd_kt_counts_equal(test, &before, &after, "pool full");
+
+	/* One largest mapping back: room for either transfer. */
+	bnc_fill_unmap(fill, fill->n - 1);
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		KUNIT_ASSERT_EQ_MSG(test,
+				    dmacmd_prepare(f[i].cmd, 0, 0,
+						   DMACMD_PREPARE_DEFAULT),
+				    0, "spec %u", i);
+		bnc_gen(test, f[i].cmd, &f[i].m);
+		bnc_roundtrip(test, f[i].cmd, &f[i].b, &f[i].m, seed + i);
+	}
+}
+
+/*
  * A spec no memory can meet here: 13 address bits (8 KiB; the kernel keeps
  * the first 64 KiB for itself) with a buffer above it.  prepare fails with
  * -EADDRNOTAVAIL ("spec cannot be met here"), changes nothing, and the
@@ -1853,6 +1990,7 @@ static struct kunit_case dmacmd_bounce_cases[] = {
 	KUNIT_CASE(dmacmd_test_bounce_read_write_bytes_bounce_copy),
 	KUNIT_CASE(dmacmd_test_bounce_alloc_failure_enomem),
 	KUNIT_CASE(dmacmd_test_bounce_unreachable_spec_refused),
+	KUNIT_CASE(dmacmd_test_bounce_swiotlb_pool_full),
 	KUNIT_CASE(dmacmd_test_bounce_pool_bounded),
 	KUNIT_CASE(dmacmd_test_bounce_noncoherent_copy_reaches_device),
 	{}
