@@ -20,9 +20,12 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
 
-# The README's test command: see Documentation/testing.rst.
+# The README's test command: see Documentation/testing.rst.  ARCH=arm64
+# runs the arm64 boots instead of the x86_64 ones (CONFIGS= may name any).
+CHECK_CONFIGS_x86_64 = direct swiotlb iommu passthrough
+CHECK_CONFIGS_arm64 = arm64-direct arm64-swiotlb arm64-smmu arm64-noncoherent
 check:
-	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu passthrough)" ./scripts/check.sh
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),$(CHECK_CONFIGS_$(or $(ARCH),x86_64)))" ./scripts/check.sh
 
 demo:
 	@if [ -x scripts/demo.sh ]; then BUILD="$(or $(BUILD),$(CURDIR)/build)/demo" ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi

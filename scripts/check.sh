@@ -6,7 +6,10 @@
 # configuration, and judge the KTAP and the kernel log of every boot.
 #
 #   SUITE=<kunit glob>   run only matching suites (e.g. dmacmd_md, 'dmacmd_m*')
-#   CONFIGS="direct swiotlb iommu passthrough"   which boots (default: all four)
+#   CONFIGS="direct swiotlb iommu passthrough"   which boots (default: these
+#                        four x86_64 boots); the arm64 boots are arm64-direct,
+#                        arm64-swiotlb, arm64-smmu and arm64-noncoherent
+#                        (make check ARCH=arm64 runs those four)
 #   BUILD=<dir>          build and log directory (default: ./build)
 #   BOOT_TIMEOUT=<s>     per boot (default 1200)
 #   GATES=off            skip lint, docs, DKMS and cross (quicker targeted
@@ -22,6 +25,17 @@ SUITE=${SUITE:-}
 CONFIGS=${CONFIGS:-direct swiotlb iommu passthrough}
 BUILD=$(realpath -m "${BUILD:-$top/build}")
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
+# make check ARCH=arm64 chose the configurations; nothing below may pass
+# the make variable on to a kernel build of the other architecture.
+unset ARCH MAKEFLAGS MFLAGS MAKELEVEL
+x86=0 arm64=0
+for cfg in $CONFIGS; do
+	case $cfg in
+	arm64-*) arm64=1 ;;
+	*) x86=1 ;;
+	esac
+done
+ARM64_MAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 logs=$BUILD/logs
 mkdir -p "$logs"
 # Runs that share a build directory take turns.
@@ -35,11 +49,13 @@ abort() {
 	exit 1
 }
 
-# build_tree NAME KDIR: out-of-place W=1 build; any warning fails it.
+# build_tree NAME KDIR [MAKE ARGS]: out-of-place W=1 build; any warning
+# fails it.
 build_tree() {
 	local name=$1 kdir=$2 log="$logs/build-$1.log"
+	shift 2
 	step "build: modules against $name ($kdir), W=1"
-	if ! "$here/build.sh" "$kdir" "$BUILD/kbuild-$name" >"$log" 2>&1; then
+	if ! "$here/build.sh" "$kdir" "$BUILD/kbuild-$name" "$@" >"$log" 2>&1; then
 		tail -n 30 "$log"
 		abort "module build against $name failed (log: $log)"
 	fi
@@ -49,24 +65,32 @@ build_tree() {
 }
 
 "$here/deps.sh" || abort "installing Debian packages failed"
-kdir=$("$here/kernel.sh" "$here/kernel.config" test) || abort "test kernel build failed"
-
-build_tree 6.12 "$kdir"
 stock=$(stock_kdir) || abort "Debian's 6.1 headers are not installed"
-build_tree 6.1 "$stock"
-[ -f "$BUILD/kbuild-6.1/dmacmd.ko" ] || abort "dmacmd.ko was not built against 6.1"
+if [ $x86 = 1 ]; then
+	kdir=$("$here/kernel.sh" "$here/kernel.config" test) || abort "test kernel build failed"
+	build_tree 6.12 "$kdir"
+	build_tree 6.1 "$stock"
+	[ -f "$BUILD/kbuild-6.1/dmacmd.ko" ] || abort "dmacmd.ko was not built against 6.1"
+fi
+if [ $arm64 = 1 ]; then
+	kdir_arm64=$("$here/kernel.sh" "$here/kernel-arm64.config" test-arm64 arm64) ||
+		abort "arm64 test kernel build failed"
+	build_tree arm64 "$kdir_arm64" "${ARM64_MAKE[@]}" -j"$(nproc)"
+	busybox_arm64=$(busybox_arm64) || abort "cannot fetch Debian's busybox-static:arm64"
+fi
 
-# build_sample SAMPLE NAME KDIR: a sample module built the way an
-# out-of-tree driver builds against dmacmd (its own Makefile, dmacmd's
+# build_sample SAMPLE NAME KDIR [MAKE ARGS]: a sample module built the way
+# an out-of-tree driver builds against dmacmd (its own Makefile, dmacmd's
 # Module.symvers in KBUILD_EXTRA_SYMBOLS), W=1, warnings fail.
 build_sample() {
 	local sample=$1 name=$2 kdir=$3
 	local out="$BUILD/$sample-$name" log="$logs/build-$sample-$name.log"
+	shift 3
 	step "build: samples/$sample against $name"
 	mkdir -p "$out"
 	rsync -a --delete "$top/samples/$sample/" "$out/"
 	if ! make -C "$out" KDIR="$kdir" DMACMD="$top" W=1 \
-		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" >"$log" 2>&1 ||
+		DMACMD_SYMVERS="$BUILD/kbuild-$name/Module.symvers" "$@" >"$log" 2>&1 ||
 	   grep -E 'warning:|error:' "$log"; then
 		tail -n 20 "$log"
 		abort "samples/$sample does not build cleanly against $name (log: $log)"
@@ -78,8 +102,12 @@ build_sample() {
 # sample.inc) in every boot (make demo runs the same against Debian's stock
 # 6.1 kernel).
 for sample in consumer iokit_consumer edu sdhci; do
-	build_sample $sample 6.12 "$kdir"
-	build_sample $sample 6.1 "$stock"
+	if [ $x86 = 1 ]; then
+		build_sample $sample 6.12 "$kdir"
+		build_sample $sample 6.1 "$stock"
+	fi
+	[ $arm64 = 1 ] && build_sample $sample arm64 "$kdir_arm64" \
+		"${ARM64_MAKE[@]}" USER_CC=aarch64-linux-gnu-gcc
 done
 
 # Quality gates that do not stop the boots but fail the run: lint, docs,
@@ -111,25 +139,34 @@ else
 fi
 [ -f "$logs/dkms.log" ] && grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
 
-kb=$BUILD/kbuild-6.12
-mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
-for m in "${mods[@]}"; do
-	[ -f "$m" ] || abort "missing $m"
-done
-initrd=$BUILD/initramfs-check.cpio.gz
-"$here/initramfs.sh" "$initrd" "${mods[@]}" -- $(ls "$top"/scripts/vm-tests/*.sh "$top"/scripts/vm-tests/*.inc 2>/dev/null) \
-	-- "$BUILD/consumer-6.12/dmacmd_consumer.ko" \
-	"$BUILD/edu-6.12/dmacmd_edu.ko" "$BUILD/edu-6.12/edu-test" \
-	"$BUILD/sdhci-6.12/dmacmd_sdhci.ko" "$BUILD/sdhci-6.12/sdhci-test" ||
-	abort "initramfs build failed"
+# initrd NAME [BUSYBOX]: the boots' initramfs of the modules built as NAME.
+initrd() {
+	local name=$1 kb=$BUILD/kbuild-$1 m mods
+	mods=("$kb/dmacmd.ko" "$kb/kunit/dmacmd_kunit.ko")
+	for m in "${mods[@]}"; do
+		[ -f "$m" ] || abort "missing $m"
+	done
+	BUSYBOX=${2:-} "$here/initramfs.sh" "$BUILD/initramfs-check-$name.cpio.gz" "${mods[@]}" \
+		-- $(ls "$top"/scripts/vm-tests/*.sh "$top"/scripts/vm-tests/*.inc 2>/dev/null) \
+		-- "$BUILD/consumer-$name/dmacmd_consumer.ko" \
+		"$BUILD/edu-$name/dmacmd_edu.ko" "$BUILD/edu-$name/edu-test" \
+		"$BUILD/sdhci-$name/dmacmd_sdhci.ko" "$BUILD/sdhci-$name/sdhci-test" ||
+		abort "initramfs build failed"
+}
+[ $x86 = 1 ] && initrd 6.12
+[ $arm64 = 1 ] && initrd arm64 "$busybox_arm64"
 
-append="console=ttyS0 panic=-1 loglevel=7 kunit.enable=1"
-[ -n "$SUITE" ] && append+=" kunit.filter_glob=$SUITE"
-
+LAZY_SUITES=dmacmd_cmd,dmacmd_map,dmacmd_seg,dmacmd_md_dma,dmacmd_badinput,dmacmd_porting,dmacmd_conformance
 args=()
 for cfg in $CONFIGS; do
-	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
-		abort "unknown configuration '$cfg' (direct, swiotlb, iommu, passthrough)"
+	case $cfg in
+	arm64-*) image=$kdir_arm64/arch/arm64/boot/Image name=arm64 ;;
+	*) image=$kdir/arch/x86/boot/bzImage name=6.12 ;;
+	esac
+	dmacmd_qemu "$cfg" "$image" "$BUILD/initramfs-check-$name.cpio.gz" "$logs" ||
+		abort "unknown configuration '$cfg' (direct, swiotlb, iommu, passthrough, arm64-direct, arm64-swiotlb, arm64-smmu, arm64-noncoherent)"
+	append="console=$QEMU_CONSOLE panic=-1 loglevel=7 kunit.enable=1"
+	[ -n "$SUITE" ] && append+=" kunit.filter_glob=$SUITE"
 	extra=$QEMU_APPEND
 	# The SD card of samples/sdhci: a fresh image each boot, checked after.
 	sdimg=$BUILD/sdcard-$cfg.img
@@ -138,6 +175,9 @@ for cfg in $CONFIGS; do
 	# Behind the IOMMU, devices with 64-bit masks get IOVAs above 4 GiB
 	# (dma-iommu otherwise tries 32-bit ones first and hides truncation).
 	[ "$cfg" = iommu ] && extra+=" iommu.forcedac=1 dmacmd_kunit.forcedac=1"
+	# The suites that map through the edu device run again with its
+	# IOMMU group in lazy mode (scripts/vm-tests/iommu-lazy.sh).
+	case $cfg in iommu | arm64-smmu) extra+=" dmacmd_harness.lazy=$LAZY_SUITES" ;; esac
 	# The top GiB of the direct boot's RAM is ZONE_MOVABLE: user memory
 	# lands there, and pinning it for DMA must migrate it first.
 	[ "$cfg" = direct ] && extra+=" movablecore=1G"

@@ -14,7 +14,11 @@ pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves kmod
       # scripts/cross.sh: arm64 modules and edu-test, edu-test for i386
       # (gcc -m32 needs no gcc-multilib to compile, and that conflicts with
       # the cross compiler in Debian 12).
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross libc6-dev-i386 "$@")
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross libc6-dev-i386
+      # The arm64 boots (make check ARCH=arm64): QEMU's virt machine, and
+      # dtc to take dma-coherent off its PCIe host for the non-coherent
+      # boot.
+      qemu-system-arm device-tree-compiler "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

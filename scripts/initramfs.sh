@@ -5,6 +5,8 @@
 #   scripts/initramfs.sh OUT.cpio.gz MODULE.ko... [-- TESTSCRIPT... [-- FILE...]]
 # Modules are loaded in the order given and unloaded in reverse; test
 # scripts run between the two; FILEs are copied to / for the scripts' use.
+# BUSYBOX=<path> puts another architecture's static busybox in (its applets
+# are the host's busybox's, the same Debian version).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1")
@@ -13,7 +15,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests}
-cp /bin/busybox "$root/bin/busybox"
+cp "${BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
 for a in $(/bin/busybox --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 done

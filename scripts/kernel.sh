@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or reuse) a 6.12 guest kernel from Debian's linux-source-6.12.
-#   scripts/kernel.sh FRAGMENT NAME   prints the build directory on stdout.
+#   scripts/kernel.sh FRAGMENT NAME [ARCH]   prints the build directory.
+# ARCH is x86_64 (the default) or arm64 (cross-compiled with
+# aarch64-linux-gnu-; the image is arch/arm64/boot/Image).
 # The build lives in $DMACMD_CACHE, keyed by source version and fragment
 # hash; a finished build is marked with .dmacmd-done and reused.
 set -euo pipefail
@@ -11,6 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 frag=$(realpath "$1")
 name=$2
+arch=${3:-x86_64}
+case $arch in
+x86_64) march=() ;;
+arm64)  march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
+*)      die "kernel.sh: unknown architecture $arch" ;;
+esac
 [ -n "$(kernel_src_version)" ] || die "linux-source-$KVER_TEST is not installed (run scripts/deps.sh)"
 src=$(kernel_src_dir)
 out=$(kernel_build_dir "$frag" "$name")
@@ -34,7 +42,7 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 step "kernel $name: configuring (allnoconfig + $(basename "$frag"))" >&2
-make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$frag" allnoconfig >&2
+make -s -C "$src" O="$out" "${march[@]}" KCONFIG_ALLCONFIG="$frag" allnoconfig >&2
 # Every line of the fragment must have taken effect, or a test would run on
 # a kernel without the debugging it relies on.
 bad=0
@@ -53,7 +61,7 @@ done < "$frag"
 
 step "kernel $name: building with -j$(nproc) (cold build takes ~10-20 min)" >&2
 log="$out/build.log"
-if ! make -C "$src" O="$out" -j"$(nproc)" >"$log" 2>&1; then
+if ! make -C "$src" O="$out" "${march[@]}" -j"$(nproc)" >"$log" 2>&1; then
 	tail -n 40 "$log" >&2
 	die "kernel build failed; full log in $log"
 fi

@@ -49,6 +49,10 @@ stock_kdir() {
 # guest instruction, so that guest clocks count instructions.
 dmacmd_qemu() {
 	local cfg=$1
+	QEMU_CONSOLE=ttyS0
+	case $cfg in
+	arm64-*) dmacmd_qemu_arm64 "$@"; return ;;
+	esac
 	local accel=(-accel tcg,thread=multi -cpu max)
 	# icount: nothing from the host either, so that two boots run the
 	# same instructions: no RDRAND/RDSEED (the host's random numbers), a
@@ -63,7 +67,11 @@ dmacmd_qemu() {
 	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu")
 	case $cfg in
 	direct)  QEMU+=(-m 6G -device edu); QEMU_APPEND="" ;;
-	swiotlb) QEMU+=(-m 2G -device edu); QEMU_APPEND="swiotlb=force" ;;
+	# A quarter of swiotlb's default pool (8192 slots of 2 KiB, 16 MiB):
+	# twice what the largest transfer of the suites takes, filled for
+	# real by dmacmd_bounce's swiotlb_pool_full case.
+	swiotlb) QEMU+=(-m 2G -device edu)
+		 QEMU_APPEND="swiotlb=${DMACMD_SWIOTLB_SLABS:-8192},force" ;;
 	iommu)   QEMU+=(-m 2G -device intel-iommu,intremap=off -device edu)
 		 QEMU_APPEND="intel_iommu=on iommu.strict=1" ;;
 	# Behind the IOMMU but untranslated (identity domain): addresses are
@@ -73,6 +81,51 @@ dmacmd_qemu() {
 		 QEMU_APPEND="intel_iommu=on iommu.passthrough=1" ;;
 	*) return 1 ;;
 	esac
+}
+
+# dmacmd_qemu_arm64 CFG IMAGE INITRD LOGDIR: dmacmd_qemu's arm64
+# configurations, on QEMU's virt machine (RAM from 1 GiB, 64 KiB pages in
+# the kernel).  QEMU_CONSOLE is the kernel's console device.  -cpu max
+# with pauth-impdef=on: the architected pointer authentication costs up to
+# half the run time under TCG.
+dmacmd_qemu_arm64() {
+	local cfg=$1 machine=virt mem=2G dtb
+	QEMU_CONSOLE=ttyAMA0
+	case $cfg in
+	arm64-direct)	mem=6G; QEMU_APPEND="" ;;
+	arm64-swiotlb)	QEMU_APPEND="swiotlb=force" ;;
+	arm64-smmu)	machine=virt,iommu=smmuv3; QEMU_APPEND="iommu.strict=1" ;;
+	# Behind SMMUv3 with the PCI devices non-coherent: the DMA API cleans
+	# and invalidates caches at every map, sync and unmap.
+	arm64-noncoherent)
+			machine=virt,iommu=smmuv3; QEMU_APPEND="iommu.strict=1" ;;
+	*) return 1 ;;
+	esac
+	QEMU=(qemu-system-aarch64 -M "$machine" -cpu max,pauth-impdef=on
+	      -accel tcg,thread=multi -smp 2 -m "$mem"
+	      -kernel "$2" -initrd "$3"
+	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu"
+	      -device edu)
+	if [ "$cfg" = arm64-noncoherent ]; then
+		dtb=$4/$cfg.dtb
+		dmacmd_dtb_noncoherent "$dtb" "${QEMU[@]}" || return 1
+		QEMU+=(-dtb "$dtb")
+	fi
+}
+
+# dmacmd_dtb_noncoherent OUT QEMU-COMMAND...: the device tree QEMU's virt
+# machine makes for that command, with dma-coherent taken off the PCIe host
+# node (so that of_dma_is_coherent() is false for every PCI device: arm64's
+# default).  virt marks nothing non-coherent itself.
+dmacmd_dtb_noncoherent() {
+	local out=$1
+	shift
+	"$@" -machine dumpdtb="$out.orig" >/dev/null 2>&1 </dev/null &&
+		dtc -q -I dtb -O dts -o "$out.dts" "$out.orig" || return 1
+	awk '/^\tpcie@/ { pcie = 1 } pcie && /^\t};/ { pcie = 0 }
+	     pcie && /^\t\tdma-coherent;/ { cut++; next } { print }
+	     END { exit cut == 1 ? 0 : 1 }' "$out.dts" >"$out.nc.dts" &&
+		dtc -q -I dts -O dtb -o "$out" "$out.nc.dts"
 }
 
 # sdhci_card IMG: a fresh, zeroed SD card image for samples/sdhci (QEMU
@@ -113,4 +166,30 @@ if bad:
     print(f"sdhci card image {img}: {bad} of {n} bytes at block {lba} differ from what the guest wrote")
     sys.exit(1)
 PYEOF
+}
+
+# busybox_arm64: print the path of a static arm64 busybox for the arm64
+# boots' initramfs: Debian's busybox-static:arm64, downloaded once (the
+# arm64 architecture is added to dpkg for apt-get download; nothing of it
+# is installed) and unpacked into $DMACMD_CACHE.
+busybox_arm64() {
+	local dir=$DMACMD_CACHE/busybox-arm64 deb
+	if [ ! -x "$dir/bin/busybox" ]; then
+		rm -rf "$dir" "$dir.dl"
+		mkdir -p "$dir.dl"
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64 &&
+				apt-get update -q >/dev/null || return 1
+		fi
+		(cd "$dir.dl" && apt-get download -q busybox-static:arm64 >/dev/null 2>&1) ||
+			{ apt-get update -q >/dev/null &&
+			  (cd "$dir.dl" && apt-get download -q busybox-static:arm64 >/dev/null); } ||
+			return 1
+		deb=$(ls "$dir.dl"/busybox-static_*_arm64.deb 2>/dev/null | head -n 1)
+		[ -n "$deb" ] && dpkg-deb -x "$deb" "$dir.dl/x" || return 1
+		mkdir -p "$dir/bin"
+		cp "$dir.dl/x/bin/busybox" "$dir/bin/busybox" || return 1
+		rm -rf "$dir.dl"
+	fi
+	echo "$dir/bin/busybox"
 }
