@@ -163,13 +163,40 @@ def between(lines, begin, end):
     return out
 
 
+# kmemleak objects that are not dmacmd's to answer for: KUnit's own
+# kunit_vm_mmap() (lib/kunit/user_alloc.c) gives each test thread a new mm
+# with kthread_use_mm() and leaves it to the thread's exit; on arm64 that mm
+# (with its page table and counters) is never freed.  An object is let go
+# only when its allocation backtrace passes through both functions.
+KNOWN_LEAKS = [('kunit_vm_mmap_init', 'mm_alloc')]
+
+
+def kmemleak_objects(dump):
+    """The lines of the kmemleak dump's objects that are not known leaks."""
+    objects, out = [], []
+    for line in dump:
+        if 'unreferenced object' in line or not objects:
+            objects.append([])
+        objects[-1].append(line)
+    for obj in objects:
+        text = '\n'.join(obj)
+        if not any(all(f in text for f in known) for known in KNOWN_LEAKS):
+            out += obj
+    return out
+
+
 def parse_reports(boot, qemu_log, status, kunit_py=False):
     lines = boot.lines
     seen = set()
+    dump = between(lines, 'kmemleak begin', 'kmemleak end')
     for i, line in enumerate(lines):
         if line.startswith(HARNESS):
             continue
         kind = next((k for k, rx in REPORTS if rx.search(line)), None)
+        # After the tests, kmemleak's dump is judged object by object
+        # (kmemleak_objects()), not by its count line or its lines.
+        if kind == 'kmemleak' and dump and not kunit_py and not kmemleak_objects(dump):
+            continue
         if kind and kind not in seen:
             seen.add(kind)
             boot.failed += 1
@@ -186,7 +213,7 @@ def parse_reports(boot, qemu_log, status, kunit_py=False):
         boot.failed += 1
         why = 'timeout' if status == '124' else 'crash or hang (exit %s)' % status
         boot.fail('boot did not finish: %s' % why, len(lines) - 30, len(lines) - 1)
-    leaks = between(lines, 'kmemleak begin', 'kmemleak end')
+    leaks = kmemleak_objects(between(lines, 'kmemleak begin', 'kmemleak end'))
     if leaks and 'kmemleak' not in seen:
         boot.failed += 1
         boot.failures.append(('kmemleak found leaks after unload', leaks[:40]))
@@ -269,6 +296,23 @@ def self_test():
         if titles != ['kernel report: ' + kind]:
             print('ktap self-test: %r: want a %s report, got %s' % (report, kind, titles))
             bad += 1
+    # kmemleak: KUnit's own kunit_vm_mmap() mm is let go, nothing else.
+    known = ['unreferenced object 0xfff00000245d6180 (size 1736):',
+             '  backtrace (crc 8f108173):', '    kmemleak_alloc+0x30/0x38',
+             '    mm_alloc+0x1c/0x4c', '    kunit_vm_mmap_init+0x188/0x2cc']
+    other = ['unreferenced object 0xfff0000024000000 (size 64):',
+             '  backtrace (crc 1234abcd):', '    kmemleak_alloc+0x30/0x38',
+             '    dmacmd_md_alloc+0x1c/0x4c']
+    for dump, want in ((known, []), (known + other, ['kernel report: kmemleak'])):
+        lines = list(SELF_TEST_BOOT)
+        at = lines.index(HARNESS + 'kmemleak begin')
+        lines[at:at] = ['kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)']
+        lines[at + 2:at + 2] = dump
+        titles = [t for t, _ in judge(lines).failures]
+        if titles != want:
+            print('ktap self-test: kmemleak dump of %d lines: want %s, got %s'
+                  % (len(dump), want, titles))
+            bad += 1
     # A suite run again after "phase lazy" is named lazy:SUITE.
     lines = list(SELF_TEST_BOOT)
     lines[6:6] = [HARNESS + 'phase lazy', '    # Subtest: dmacmd_selftest',
@@ -292,7 +336,7 @@ def self_test():
             print('ktap self-test: --kunit-py, exit %s, %d lines: want %d failures, got %s'
                   % (status, len(lines), want, [t for t, _ in boot.failures]))
             bad += 1
-    print('ktap self-test: %d of %d cases failed' % (bad, len(SELF_TEST_REPORTS) + 5))
+    print('ktap self-test: %d of %d cases failed' % (bad, len(SELF_TEST_REPORTS) + 7))
     return 1 if bad else 0
 
 
