@@ -14,7 +14,9 @@ T=/sys/kernel/tracing
 S=/sys/kernel/debug/dmacmd/stats
 O=/sys/kernel/debug/dmacmd/owners
 R=/sys/kernel/debug/dmacmd/reap
-LEN=12388	# the sample maps 3 pages + 100 bytes
+# The sample maps 3 pages + 100 bytes (pages of 4 KiB, or 64 KiB on arm64).
+kb=$(sed -n 's/^KernelPageSize: *\([0-9]*\) kB$/\1/p' /proc/self/smaps | head -n 1)
+LEN=$((3 * ${kb:-4} * 1024 + 100))
 
 mountpoint -q $T || mount -t tracefs tracefs $T
 total_prepares() { sed -n 's/^total .* prepares=\([0-9]*\).*/\1/p' $S; }
