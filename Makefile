@@ -28,7 +28,7 @@ check:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),$(CHECK_CONFIGS_$(or $(ARCH),x86_64)))" ./scripts/check.sh
 
 demo:
-	@if [ -x scripts/demo.sh ]; then BUILD="$(or $(BUILD),$(CURDIR)/build)/demo" ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
+	@if [ -x scripts/demo.sh ]; then BUILD="$(or $(BUILD),$(CURDIR)/build)/demo$(if $(filter arm64,$(ARCH)),-arm64)" DEMO_ARCH="$(or $(ARCH),x86_64)" ./scripts/demo.sh; else echo "make demo: not yet (the edu sample has not landed)"; fi
 
 .PHONY: all modules modules_install clean check demo
 

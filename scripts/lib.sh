@@ -87,13 +87,15 @@ dmacmd_qemu() {
 # configurations, on QEMU's virt machine (RAM from 1 GiB, 64 KiB pages in
 # the kernel).  QEMU_CONSOLE is the kernel's console device.  -cpu max
 # with pauth-impdef=on: the architected pointer authentication costs up to
-# half the run time under TCG.
+# half the run time under TCG.  DMACMD_MEM=<size> overrides the RAM.
 dmacmd_qemu_arm64() {
 	local cfg=$1 machine=virt mem=2G dtb
 	QEMU_CONSOLE=ttyAMA0
 	case $cfg in
 	arm64-direct)	mem=6G; QEMU_APPEND="" ;;
-	arm64-swiotlb)	QEMU_APPEND="swiotlb=force" ;;
+	# The pool's size given as on x86: arm64 otherwise cuts it down to
+	# what kmalloc bouncing needs (1/1024 of RAM, 2 MiB here).
+	arm64-swiotlb)	QEMU_APPEND="swiotlb=${DMACMD_SWIOTLB_SLABS:-8192},force" ;;
 	arm64-smmu)	machine=virt,iommu=smmuv3; QEMU_APPEND="iommu.strict=1" ;;
 	# Behind SMMUv3 with the PCI devices non-coherent: the DMA API cleans
 	# and invalidates caches at every map, sync and unmap.
@@ -102,7 +104,7 @@ dmacmd_qemu_arm64() {
 	*) return 1 ;;
 	esac
 	QEMU=(qemu-system-aarch64 -M "$machine" -cpu max,pauth-impdef=on
-	      -accel tcg,thread=multi -smp 2 -m "$mem"
+	      -accel tcg,thread=multi -smp 2 -m "${DMACMD_MEM:-$mem}"
 	      -kernel "$2" -initrd "$3"
 	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu"
 	      -device edu)
