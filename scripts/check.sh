@@ -12,6 +12,8 @@
 #                        (make check ARCH=arm64 runs those four)
 #   BUILD=<dir>          build and log directory (default: ./build)
 #   BOOT_TIMEOUT=<s>     per boot (default 1200)
+#   BOOT_JOBS=<n>        boots (and the gates) run side by side, n at a time
+#                        (default: the number of CPUs)
 #   GATES=off            skip lint, docs, DKMS and cross (quicker targeted
 #                        runs; such a run always fails)
 #
@@ -110,35 +112,6 @@ for sample in consumer iokit_consumer edu sdhci; do
 		"${ARM64_MAKE[@]}" USER_CC=aarch64-linux-gnu-gcc
 done
 
-# Quality gates that do not stop the boots but fail the run: lint, docs,
-# the DKMS install of the core module against Debian's stock headers, and
-# the arm64 and i386 compile gate.
-gates=$BUILD/gates.txt
-: >"$gates"
-if [ "${GATES:-on}" = off ]; then
-	step "gates: skipped (GATES=off): this run cannot pass"
-	echo "gates skipped (GATES=off)" >>"$gates"
-else
-	step "gate: make lint"
-	if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
-		grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$gates"
-		grep -q . "$gates" || echo "make lint failed (log: $logs/lint.log)" >>"$gates"
-	fi
-	step "gate: make docs (Sphinx, kernel-doc, zero warnings)"
-	if ! BUILD=$BUILD "$here/docs.sh" >"$logs/docs.log" 2>&1; then
-		echo "make docs has warnings or errors (log: $logs/docs.log)" >>"$gates"
-	fi
-	step "gate: DKMS install against $(basename "$stock") into a staging tree"
-	if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
-		echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$gates"
-	fi
-	step "gate: make cross (arm64 64K pages, i386 PAE; W=1, no warnings)"
-	if ! BUILD=$BUILD "$here/cross.sh" >"$logs/cross.log" 2>&1; then
-		echo "make cross failed: $(tail -n 1 "$logs/cross.log") (log: $logs/cross.log)" >>"$gates"
-	fi
-fi
-[ -f "$logs/dkms.log" ] && grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
-
 # initrd NAME [BUSYBOX]: the boots' initramfs of the modules built as NAME.
 initrd() {
 	local name=$1 kb=$BUILD/kbuild-$1 m mods
@@ -155,22 +128,59 @@ initrd() {
 }
 [ $x86 = 1 ] && initrd 6.12
 [ $arm64 = 1 ] && initrd arm64 "$busybox_arm64"
+for cfg in $CONFIGS; do
+	dmacmd_qemu "$cfg" /dev/null /dev/null "$logs" >/dev/null ||
+		abort "unknown configuration '$cfg' (direct, swiotlb, iommu, passthrough, arm64-direct, arm64-swiotlb, arm64-smmu, arm64-noncoherent)"
+done
+
+# Quality gates that do not stop the boots but fail the run: lint, docs,
+# the DKMS install of the core module against Debian's stock headers, and
+# the arm64 and i386 compile gate.  Each writes its failures to its own
+# file in $gatedir; they run as one job beside the boots.
+gatedir=$BUILD/gates
+rm -rf "$gatedir"
+mkdir -p "$gatedir"
+run_gates() {
+	local g=$gatedir
+	step "gate: make lint"
+	if ! BUILD=$BUILD "$here/lint.sh" >"$logs/lint.log" 2>&1; then
+		grep '^lint: .*FAILED' "$logs/lint.log" | sed 's/^/make /' >>"$g/lint"
+		grep -q . "$g/lint" 2>/dev/null ||
+			echo "make lint failed (log: $logs/lint.log)" >>"$g/lint"
+	fi
+	step "gate: make docs (Sphinx, kernel-doc, zero warnings)"
+	if ! BUILD=$BUILD "$here/docs.sh" >"$logs/docs.log" 2>&1; then
+		echo "make docs has warnings or errors (log: $logs/docs.log)" >>"$g/docs"
+	fi
+	step "gate: DKMS install against $(basename "$stock") into a staging tree"
+	if ! DKMS_ROOT=$BUILD/dkms "$here/dkms.sh" >"$logs/dkms.log" 2>&1; then
+		echo "make dkms failed: $(tail -n 1 "$logs/dkms.log") (log: $logs/dkms.log)" >>"$g/dkms"
+	fi
+	grep '^\[.*dkms: .*exports' "$logs/dkms.log" || true
+	step "gate: make cross (arm64 64K pages, i386 PAE; W=1, no warnings)"
+	if ! BUILD=$BUILD "$here/cross.sh" >"$logs/cross.log" 2>&1; then
+		echo "make cross failed: $(tail -n 1 "$logs/cross.log") (log: $logs/cross.log)" >>"$g/cross"
+	fi
+	step "gates: done"
+}
 
 LAZY_SUITES=dmacmd_cmd,dmacmd_map,dmacmd_seg,dmacmd_md_dma,dmacmd_badinput,dmacmd_porting,dmacmd_conformance
-args=()
-for cfg in $CONFIGS; do
+
+# boot CFG: one boot, its console in $logs/CFG.console, its QEMU exit
+# status in $logs/CFG.status, a failed SD card image check in $gatedir.
+boot() {
+	local cfg=$1 image name append extra sdimg t status
 	case $cfg in
 	arm64-*) image=$kdir_arm64/arch/arm64/boot/Image name=arm64 ;;
 	*) image=$kdir/arch/x86/boot/bzImage name=6.12 ;;
 	esac
-	dmacmd_qemu "$cfg" "$image" "$BUILD/initramfs-check-$name.cpio.gz" "$logs" ||
-		abort "unknown configuration '$cfg' (direct, swiotlb, iommu, passthrough, arm64-direct, arm64-swiotlb, arm64-smmu, arm64-noncoherent)"
+	dmacmd_qemu "$cfg" "$image" "$BUILD/initramfs-check-$name.cpio.gz" "$logs"
 	append="console=$QEMU_CONSOLE panic=-1 loglevel=7 kunit.enable=1"
 	[ -n "$SUITE" ] && append+=" kunit.filter_glob=$SUITE"
 	extra=$QEMU_APPEND
 	# The SD card of samples/sdhci: a fresh image each boot, checked after.
 	sdimg=$BUILD/sdcard-$cfg.img
-	sdhci_card "$sdimg" || abort "cannot create $sdimg"
+	sdhci_card "$sdimg" || { echo "cannot create $sdimg" >"$gatedir/sd-$cfg"; return; }
 	QEMU+=("${SDHCI_QEMU[@]}")
 	# Behind the IOMMU, devices with 64-bit masks get IOVAs above 4 GiB
 	# (dma-iommu otherwise tries 32-bit ones first and hides truncation).
@@ -186,9 +196,35 @@ for cfg in $CONFIGS; do
 	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" -append "$append $extra" \
 		</dev/null >"$logs/$cfg.console" 2>&1
 	status=$?
+	echo $status >"$logs/$cfg.status"
 	step "boot $cfg: finished in $(( $(date +%s) - t ))s (exit $status), log $logs/$cfg.console"
-	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$status")
-	sdhci_check_image "$sdimg" "$logs/$cfg.console" >>"$gates" || true
-done
+	sdhci_check_image "$sdimg" "$logs/$cfg.console" >"$gatedir/sd-$cfg" || true
+}
 
+# The gates and the boots run side by side, BOOT_JOBS at a time (default:
+# the number of CPUs): a boot keeps about one CPU busy (the suites run one
+# at a time), the gates one.
+BOOT_JOBS=${BOOT_JOBS:-$(nproc)}
+step "running the gates and ${CONFIGS// /, } ($BOOT_JOBS at a time)"
+if [ "${GATES:-on}" = off ]; then
+	step "gates: skipped (GATES=off): this run cannot pass"
+	echo "gates skipped (GATES=off)" >"$gatedir/off"
+else
+	run_gates &
+fi
+for cfg in $CONFIGS; do
+	rm -f "$logs/$cfg.status"
+	while [ "$(jobs -rp | wc -l)" -ge "$BOOT_JOBS" ]; do
+		wait -n
+	done
+	boot "$cfg" &
+done
+wait
+
+args=()
+for cfg in $CONFIGS; do
+	args+=("$cfg=$logs/$cfg.console:$logs/$cfg.qemu:$(cat "$logs/$cfg.status" 2>/dev/null || echo 1)")
+done
+gates=$BUILD/gates.txt
+cat "$gatedir"/* >"$gates" 2>/dev/null
 python3 "$here/ktap.py" --gates "$gates" "${args[@]}"
