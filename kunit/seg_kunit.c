@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/dmacmd.h>
@@ -257,25 +258,34 @@ struct sg_pages {
 	struct dmacmd_md *md;
 	struct dmacmd_kt_segs all;
 	unsigned int npages;
+	u32 unit;	/* bytes per segment */
 };
+
+/* @n segments of @unit bytes each, of vmalloc memory. */
+static void sg_units_init(struct kunit *test, struct sg_pages *f,
+			  unsigned int n, u32 unit)
+{
+	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
+				    .address_bits = 64,
+				    .max_segment_size = unit };
+	u8 *buf = dmacmd_kt_vmalloc(test, (size_t)n * unit);
+
+	f->npages = n;
+	f->unit = unit;
+	f->dev = dmacmd_kt_fake_dev(test, 64);
+	f->md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, (size_t)n * unit,
+						      DMA_TO_DEVICE));
+	f->cmd = dmacmd_kt_cmd(test, f->dev, &spec);
+	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, DMACMD_AUTO), 0);
+	dmacmd_kt_gen_all(test, f->cmd, &f->all, 64);
+	KUNIT_ASSERT_EQ(test, f->all.n, n);
+}
 
 /* @npages of vmalloc memory, one segment per page. */
 static void sg_pages_init(struct kunit *test, struct sg_pages *f,
 			  unsigned int npages)
 {
-	struct dmacmd_spec spec = { .out_fn = dmacmd_out_host64,
-				    .address_bits = 64,
-				    .max_segment_size = PAGE_SIZE };
-	u8 *buf = dmacmd_kt_vmalloc(test, npages * PAGE_SIZE);
-
-	f->npages = npages;
-	f->dev = dmacmd_kt_fake_dev(test, 64);
-	f->md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, npages * PAGE_SIZE,
-						      DMA_TO_DEVICE));
-	f->cmd = dmacmd_kt_cmd(test, f->dev, &spec);
-	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(f->cmd, f->md, DMACMD_AUTO), 0);
-	dmacmd_kt_gen_all(test, f->cmd, &f->all, 64);
-	KUNIT_ASSERT_EQ(test, f->all.n, npages);
+	sg_units_init(test, f, npages, PAGE_SIZE);
 }
 
 static void dmacmd_test_segments_resume(struct kunit *test)
@@ -461,13 +471,13 @@ static u64 sg_walk_ns(struct kunit *test, struct sg_pages *f)
 	u32 n;
 
 	t = ktime_get_ns();
-	for (off = 0; off < (u64)f->npages * PAGE_SIZE;) {
+	for (off = 0; off < (u64)f->npages * f->unit;) {
 		n = 1;
 		if (dmacmd_gen64(f->cmd, &off, &seg, &n))
 			break;
 	}
 	t = ktime_get_ns() - t;
-	KUNIT_EXPECT_EQ(test, off, (u64)f->npages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, off, (u64)f->npages * f->unit);
 	return t;
 }
 
@@ -485,8 +495,9 @@ static void dmacmd_test_segments_resume_constant(struct kunit *test)
 	struct sg_pages small, big;
 	int rep;
 
-	sg_pages_init(test, &small, 256);
-	sg_pages_init(test, &big, 2048);
+	/* 4 KiB segments whatever the page size: 9 MiB in all to map. */
+	sg_units_init(test, &small, 256, SZ_4K);
+	sg_units_init(test, &big, 2048, SZ_4K);
 	for (rep = 0; rep < 5; rep++) {
 		ts = min(ts, sg_walk_ns(test, &small));
 		tb = min(tb, sg_walk_ns(test, &big));
