@@ -150,6 +150,12 @@ struct device *dmacmd_kt_edu_dev(struct kunit *test)
 		return NULL;
 	if (pdev->dev.driver || !pdev->dev.dma_mask)
 		return NULL;
+	/*
+	 * A driver that was bound before (the edu sample: 4 KiB segments)
+	 * leaves its DMA parameters behind: start from the PCI core's.
+	 */
+	dma_set_max_seg_size(&pdev->dev, SZ_64K);
+	dma_set_seg_boundary(&pdev->dev, DMA_BIT_MASK(32));
 	return &pdev->dev;
 }
 
