@@ -1830,9 +1830,8 @@ static struct bnc_fill *bnc_fill_pool(struct kunit *test, struct device *dev)
 	fill->dev = dev;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bnc_fill_release,
 							fill), 0);
-	for (len = rounddown_pow_of_two(min_t(size_t, dma_max_mapping_size(dev),
-						      SZ_1M));
-	     len >= SZ_2K; len /= 2) {
+	len = min_t(size_t, dma_max_mapping_size(dev), SZ_1M);
+	for (len = rounddown_pow_of_two(len); len >= SZ_2K; len /= 2) {
 		while (fill->n < BNC_FILL_MAX) {
 			page = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
 					   get_order(len));

@@ -70,7 +70,7 @@ static struct coh_probes *coh_probe(struct kunit *test, struct device *dev)
 	int ret;
 
 	if (dev_is_dma_coherent(dev))
-		kunit_skip(test, "%s: DMA is cache-coherent here, the DMA API does no cache work for it",
+		kunit_skip(test, "%s: DMA is cache-coherent, no cache work to do",
 			   dev_name(dev));
 	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);

@@ -730,7 +730,7 @@ static bool mask_refused(void)
 	if (n <= 0)
 		return false;
 	log[n] = 0;
-	return strstr(log, "no usable 28-bit DMA configuration") != NULL;
+	return !!strstr(log, "no usable 28-bit DMA configuration");
 }
 
 static int case_probe(void)
@@ -739,7 +739,7 @@ static int case_probe(void)
 
 	fd = open_dev();
 	if (fd < 0 && errno == ENOENT && mask_refused()) {
-		no_dma = "no RAM within the device's 28 bits and no IOMMU: the driver refused to bind";
+		no_dma = "no RAM within 28 bits and no IOMMU: the driver refused to bind";
 		diag("%s (the kernel refused the 28-bit mask), checked", no_dma);
 		return 0;
 	}
