@@ -12,14 +12,17 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/iommu.h>
+#include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
@@ -132,12 +135,77 @@ void *dmacmd_kt_vmalloc(struct kunit *test, size_t len)
 	return p;
 }
 
+/* The edu device's DMA parameters before the test gave it the defaults. */
+struct dmacmd_kt_edu_parms {
+	struct device *dev;
+	u64 mask;
+	u64 coherent;
+	unsigned int max_seg;
+	unsigned long boundary;
+};
+
+/* The test that holds the edu device's parameters, until it ends. */
+static struct kunit *dmacmd_kt_edu_holder;
+
+static void dmacmd_kt_edu_restore(void *p)
+{
+	struct dmacmd_kt_edu_parms *e = p;
+
+	*e->dev->dma_mask = e->mask;
+	e->dev->coherent_dma_mask = e->coherent;
+	if (e->dev->dma_parms) {
+		e->dev->dma_parms->max_segment_size = e->max_seg;
+		e->dev->dma_parms->segment_boundary_mask = e->boundary;
+	}
+	dmacmd_kt_edu_holder = NULL;
+}
+
+/*
+ * A driver that had the device leaves its DMA parameters behind when it
+ * unbinds: the edu sample's 28-bit masks and 4 KiB segments stay for the
+ * suites that the iommu boot runs again after it (the lazy phase).  Give
+ * the test, once, the parameters the PCI core gives every device
+ * (pci_device_add(), pci_setup_device()), and put back the others when it
+ * ends.
+ */
+static int dmacmd_kt_edu_defaults(struct kunit *test, struct device *dev)
+{
+	struct dmacmd_kt_edu_parms *e;
+
+	if (dmacmd_kt_edu_holder == test)
+		return 0;
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->dev = dev;
+	e->mask = *dev->dma_mask;
+	e->coherent = dev->coherent_dma_mask;
+	if (dev->dma_parms) {
+		e->max_seg = dev->dma_parms->max_segment_size;
+		e->boundary = dev->dma_parms->segment_boundary_mask;
+	}
+	if (kunit_add_action_or_reset(test, dmacmd_kt_edu_restore, e))
+		return -ENOMEM;
+	dmacmd_kt_edu_holder = test;
+	*dev->dma_mask = DMA_BIT_MASK(32);
+	dev->coherent_dma_mask = DMA_BIT_MASK(32);
+	if (dev->dma_parms) {
+		dev->dma_parms->max_segment_size = SZ_64K;
+		dev->dma_parms->segment_boundary_mask = DMA_BIT_MASK(32);
+	}
+	return 0;
+}
+
 /**
  * dmacmd_kt_edu_dev() - QEMU's edu PCI device, to map for (never driven)
  * @test: the test
  *
+ * The device comes with the PCI core's DMA parameters (32-bit masks,
+ * 64 KiB segments within 4 GiB), whatever a driver bound before left.
+ *
  * Return: its &struct device, or NULL when there is none or a driver owns
- * it.  Mask changes through dmacmd_kt_set_mask() are undone at the end.
+ * it.  Its parameters, and mask changes through dmacmd_kt_set_mask(), are
+ * undone at the end.
  */
 struct device *dmacmd_kt_edu_dev(struct kunit *test)
 {
