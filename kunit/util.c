@@ -302,6 +302,23 @@ int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
 	return 0;
 }
 
+/**
+ * dmacmd_kt_ram_within() - whether the machine has RAM at or below an address
+ * @max_addr: highest physical address
+ *
+ * arm64's QEMU virt machine has none below 1 GiB: a limit under that can
+ * only be refused there.
+ *
+ * Return: true if some System RAM lies in [0, @max_addr].
+ */
+bool dmacmd_kt_ram_within(u64 max_addr)
+{
+	if (max_addr >= SIZE_MAX)
+		return true;
+	return region_intersects(0, max_addr + 1, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) != REGION_DISJOINT;
+}
+
 struct dmacmd_kt_pages {
 	struct page *page;
 	unsigned int order;

@@ -36,6 +36,7 @@ int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
 			 bool dev_writes);
 
 /* Memory. */
+bool dmacmd_kt_ram_within(u64 max_addr);
 struct page *dmacmd_kt_alloc_pages(struct kunit *test, unsigned int order,
 				   u64 min_phys, u64 max_phys);
 unsigned long dmacmd_kt_user_map(struct kunit *test, size_t len,
