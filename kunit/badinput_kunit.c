@@ -2655,7 +2655,16 @@ static void bi_fix_init(struct kunit *test, struct bi_fix *f,
 		kunit_skip(test, "RAM at %#llx, where none was expected",
 			   BI_FAR);
 	f->test = test;
-	f->dev = dmacmd_kt_fake_dev(test, 64);
+	if (r->spec == BI_S_BYPASS) {
+		/* kBypassed is for devices whose DMA is coherent only. */
+		const char *why;
+
+		f->dev = dmacmd_kt_bypass_dev(test, 64, &why);
+		if (!f->dev)
+			kunit_skip(test, "%s", why);
+	} else {
+		f->dev = dmacmd_kt_fake_dev(test, 64);
+	}
 	f->buf = kunit_kmalloc(test, BI_LEN, GFP_KERNEL);
 	f->out = kunit_kmalloc(test, BI_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->buf);

@@ -13,6 +13,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -858,10 +859,22 @@ static void dmacmd_test_synchronize(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/* prepareWithSpecification() of the whole memory with a kBypassed spec. */
+static IOReturn porting_prepare_bypassed(IODMACommand *cmd)
+{
+	return IODMACommand_prepareWithSpecification(cmd,
+						     kIODMACommandOutputHost64,
+						     64, 0,
+						     IODMACommand_kBypassed,
+						     0, 1, NULL, 0, 0, true,
+						     true);
+}
+
 /* Mapping types: what Linux cannot honour is refused, the rest works. */
 static void dmacmd_test_mapping_types(struct kunit *test)
 {
 	struct device *dev = porting_dev(test);
+	const char *why;
 	size_t len = PAGE_SIZE + 300;
 	u8 *buf = porting_kbuf(test, len, 28);
 	IOMemoryDescriptor *md = porting_kmd(test, buf, len, kIODirectionInOut);
@@ -943,15 +956,27 @@ static void dmacmd_test_mapping_types(struct kunit *test)
 	PORTING_EXPECT_IORETURN(test, IODMACommand_complete(cmd, true, true),
 				kIOReturnSuccess);
 
-	/* kBypassed, allowed here (no IOMMU): CPU physical addresses. */
-	PORTING_ASSERT_SUCCESS(test,
-			       IODMACommand_prepareWithSpecification(cmd,
-								     kIODMACommandOutputHost64,
-								     64, 0,
-								     IODMACommand_kBypassed,
-								     0, 1, NULL,
-								     0, 0, true,
-								     true));
+	/*
+	 * kBypassed: CPU physical addresses, for a device whose DMA is
+	 * coherent (and not behind an IOMMU); refused for one that is not.
+	 */
+	if (!dev_is_dma_coherent(dev)) {
+		PORTING_EXPECT_IORETURN(test, porting_prepare_bypassed(cmd),
+					kIOReturnUnsupported);
+		PORTING_EXPECT_IORETURN(test,
+					IODMACommand_clearMemoryDescriptor(cmd, true),
+					kIOReturnSuccess);
+		dev = dmacmd_kt_bypass_dev(test, 64, &why);
+		if (!dev) {
+			kunit_info(test, "kBypassed left out: %s\n", why);
+			return;
+		}
+		cmd = porting_own_cmd(test, IODMACommand_withRefCon(dev, NULL));
+		PORTING_ASSERT_SUCCESS(test,
+				       IODMACommand_setMemoryDescriptor(cmd, md,
+									false));
+	}
+	PORTING_ASSERT_SUCCESS(test, porting_prepare_bypassed(cmd));
 	offset = 0;
 	n = 1;
 	PORTING_EXPECT_IORETURN(test,

@@ -218,7 +218,63 @@ struct device *dmacmd_kt_edu_dev(struct kunit *test)
 		return NULL;
 	if (pdev->dev.driver || !pdev->dev.dma_mask)
 		return NULL;
+	if (dmacmd_kt_edu_defaults(test, &pdev->dev))
+		return NULL;
 	return &pdev->dev;
+}
+
+/**
+ * dmacmd_kt_bypass_dev() - a device that dmacmd gives kBypassed commands
+ * @test: the test
+ * @mask_bits: width of its DMA masks
+ * @why: set, when there is none, to the reason
+ *
+ * kBypassed hands the device CPU physical addresses without the DMA API's
+ * cache maintenance, so dmacmd refuses it (-EOPNOTSUPP) for a device whose
+ * DMA is not coherent, as KUnit's fake devices are on arm64.  Where a fake
+ * device is coherent (x86) it is the one; otherwise the refusal is checked
+ * on it, and the edu PCI device stands in where it can carry kBypassed:
+ * free, coherent, not behind a translating IOMMU, no DMA offset.
+ *
+ * Return: the device, or NULL with *@why set.
+ */
+struct device *dmacmd_kt_bypass_dev(struct kunit *test, unsigned int mask_bits,
+				    const char **why)
+{
+	static const struct dmacmd_spec byp = {
+		.out_fn = dmacmd_out_host64,
+		.address_bits = 64,
+		.map_options = DMACMD_MAP_BYPASSED,
+	};
+	struct device *dev = dmacmd_kt_fake_dev(test, mask_bits);
+	const char *no = NULL;
+	struct dmacmd *cmd;
+	long err;
+
+	if (dev_is_dma_coherent(dev))
+		return dev;
+	cmd = dmacmd_create(dev, &byp, NULL);
+	err = PTR_ERR_OR_ZERO(cmd);
+	if (!IS_ERR_OR_NULL(cmd))
+		dmacmd_put(cmd);
+	KUNIT_ASSERT_EQ_MSG(test, err, -EOPNOTSUPP,
+			    "kBypassed for a device whose DMA is not coherent");
+
+	dev = dmacmd_kt_edu_dev(test);
+	if (!dev)
+		no = "fake devices not DMA coherent (kBypassed refused), no free edu device";
+	else if (dmacmd_kt_translated(dev))
+		no = "fake devices not DMA coherent (kBypassed refused), edu behind an IOMMU";
+	else if (!dev_is_dma_coherent(dev))
+		no = "fake devices not DMA coherent (kBypassed refused), nor the edu device";
+	else if (dev->dma_range_map)
+		no = "fake devices not DMA coherent (kBypassed refused), edu has a DMA offset";
+	if (no) {
+		*why = no;
+		return NULL;
+	}
+	dmacmd_kt_set_mask(test, dev, mask_bits);
+	return dev;
 }
 
 /**

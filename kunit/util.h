@@ -26,6 +26,8 @@ void dmacmd_kt_set_mask(struct kunit *test, struct device *dev,
 			unsigned int mask_bits);
 bool dmacmd_kt_translated(struct device *dev);
 bool dmacmd_kt_swiotlb_forced(struct device *dev);
+struct device *dmacmd_kt_bypass_dev(struct kunit *test, unsigned int mask_bits,
+				    const char **why);
 
 /*
  * The device's view: copy between @buf and the memory a device reaches at
