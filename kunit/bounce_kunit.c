@@ -2008,16 +2008,19 @@ static void dmacmd_test_bounce_swiotlb_pool_full(struct kunit *test)
 }
 
 /*
- * A spec no memory can meet here: 13 address bits (8 KiB; the kernel keeps
- * the first 64 KiB for itself) with a buffer above it.  prepare fails with
- * -EADDRNOTAVAIL ("spec cannot be met here"), changes nothing, and the
- * command works once given a spec that can be met.
+ * A spec no memory can meet here, with a buffer above it: PAGE_SHIFT + 1
+ * address bits, two pages (the fewest bits a spec may have is PAGE_SHIFT,
+ * as in xnu): 8 KiB with 4 KiB pages, where x86 keeps the first 64 KiB
+ * for itself, 128 KiB with 64 KiB pages, where arm64's QEMU virt has no
+ * RAM below 1 GiB.  prepare fails with -EADDRNOTAVAIL ("spec cannot be met
+ * here"), changes nothing, and the command works once given a spec that
+ * can be met.
  */
 static void dmacmd_test_bounce_unreachable_spec_refused(struct kunit *test)
 {
 	struct dmacmd_spec spec = {
 		.out_fn = dmacmd_out_host64,
-		.address_bits = 13,
+		.address_bits = PAGE_SHIFT + 1,
 	};
 	struct dmacmd_spec wide = {
 		.out_fn = dmacmd_out_host64,
@@ -2037,11 +2040,11 @@ static void dmacmd_test_bounce_unreachable_spec_refused(struct kunit *test)
 	dev = bnc_device(test, 64);
 	p = kunit_kmalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_GE(test, (u64)virt_to_phys(p), (u64)SZ_8K);
+	KUNIT_ASSERT_GE(test, (u64)virt_to_phys(p), 2 * PAGE_SIZE);
 	bnc_buf_add(test, &b, p, len);
 	md = bnc_md_track(test, dmacmd_md_from_kva(p, len, DMA_BIDIRECTIONAL));
 	cmd = bnc_cmd(test, dev, &spec);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits, 13);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).address_bits, PAGE_SHIFT + 1);
 	bnc_attach(test, cmd, md, true);
 
 	bnc_cpu_fill(&b, 0, len, seed);
