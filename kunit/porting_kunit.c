@@ -1135,19 +1135,25 @@ static void dmacmd_test_gen_segments_loop(struct kunit *test)
 				kIOReturnSuccess);
 }
 
-/* A driver-owned cursor re-seeds *offset and consumes part of a segment. */
+/*
+ * A driver-owned cursor re-seeds *offset and consumes part of a segment:
+ * 1000 bytes at most, so each page takes a few steps whatever its size.
+ */
 static void dmacmd_test_gen_segments_driver_cursor(struct kunit *test)
 {
+	const u64 step = 1000;
 	size_t len = 3 * PAGE_SIZE;
 	u8 *data = porting_vbuf(test, len, 12);
 	IOMemoryDescriptor *md = porting_kmd(test, data, len, kIODirectionOut);
 	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	/* Segments may end at each page: a short step there. */
+	const unsigned int max_steps = 3 * DIV_ROUND_UP(PAGE_SIZE, step);
 	u64 transfer = 0;
 	unsigned int steps = 0;
 
 	PORTING_ASSERT_SUCCESS(test,
 			       IODMACommand_setMemoryDescriptor(cmd, md, true));
-	while (transfer < len && steps++ < 64) {
+	while (transfer < len && steps++ < max_steps) {
 		IODMACommand_Segment64 seg = {};
 		UInt64 offset = transfer;
 		UInt32 n = 1;
@@ -1163,7 +1169,7 @@ static void dmacmd_test_gen_segments_driver_cursor(struct kunit *test)
 			break;
 		}
 		KUNIT_EXPECT_EQ(test, offset, transfer + seg.len);
-		used = min_t(u64, seg.len, 1000);
+		used = min_t(u64, seg.len, step);
 		porting_expect_device_sees(test, seg.addr, used,
 					   data + transfer);
 		transfer += used;
