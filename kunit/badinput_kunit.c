@@ -609,6 +609,16 @@ static long bi_md_multi(struct bi_fix *f, const struct bi_row *r)
 	return (long)dmacmd_md_multi(bi_ptr(r->arg, mds), r->a, r->c);
 }
 
+/* BI_LEN times 256^k, for the largest k that keeps it within 64 bits. */
+static u64 bi_multi_top(void)
+{
+	u64 len = BI_LEN;
+
+	while (len <= U64_MAX / 256)
+		len *= 256;
+	return len;
+}
+
 /* Concatenations of 256 copies of the last, until the length passes u64. */
 static long bi_md_multi_huge(struct bi_fix *f, const struct bi_row *r)
 {
@@ -627,8 +637,12 @@ static long bi_md_multi_huge(struct bi_fix *f, const struct bi_row *r)
 		dmacmd_md_put(level);
 		level = next;
 	}
-	/* 16 KiB times 256^6 is 2^62: the seventh level overflows. */
-	KUNIT_EXPECT_EQ(f->test, dmacmd_md_length(level), 1ULL << 62);
+	/*
+	 * The last level that fits is BI_LEN times the largest power of 256
+	 * that keeps it within 64 bits (16 KiB * 256^6 = 2^62 with 4 KiB
+	 * pages, 256 KiB * 256^5 = 2^58 with 64 KiB): the next overflows.
+	 */
+	KUNIT_EXPECT_EQ(f->test, dmacmd_md_length(level), bi_multi_top());
 	dmacmd_md_put(level);
 	return (long)next;
 }
@@ -2655,7 +2669,16 @@ static void bi_fix_init(struct kunit *test, struct bi_fix *f,
 		kunit_skip(test, "RAM at %#llx, where none was expected",
 			   BI_FAR);
 	f->test = test;
-	f->dev = dmacmd_kt_fake_dev(test, 64);
+	if (r->spec == BI_S_BYPASS) {
+		/* kBypassed is for devices whose DMA is coherent only. */
+		const char *why;
+
+		f->dev = dmacmd_kt_bypass_dev(test, 64, &why);
+		if (!f->dev)
+			kunit_skip(test, "%s", why);
+	} else {
+		f->dev = dmacmd_kt_fake_dev(test, 64);
+	}
 	f->buf = kunit_kmalloc(test, BI_LEN, GFP_KERNEL);
 	f->out = kunit_kmalloc(test, BI_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->buf);

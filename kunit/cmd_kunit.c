@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -300,10 +301,19 @@ KUNIT_ARRAY_PARAM(lc_spec, lc_spec_cases, lc_spec_desc);
 static void dmacmd_test_create_spec_defaults(struct kunit *test)
 {
 	const struct lc_spec_case *c = test->param_value;
-	struct device *dev = dmacmd_kt_fake_dev(test, 64);
 	struct dmacmd_spec got;
 	struct dmacmd *cmd, *clone;
+	struct device *dev;
+	const char *why;
 
+	if (!c->err && (c->spec.map_options & DMACMD_MAP_TYPE_MASK) ==
+		       DMACMD_MAP_BYPASSED) {
+		dev = dmacmd_kt_bypass_dev(test, 64, &why);
+		if (!dev)
+			kunit_skip(test, "%s", why);
+	} else {
+		dev = dmacmd_kt_fake_dev(test, 64);
+	}
 	cmd = dmacmd_create(dev, &c->spec, test);
 	if (c->err) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), c->err);
@@ -389,7 +399,8 @@ static void dmacmd_test_create_device_rules(struct kunit *test)
  * that sees memory at an offset (DMA ranges), which is refused at create
  * (kBypassed also skips the cache work a device that is not DMA coherent
  * needs, and the decryption a memory-encrypted guest needs: refused there
- * too, which an x86 guest without encryption cannot show).
+ * too; the first is dmacmd_test_create_bypassed_noncoherent, the second an
+ * x86 guest without encryption cannot show).
  */
 static void dmacmd_test_create_bypassed_offset(struct kunit *test)
 {
@@ -410,6 +421,48 @@ static void dmacmd_test_create_bypassed_offset(struct kunit *test)
 
 	cmd = dmacmd_create(dev, &byp, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), -EOPNOTSUPP);
+	if (!IS_ERR_OR_NULL(cmd))
+		dmacmd_put(cmd);
+}
+
+/*
+ * A device whose DMA is not coherent (KUnit's fake devices on arm64) needs
+ * the cache maintenance that kBypassed skips: refused at create, and at a
+ * prepare with such a spec; a coherent device takes it.
+ */
+static void dmacmd_test_create_bypassed_noncoherent(struct kunit *test)
+{
+	struct dmacmd_spec byp = { .out_fn = dmacmd_out_host64,
+				   .address_bits = 64,
+				   .map_options = DMACMD_MAP_BYPASSED };
+	struct dmacmd_spec mapped = { .out_fn = dmacmd_out_host64,
+				      .address_bits = 64 };
+	struct device *dev = dmacmd_kt_fake_dev(test, 64);
+	struct dmacmd_md *md;
+	struct dmacmd *cmd;
+	u8 *buf;
+
+	cmd = dmacmd_create(dev, &byp, NULL);
+	if (dev_is_dma_coherent(dev)) {
+		KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(cmd));
+	} else {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(cmd), -EOPNOTSUPP);
+
+		buf = kunit_kzalloc(test, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		md = dmacmd_kt_md(test, dmacmd_md_from_kva(buf, 64,
+							   DMA_TO_DEVICE));
+		cmd = dmacmd_kt_cmd(test, dev, &mapped);
+		KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
+		KUNIT_EXPECT_EQ(test,
+				dmacmd_prepare_with_spec(cmd, &byp, 0, 0,
+							 DMACMD_PREPARE_DEFAULT),
+				-EOPNOTSUPP);
+		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
+		KUNIT_EXPECT_EQ(test, dmacmd_kt_spec(cmd).map_options, 0);
+		KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, 0), 0);
+		return;
+	}
 	if (!IS_ERR_OR_NULL(cmd))
 		dmacmd_put(cmd);
 }
@@ -1107,6 +1160,7 @@ static struct kunit_case dmacmd_lifecycle_cases[] = {
 	KUNIT_CASE_PARAM(dmacmd_test_create_spec_defaults, lc_spec_gen_params),
 	KUNIT_CASE(dmacmd_test_create_device_rules),
 	KUNIT_CASE(dmacmd_test_create_bypassed_offset),
+	KUNIT_CASE(dmacmd_test_create_bypassed_noncoherent),
 	KUNIT_CASE(dmacmd_test_refcount_and_refcon),
 	KUNIT_CASE(dmacmd_test_set_memory_auto_prepare),
 	KUNIT_CASE(dmacmd_test_clear_memory_auto_complete),

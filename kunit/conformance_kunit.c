@@ -326,12 +326,21 @@ static void xnu_IOMultMemoryDescriptorTest_device(struct kunit *test)
 
 /* ---- IODMACommandForceDoubleBufferTest ---- */
 
+/*
+ * xnu's 128 KiB maximum transfer holds the 8-page buffer of its
+ * double-buffer test with its pages (ptoa(8) is 32 KiB with 4 KiB pages,
+ * 128 KiB with Apple silicon's 16 KiB); with larger ones (64 KiB on
+ * arm64) the limit grows to the eight pages, or the test could not prepare
+ * its buffer at all.
+ */
+#define CONFORM_MAX_TRANSFER	(PTOA(8) > SZ_128K ? PTOA(8) : SZ_128K)
+
 /* The command xnu's double-buffer and remote tests make: 8 KiB segments. */
 static const IODMACommand_SegmentOptions conform_opts_8k = {
 	.fStructSize = sizeof(conform_opts_8k),
 	.fNumAddressBits = 64,
 	.fMaxSegmentSize = 0x2000,
-	.fMaxTransferSize = 128 * 1024,
+	.fMaxTransferSize = CONFORM_MAX_TRANSFER,
 	.fAlignment = 1,
 	.fAlignmentLength = 1,
 	.fAlignmentInternalSegments = 1,

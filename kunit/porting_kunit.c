@@ -13,6 +13,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -858,10 +859,22 @@ static void dmacmd_test_synchronize(struct kunit *test)
 				kIOReturnSuccess);
 }
 
+/* prepareWithSpecification() of the whole memory with a kBypassed spec. */
+static IOReturn porting_prepare_bypassed(IODMACommand *cmd)
+{
+	return IODMACommand_prepareWithSpecification(cmd,
+						     kIODMACommandOutputHost64,
+						     64, 0,
+						     IODMACommand_kBypassed,
+						     0, 1, NULL, 0, 0, true,
+						     true);
+}
+
 /* Mapping types: what Linux cannot honour is refused, the rest works. */
 static void dmacmd_test_mapping_types(struct kunit *test)
 {
 	struct device *dev = porting_dev(test);
+	const char *why;
 	size_t len = PAGE_SIZE + 300;
 	u8 *buf = porting_kbuf(test, len, 28);
 	IOMemoryDescriptor *md = porting_kmd(test, buf, len, kIODirectionInOut);
@@ -943,15 +956,27 @@ static void dmacmd_test_mapping_types(struct kunit *test)
 	PORTING_EXPECT_IORETURN(test, IODMACommand_complete(cmd, true, true),
 				kIOReturnSuccess);
 
-	/* kBypassed, allowed here (no IOMMU): CPU physical addresses. */
-	PORTING_ASSERT_SUCCESS(test,
-			       IODMACommand_prepareWithSpecification(cmd,
-								     kIODMACommandOutputHost64,
-								     64, 0,
-								     IODMACommand_kBypassed,
-								     0, 1, NULL,
-								     0, 0, true,
-								     true));
+	/*
+	 * kBypassed: CPU physical addresses, for a device whose DMA is
+	 * coherent (and not behind an IOMMU); refused for one that is not.
+	 */
+	if (!dev_is_dma_coherent(dev)) {
+		PORTING_EXPECT_IORETURN(test, porting_prepare_bypassed(cmd),
+					kIOReturnUnsupported);
+		PORTING_EXPECT_IORETURN(test,
+					IODMACommand_clearMemoryDescriptor(cmd, true),
+					kIOReturnSuccess);
+		dev = dmacmd_kt_bypass_dev(test, 64, &why);
+		if (!dev) {
+			kunit_info(test, "kBypassed left out: %s\n", why);
+			return;
+		}
+		cmd = porting_own_cmd(test, IODMACommand_withRefCon(dev, NULL));
+		PORTING_ASSERT_SUCCESS(test,
+				       IODMACommand_setMemoryDescriptor(cmd, md,
+									false));
+	}
+	PORTING_ASSERT_SUCCESS(test, porting_prepare_bypassed(cmd));
 	offset = 0;
 	n = 1;
 	PORTING_EXPECT_IORETURN(test,
@@ -1110,19 +1135,25 @@ static void dmacmd_test_gen_segments_loop(struct kunit *test)
 				kIOReturnSuccess);
 }
 
-/* A driver-owned cursor re-seeds *offset and consumes part of a segment. */
+/*
+ * A driver-owned cursor re-seeds *offset and consumes part of a segment:
+ * 1000 bytes at most, so each page takes a few steps whatever its size.
+ */
 static void dmacmd_test_gen_segments_driver_cursor(struct kunit *test)
 {
+	const u64 step = 1000;
 	size_t len = 3 * PAGE_SIZE;
 	u8 *data = porting_vbuf(test, len, 12);
 	IOMemoryDescriptor *md = porting_kmd(test, data, len, kIODirectionOut);
 	IODMACommand *cmd = porting_cmd64(test, 0, 0);
+	/* Segments may end at each page: a short step there. */
+	const unsigned int max_steps = 3 * DIV_ROUND_UP(PAGE_SIZE, step);
 	u64 transfer = 0;
 	unsigned int steps = 0;
 
 	PORTING_ASSERT_SUCCESS(test,
 			       IODMACommand_setMemoryDescriptor(cmd, md, true));
-	while (transfer < len && steps++ < 64) {
+	while (transfer < len && steps++ < max_steps) {
 		IODMACommand_Segment64 seg = {};
 		UInt64 offset = transfer;
 		UInt32 n = 1;
@@ -1138,7 +1169,7 @@ static void dmacmd_test_gen_segments_driver_cursor(struct kunit *test)
 			break;
 		}
 		KUNIT_EXPECT_EQ(test, offset, transfer + seg.len);
-		used = min_t(u64, seg.len, 1000);
+		used = min_t(u64, seg.len, step);
 		porting_expect_device_sees(test, seg.addr, used,
 					   data + transfer);
 		transfer += used;
@@ -1498,7 +1529,8 @@ static void dmacmd_test_usb_throwaway_command(struct kunit *test)
  * through getBytesNoCopy() while the device does the same at the segment
  * address, and nobody calls synchronize().  Each side must see the
  * other's writes in every DMA configuration (under swiotlb=force too,
- * where a bounced copy would leave each side alone with its own).
+ * where a bounced copy would leave each side alone with its own), but
+ * one: swiotlb=force for a device whose DMA is not coherent.
  */
 static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
 {
@@ -1510,9 +1542,17 @@ static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
 	UInt32 n = 1;
 	IODMACommand *cmd;
 	u8 *desc, *seen;
+	bool by_copy;
 
 	if (!dev)
 		dev = porting_dev(test);
+	/*
+	 * Under swiotlb=force a device whose DMA is not coherent (as the
+	 * kernel sees KUnit's fake devices on arm64, and a PCI device no
+	 * driver has configured) gets the ring bounced, as dmacmd documents:
+	 * each side then sees the other's writes through synchronize() only.
+	 */
+	by_copy = dmacmd_kt_swiotlb_forced(dev) && !dev_is_dma_coherent(dev);
 	seen = kunit_kzalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	ring = IOBufferMemoryDescriptor_inTaskWithPhysicalMask(kernel_task,
@@ -1540,6 +1580,16 @@ static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
 
 	/* The driver fills descriptors; the device fetches them. */
 	dmacmd_kt_fill(desc, len, 14, 0);
+	if (by_copy) {
+		KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr,
+							   seen, len, false), 0);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(seen, 0, len),
+				      "the device sees more than the copy taken at prepare");
+		PORTING_EXPECT_IORETURN(test,
+					IODMACommand_synchronize(cmd,
+								 kIODirectionOut),
+					kIOReturnSuccess);
+	}
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
 						   len, false), 0);
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(seen, len, 14, 0), U64_MAX,
@@ -1548,6 +1598,15 @@ static void dmacmd_test_nic_ring_without_synchronize(struct kunit *test)
 	dmacmd_kt_fill(seen, len, 15, 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_access(dev, seg.fIOVMAddr, seen,
 						   len, true), 0);
+	if (by_copy) {
+		KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(desc, len, 14, 0),
+				    U64_MAX,
+				    "the CPU sees the device's writes before synchronize()");
+		PORTING_EXPECT_IORETURN(test,
+					IODMACommand_synchronize(cmd,
+								 kIODirectionIn),
+					kIOReturnSuccess);
+	}
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(desc, len, 15, 0), U64_MAX,
 			    "the CPU does not see the status the device wrote");
 

@@ -627,7 +627,8 @@ static void sg_prop_general_walk(struct kunit *test, struct sg_prop *t,
  * segment must meet the spec and the mask, the segments must cover the
  * range in order (the device reads the caller's bytes through them), a
  * driver-owned cursor that re-seeds anywhere must get the same addresses,
- * and only a configuration that cannot meet the spec may refuse it.
+ * and only a configuration that cannot meet the spec may refuse it: one
+ * without RAM within the spec's address bits must.
  */
 static void dmacmd_test_segments_property(struct kunit *test)
 {
@@ -701,6 +702,19 @@ static void dmacmd_test_segments_property(struct kunit *test)
 	cmd = dmacmd_kt_cmd(test, t->dev, &spec);
 	KUNIT_ASSERT_EQ(test, dmacmd_set_memory(cmd, md, 0), 0);
 	ret = dmacmd_prepare(cmd, off, len, DMACMD_PREPARE_DEFAULT);
+	if (!dmacmd_kt_translated(t->dev) && spec.address_bits < 64 &&
+	    !dmacmd_kt_ram_within(BIT_ULL(spec.address_bits) - 1)) {
+		/*
+		 * No RAM at all within the spec (arm64's QEMU virt has none
+		 * below 1 GiB): neither the memory nor a bounce buffer can
+		 * meet it, which prepare must say.
+		 */
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EADDRNOTAVAIL,
+				    "seed %#x: %u bits, no RAM within them",
+				    t->seed, spec.address_bits);
+		KUNIT_EXPECT_FALSE(test, dmacmd_is_prepared(cmd));
+		return;
+	}
 	if (ret == -EADDRNOTAVAIL && dmacmd_kt_swiotlb_forced(t->dev) &&
 	    (seg_align > PAGE_SIZE || spec.alignment > PAGE_SIZE ||
 	     spec.address_bits < 32))

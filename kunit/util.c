@@ -12,14 +12,17 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/iommu.h>
+#include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
@@ -132,12 +135,77 @@ void *dmacmd_kt_vmalloc(struct kunit *test, size_t len)
 	return p;
 }
 
+/* The edu device's DMA parameters before the test gave it the defaults. */
+struct dmacmd_kt_edu_parms {
+	struct device *dev;
+	u64 mask;
+	u64 coherent;
+	unsigned int max_seg;
+	unsigned long boundary;
+};
+
+/* The test that holds the edu device's parameters, until it ends. */
+static struct kunit *dmacmd_kt_edu_holder;
+
+static void dmacmd_kt_edu_restore(void *p)
+{
+	struct dmacmd_kt_edu_parms *e = p;
+
+	*e->dev->dma_mask = e->mask;
+	e->dev->coherent_dma_mask = e->coherent;
+	if (e->dev->dma_parms) {
+		e->dev->dma_parms->max_segment_size = e->max_seg;
+		e->dev->dma_parms->segment_boundary_mask = e->boundary;
+	}
+	dmacmd_kt_edu_holder = NULL;
+}
+
+/*
+ * A driver that had the device leaves its DMA parameters behind when it
+ * unbinds: the edu sample's 28-bit masks and 4 KiB segments stay for the
+ * suites that the iommu boot runs again after it (the lazy phase).  Give
+ * the test, once, the parameters the PCI core gives every device
+ * (pci_device_add(), pci_setup_device()), and put back the others when it
+ * ends.
+ */
+static int dmacmd_kt_edu_defaults(struct kunit *test, struct device *dev)
+{
+	struct dmacmd_kt_edu_parms *e;
+
+	if (dmacmd_kt_edu_holder == test)
+		return 0;
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->dev = dev;
+	e->mask = *dev->dma_mask;
+	e->coherent = dev->coherent_dma_mask;
+	if (dev->dma_parms) {
+		e->max_seg = dev->dma_parms->max_segment_size;
+		e->boundary = dev->dma_parms->segment_boundary_mask;
+	}
+	if (kunit_add_action_or_reset(test, dmacmd_kt_edu_restore, e))
+		return -ENOMEM;
+	dmacmd_kt_edu_holder = test;
+	*dev->dma_mask = DMA_BIT_MASK(32);
+	dev->coherent_dma_mask = DMA_BIT_MASK(32);
+	if (dev->dma_parms) {
+		dev->dma_parms->max_segment_size = SZ_64K;
+		dev->dma_parms->segment_boundary_mask = DMA_BIT_MASK(32);
+	}
+	return 0;
+}
+
 /**
  * dmacmd_kt_edu_dev() - QEMU's edu PCI device, to map for (never driven)
  * @test: the test
  *
+ * The device comes with the PCI core's DMA parameters (32-bit masks,
+ * 64 KiB segments within 4 GiB), whatever a driver bound before left.
+ *
  * Return: its &struct device, or NULL when there is none or a driver owns
- * it.  Mask changes through dmacmd_kt_set_mask() are undone at the end.
+ * it.  Its parameters, and mask changes through dmacmd_kt_set_mask(), are
+ * undone at the end.
  */
 struct device *dmacmd_kt_edu_dev(struct kunit *test)
 {
@@ -150,13 +218,63 @@ struct device *dmacmd_kt_edu_dev(struct kunit *test)
 		return NULL;
 	if (pdev->dev.driver || !pdev->dev.dma_mask)
 		return NULL;
-	/*
-	 * A driver that was bound before (the edu sample: 4 KiB segments)
-	 * leaves its DMA parameters behind: start from the PCI core's.
-	 */
-	dma_set_max_seg_size(&pdev->dev, SZ_64K);
-	dma_set_seg_boundary(&pdev->dev, DMA_BIT_MASK(32));
+	if (dmacmd_kt_edu_defaults(test, &pdev->dev))
+		return NULL;
 	return &pdev->dev;
+}
+
+/**
+ * dmacmd_kt_bypass_dev() - a device that dmacmd gives kBypassed commands
+ * @test: the test
+ * @mask_bits: width of its DMA masks
+ * @why: set, when there is none, to the reason
+ *
+ * kBypassed hands the device CPU physical addresses without the DMA API's
+ * cache maintenance, so dmacmd refuses it (-EOPNOTSUPP) for a device whose
+ * DMA is not coherent, as KUnit's fake devices are on arm64.  Where a fake
+ * device is coherent (x86) it is the one; otherwise the refusal is checked
+ * on it, and the edu PCI device stands in where it can carry kBypassed:
+ * free, coherent, not behind a translating IOMMU, no DMA offset.
+ *
+ * Return: the device, or NULL with *@why set.
+ */
+struct device *dmacmd_kt_bypass_dev(struct kunit *test, unsigned int mask_bits,
+				    const char **why)
+{
+	static const struct dmacmd_spec byp = {
+		.out_fn = dmacmd_out_host64,
+		.address_bits = 64,
+		.map_options = DMACMD_MAP_BYPASSED,
+	};
+	struct device *dev = dmacmd_kt_fake_dev(test, mask_bits);
+	const char *no = NULL;
+	struct dmacmd *cmd;
+	long err;
+
+	if (dev_is_dma_coherent(dev))
+		return dev;
+	cmd = dmacmd_create(dev, &byp, NULL);
+	err = PTR_ERR_OR_ZERO(cmd);
+	if (!IS_ERR_OR_NULL(cmd))
+		dmacmd_put(cmd);
+	KUNIT_ASSERT_EQ_MSG(test, err, -EOPNOTSUPP,
+			    "kBypassed for a device whose DMA is not coherent");
+
+	dev = dmacmd_kt_edu_dev(test);
+	if (!dev)
+		no = "fake devices not DMA coherent (kBypassed refused), no free edu device";
+	else if (dmacmd_kt_translated(dev))
+		no = "fake devices not DMA coherent (kBypassed refused), edu behind an IOMMU";
+	else if (!dev_is_dma_coherent(dev))
+		no = "fake devices not DMA coherent (kBypassed refused), nor the edu device";
+	else if (dev->dma_range_map)
+		no = "fake devices not DMA coherent (kBypassed refused), edu has a DMA offset";
+	if (no) {
+		*why = no;
+		return NULL;
+	}
+	dmacmd_kt_set_mask(test, dev, mask_bits);
+	return dev;
 }
 
 /**
@@ -238,6 +356,23 @@ int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
 		len -= c;
 	}
 	return 0;
+}
+
+/**
+ * dmacmd_kt_ram_within() - whether the machine has RAM at or below an address
+ * @max_addr: highest physical address
+ *
+ * arm64's QEMU virt machine has none below 1 GiB: a limit under that can
+ * only be refused there.
+ *
+ * Return: true if some System RAM lies in [0, @max_addr].
+ */
+bool dmacmd_kt_ram_within(u64 max_addr)
+{
+	if (max_addr >= SIZE_MAX)
+		return true;
+	return region_intersects(0, max_addr + 1, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) != REGION_DISJOINT;
 }
 
 struct dmacmd_kt_pages {

@@ -26,6 +26,8 @@ void dmacmd_kt_set_mask(struct kunit *test, struct device *dev,
 			unsigned int mask_bits);
 bool dmacmd_kt_translated(struct device *dev);
 bool dmacmd_kt_swiotlb_forced(struct device *dev);
+struct device *dmacmd_kt_bypass_dev(struct kunit *test, unsigned int mask_bits,
+				    const char **why);
 
 /*
  * The device's view: copy between @buf and the memory a device reaches at
@@ -36,6 +38,7 @@ int dmacmd_kt_dev_access(struct device *dev, u64 dma, void *buf, u64 len,
 			 bool dev_writes);
 
 /* Memory. */
+bool dmacmd_kt_ram_within(u64 max_addr);
 struct page *dmacmd_kt_alloc_pages(struct kunit *test, unsigned int order,
 				   u64 min_phys, u64 max_phys);
 unsigned long dmacmd_kt_user_map(struct kunit *test, size_t len,
