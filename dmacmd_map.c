@@ -315,6 +315,8 @@ static noinline int dmacmd_map_kept(struct dmacmd *cmd,
 		return ret;
 	}
 	m->gen_check = dmacmd_iterate_only(cmd);
+	/* The slice is the device's again (see dmacmd_force_copy()). */
+	dmacmd_md_dma_home(cmd->md, d, cmd->prep_off, cmd->prep_len, false);
 	if (flags && dmacmd_need_sync(cmd, m))
 		dmacmd_map_sync(cmd, m, false);
 	return 0;
@@ -1135,6 +1137,15 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 	ret = dmacmd_map_range(cmd, spare, true, DMACMD_PREPARE_DEFAULT);
 	if (ret)
 		goto err_give_back;
+	/*
+	 * The copy buffer now holds the range and brings it home at
+	 * complete; a slice of the descriptor's mapping holds only what was
+	 * synced above, which its unmap at the descriptor's last complete
+	 * must not copy back over that (a stale swiotlb slot).
+	 */
+	if (live->state == DMACMD_MAPPED_KEPT && live->dir != DMA_TO_DEVICE)
+		dmacmd_md_dma_home(cmd->md, live->kept, cmd->prep_off,
+				   cmd->prep_len, true);
 	dmacmd_map_let_go(cmd, live, DMA_ATTR_SKIP_CPU_SYNC);
 	dmacmd_mapping_reset(cmd, live);
 	cmd->cur = !cmd->cur;

@@ -71,6 +71,9 @@ struct dmacmd_md_iter {
  * @sgt: the mapped table over the whole descriptor; its entries are the
  *	mapping's own copy
  * @users: commands using it now (under the descriptor's mutex)
+ * @home: one bit per DMA segment: its data came home for good, the unmap
+ *	must not copy the segment back (dmacmd_md_dma_home())
+ * @any_home: some bit of @home is set
  *
  * See dmacmd_md_dma.c.  Lives from a command's dmacmd_md_dma_adopt() to
  * the descriptor's last complete.
@@ -81,6 +84,8 @@ struct dmacmd_md_dma {
 	enum dma_data_direction dir;
 	struct sg_table sgt;
 	unsigned int users;
+	unsigned long *home;
+	bool any_home;
 };
 
 struct dmacmd_md_dma *dmacmd_md_dma_get(struct dmacmd_md *md,
@@ -89,6 +94,8 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 			enum dma_data_direction dir, const struct sg_table *sgt,
 			struct dmacmd_md_dma **out);
 void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d);
+void dmacmd_md_dma_home(struct dmacmd_md *md, struct dmacmd_md_dma *d,
+			u64 offset, u64 len, bool home);
 bool dmacmd_md_dma_begin(struct dmacmd_md *md, bool count);
 bool dmacmd_md_counts_dma(const struct dmacmd_md *md);
 void dmacmd_md_dma_end(struct dmacmd_md *md);

@@ -10,7 +10,16 @@
  * that maps the whole of a prepared descriptor hands the mapping over to
  * the descriptor; every command on the same descriptor and device uses it
  * from then on, and the descriptor's last complete unmaps it.
+ *
+ * That unmap syncs for the CPU, bringing home what the device wrote
+ * through the mapping, except in the segments a command moved into a copy
+ * buffer (kForceDoubleBuffer): the copy buffer brings their data home at
+ * the command's complete, and the mapping (a swiotlb slot) holds only
+ * what they held before.  A segment a command hands to the device again
+ * is the device's again.  A segment that two commands' ranges share is as
+ * the last of them left it.
  */
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/list.h>
@@ -90,6 +99,12 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 		kfree(d);
 		return -ENOMEM;
 	}
+	d->home = bitmap_zalloc(sgt->nents, GFP_KERNEL);
+	if (!d->home) {
+		kvfree(d->sgt.sgl);
+		kfree(d);
+		return -ENOMEM;
+	}
 	memcpy(d->sgt.sgl, sgt->sgl, sgt->orig_nents * sizeof(*d->sgt.sgl));
 	d->sgt.orig_nents = sgt->orig_nents;
 	d->sgt.nents = sgt->nents;
@@ -109,6 +124,7 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 	}
 	mutex_unlock(&md->lock);
 	if (ret) {
+		bitmap_free(d->home);
 		kvfree(d->sgt.sgl);
 		kfree(d);
 		return ret;
@@ -136,6 +152,64 @@ void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d)
 	md_complete(md);
 }
 
+/**
+ * dmacmd_md_dma_home() - whose the data of a part of a kept mapping is
+ * @md: the descriptor
+ * @d: its mapping, in use by the caller
+ * @offset: start of the part within the descriptor
+ * @len: bytes
+ * @home: the part's data came home for good, and reaches memory from now
+ *	on by another way (a command's copy buffer): the last complete must
+ *	not copy it back; false: the part is the device's again
+ *
+ * Marks every DMA segment of @d that the part touches.
+ *
+ * Context: Process context; takes @md's mutex (only for @home, or when
+ * some segment is marked).
+ */
+void dmacmd_md_dma_home(struct dmacmd_md *md, struct dmacmd_md_dma *d,
+			u64 offset, u64 len, bool home)
+{
+	struct scatterlist *sg;
+	u64 pos = 0, end = offset + len;
+	unsigned int i;
+
+	if (!home && !READ_ONCE(d->any_home))
+		return;
+	mutex_lock_nested(&md->lock, md->depth - 1);
+	for_each_sgtable_dma_sg(&d->sgt, sg, i) {
+		if (pos >= end)
+			break;
+		if (pos + sg_dma_len(sg) > offset) {
+			if (home)
+				__set_bit(i, d->home);
+			else
+				__clear_bit(i, d->home);
+		}
+		pos += sg_dma_len(sg);
+	}
+	WRITE_ONCE(d->any_home, !bitmap_empty(d->home, d->sgt.nents));
+	mutex_unlock(&md->lock);
+}
+
+/* Unmap @d, syncing for the CPU the segments that are not home. */
+static void md_dma_unmap(struct dmacmd_md_dma *d)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!d->any_home || d->dir == DMA_TO_DEVICE) {
+		dmacmd_dma_unmap_sgtable(d->dev, &d->sgt, d->dir, 0);
+		return;
+	}
+	for_each_sgtable_dma_sg(&d->sgt, sg, i)
+		if (!test_bit(i, d->home))
+			dma_sync_single_for_cpu(d->dev, sg_dma_address(sg),
+						sg_dma_len(sg), d->dir);
+	dmacmd_dma_unmap_sgtable(d->dev, &d->sgt, d->dir,
+				 DMA_ATTR_SKIP_CPU_SYNC);
+}
+
 /* Prepares of @md that uses of its kept mappings hold; @md's mutex held. */
 unsigned int md_dma_users(struct dmacmd_md *md)
 {
@@ -151,7 +225,8 @@ unsigned int md_dma_users(struct dmacmd_md *md)
 /*
  * Unmap and free every mapping @md keeps: its last complete.  The unmap
  * syncs for the CPU, so what a device wrote through a bounced mapping
- * (swiotlb) reaches memory, as IOKit's complete brings it home.  Called
+ * (swiotlb) reaches memory, as IOKit's complete brings it home; segments
+ * whose data came home by another way are left as they are.  Called
  * with @md's mutex held; nothing uses the mappings any more, since each
  * use holds a prepare.
  */
@@ -161,8 +236,9 @@ void md_dma_unmap_all(struct dmacmd_md *md)
 
 	list_for_each_entry_safe(d, next, &md->dma_maps, node) {
 		list_del(&d->node);
-		dmacmd_dma_unmap_sgtable(d->dev, &d->sgt, d->dir, 0);
+		md_dma_unmap(d);
 		put_device(d->dev);
+		bitmap_free(d->home);
 		kvfree(d->sgt.sgl);
 		kfree(d);
 	}

@@ -296,6 +296,57 @@ static void dmacmd_test_kept_synchronizes_per_command(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 }
 
+/*
+ * kForceDoubleBuffer moves a command off its slice of the kept mapping
+ * into a copy buffer, which its complete brings home.  The descriptor's
+ * last complete must not then copy back what the slice held before (the
+ * stale swiotlb slot): memory keeps what the device wrote into the copy
+ * buffer.  A later prepare hands the slice to the device again, and what
+ * the device writes there arrives at the last complete as before.
+ */
+static void dmacmd_test_kept_force_double_buffer(struct kunit *test)
+{
+	struct dmacmd_kt_segs s = {}, copy = {};
+	struct kept_env e;
+	struct dmacmd *cmd;
+	u64 bad;
+
+	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 12, &s);
+	KUNIT_ASSERT_EQ(test,
+			dmacmd_synchronize(cmd, DMACMD_FORCE_DOUBLE_BUFFER), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), (u64)KEPT_LEN);
+	dmacmd_kt_gen_all(test, cmd, &copy, 16);
+	KUNIT_ASSERT_EQ(test, copy.len, (u64)KEPT_LEN);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &copy, 0, KEPT_LEN, 12,
+						 false, &bad), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &copy, 0, KEPT_LEN, 13,
+						 true, &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 13, 0),
+			U64_MAX);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 13, 0),
+			    U64_MAX,
+			    "the descriptor's last complete copied back what the copy buffer replaced");
+
+	/* Handed to the device again: its writes there come home. */
+	KUNIT_ASSERT_EQ(test, dmacmd_md_prepare(e.md), 0);
+	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
+	KUNIT_ASSERT_EQ(test, dmacmd_synchronize(cmd,
+						 DMACMD_FORCE_DOUBLE_BUFFER), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
+	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
+	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 14,
+						 true, &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 14, 0),
+			    U64_MAX,
+			    "what the device wrote through the kept mapping did not arrive");
+}
+
 /* Live objects and pinned pages come back to where they were. */
 static void dmacmd_test_kept_releases_everything(struct kunit *test)
 {
@@ -327,6 +378,7 @@ static struct kunit_case dmacmd_kept_cases[] = {
 	KUNIT_CASE(dmacmd_test_kept_until_last_user),
 	KUNIT_CASE(dmacmd_test_kept_not_for_own_mappings),
 	KUNIT_CASE(dmacmd_test_kept_synchronizes_per_command),
+	KUNIT_CASE(dmacmd_test_kept_force_double_buffer),
 	KUNIT_CASE(dmacmd_test_kept_releases_everything),
 	{}
 };
