@@ -92,13 +92,15 @@ dmacmd_qemu() {
 # QEMU 7.2 cannot take FEAT_RNG (RNDR, the host's random numbers) off -cpu
 # max, so the CPU is a Neoverse N1 (Armv8.2, no RNDR, no pointer
 # authentication), the device tree gets no rng-seed or kaslr-seed, and the
-# RTC is fixed and follows guest time.
+# RTC is fixed and follows guest time.  The generic timer counts at 1 GHz
+# (virt's default is 62.5 MHz), so that a clock read resolves one
+# instruction, not 16.
 dmacmd_qemu_arm64() {
 	local cfg=$1 machine=virt mem=2G dtb
 	local accel=(-cpu max,pauth-impdef=on -accel tcg,thread=multi) icount=
 	QEMU_CONSOLE=ttyAMA0
 	if [ "${DMACMD_ICOUNT:-0}" = 1 ]; then
-		accel=(-cpu neoverse-n1 -accel tcg,thread=single
+		accel=(-cpu neoverse-n1,cntfrq=1000000000 -accel tcg,thread=single
 		       -icount shift=0,sleep=off
 		       -rtc base=2026-01-01T00:00:00,clock=vm)
 		icount=,dtb-randomness=off
