@@ -554,7 +554,9 @@ def dbuf_section(boots, V):
     for b in cpu_boots(boots):
         for r in b.of('skip'):
             if r.get('what') == 'dbuf':
-                skipped.append('%s: %s' % (b.label, r.get('why')))
+                skipped.append('%s%s: %s' % (
+                    b.label, ' %d-bit' % r['bits'] if 'bits' in r else '',
+                    r.get('why')))
         if b.expected:
             warned.append(b.label)
         for r in b.of('dbuf'):
