@@ -61,8 +61,11 @@ intree:
 .PHONY: intree
 
 # Benchmark against the hand-written DMA API: see Documentation/bench.rst.
+# ARCH=arm64 runs its instruction counts on arm64 (QEMU virt, 64 KiB pages).
+BENCH_CONFIGS_x86_64 = direct swiotlb iommu
+BENCH_CONFIGS_arm64 = arm64-direct arm64-swiotlb arm64-smmu
 bench:
-	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench" CONFIGS="$(or $(CONFIGS),direct swiotlb iommu)" ./scripts/bench.sh
+	@BUILD="$(or $(BUILD),$(CURDIR)/build)/bench$(if $(filter arm64,$(ARCH)),-arm64)" BENCH_ARCH="$(or $(ARCH),x86_64)" CONFIGS="$(or $(CONFIGS),$(BENCH_CONFIGS_$(or $(ARCH),x86_64)))" ./scripts/bench.sh
 
 # What the tracepoints, statistics and fault sites cost (bench.rst).
 bench-hooks:

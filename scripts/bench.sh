@@ -15,9 +15,14 @@
 #   wall    QEMU as make check runs it: bounce bandwidth and parallel
 #           scaling, WALL_BOOTS boots per configuration.
 #
-#   MODE=both|icount|wall  which boots (default both)
+#   BENCH_ARCH=x86_64|arm64  the guest (make bench ARCH=arm64): arm64 boots
+#                        QEMU's virt machine with its own lean kernel
+#                        (scripts/kernel-lean-arm64.config, 64 KiB pages) and
+#                        runs the arm64-* configurations of make check
+#   MODE=both|icount|wall  which boots (default both; on arm64 icount)
 #   WALL_BOOTS=<n>       wall-clock boots per configuration (default 3)
-#   CONFIGS="direct swiotlb iommu"   which configurations (default: all three)
+#   CONFIGS="direct swiotlb iommu"   which configurations (default: all three;
+#                        on arm64 arm64-direct arm64-swiotlb arm64-smmu)
 #   BUILD=<dir>          build and log directory (default: ./build/bench)
 #   BENCH_ARGS="..."     extra module parameters for every boot, e.g.
 #                        "reps=9 run_ms=30" or "tests=1" (they come last)
@@ -25,7 +30,8 @@
 #   HOOKS=off            build dmacmd without its tracepoints, statistics and
 #                        fault-injection sites (make bench-hooks' reference)
 #   TRACE=1              enable dmacmd's trace events in tracefs for the run
-#   OUT=<file>           report (default bench/results/latest.md); the figures
+#   OUT=<file>           report (default bench/results/latest.md, on arm64
+#                        bench/results/latest-arm64.md); the figures
 #                        also go to the same name with .json.  The
 #                        instruction figures of the JSON already there (the
 #                        previous run) are compared with the new ones.
@@ -34,7 +40,24 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
-CONFIGS=${CONFIGS:-direct swiotlb iommu}
+BENCH_ARCH=${BENCH_ARCH:-x86_64}
+# make bench ARCH=arm64 chose the guest; nothing below may hand ARCH (or
+# make's command line) to a build for the other architecture.
+unset ARCH MAKEFLAGS MFLAGS MAKELEVEL
+busybox=/bin/busybox
+case $BENCH_ARCH in
+x86_64)	march=() frag=kernel-lean.config kname=lean
+	image=arch/x86/boot/bzImage latest=latest.md
+	CONFIGS=${CONFIGS:-direct swiotlb iommu} ;;
+arm64)	march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	frag=kernel-lean-arm64.config kname=lean-arm64
+	image=arch/arm64/boot/Image latest=latest-arm64.md
+	CONFIGS=${CONFIGS:-arm64-direct arm64-swiotlb arm64-smmu} ;;
+*)	die "BENCH_ARCH=$BENCH_ARCH: x86_64 or arm64" ;;
+esac
+# arm64: the instruction counts only, unless asked (its wall boots are
+# not part of the reference runs).
+[ "$BENCH_ARCH" = arm64 ] && MODE=${MODE:-icount}
 MODE=${MODE:-both}
 WALL_BOOTS=${WALL_BOOTS:-3}
 BUILD=$(realpath -m "${BUILD:-$top/build/bench}")
@@ -42,7 +65,7 @@ BENCH_ARGS=${BENCH_ARGS:-}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
 HOOKS=${HOOKS:-on}
 TRACE=${TRACE:-0}
-OUT=$(realpath -m "${OUT:-$top/bench/results/latest.md}")
+OUT=$(realpath -m "${OUT:-$top/bench/results/$latest}")
 variant="hooks $HOOKS, tracing $([ "$TRACE" = 1 ] && echo on || echo off)"
 logs=$BUILD/logs
 mkdir -p "$logs"
@@ -50,7 +73,11 @@ exec 9>"$BUILD/.lock"
 flock 9
 
 "$here/deps.sh" || die "installing Debian packages failed"
-kdir=$("$here/kernel.sh" "$here/kernel-lean.config" lean) || die "lean kernel build failed"
+kdir=$("$here/kernel.sh" "$here/$frag" "$kname" "$BENCH_ARCH") ||
+	die "lean kernel build failed"
+if [ "$BENCH_ARCH" = arm64 ]; then
+	busybox=$(busybox_arm64) || die "cannot fetch Debian's busybox-static:arm64"
+fi
 
 kb=$BUILD/kbuild
 nohooks=
@@ -65,8 +92,8 @@ both|icount|wall) ;;
 esac
 log=$logs/build.log
 step "build: dmacmd.ko ($variant) and dmacmd_bench.ko against the lean kernel, W=1"
-if ! { "$here/build.sh" "$kdir" "$kb" DMACMD_CORE_ONLY=1 $nohooks &&
-       make -s -C "$kdir" M="$kb/bench" W=1 \
+if ! { "$here/build.sh" "$kdir" "$kb" "${march[@]}" DMACMD_CORE_ONLY=1 $nohooks &&
+       make -s -C "$kdir" M="$kb/bench" "${march[@]}" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$kb/Module.symvers" modules; } >"$log" 2>&1; then
 	tail -n 30 "$log"
 	die "module build failed (log: $log)"
@@ -74,7 +101,7 @@ fi
 grep -E 'warning:|error:' "$log" && die "module build has warnings (log: $log)"
 
 initrd=$BUILD/initramfs-bench.cpio.gz
-"$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" "$kb/bench/dmacmd_bench.ko" \
+BUSYBOX=$busybox "$here/initramfs.sh" "$initrd" "$kb/dmacmd.ko" "$kb/bench/dmacmd_bench.ko" \
 	-- "$top/bench/vm-bench.sh" || die "initramfs build failed"
 
 params=""
@@ -129,12 +156,20 @@ boot() {
 		unset DMACMD_ICOUNT
 		tests=$wall_tests
 	fi
-	dmacmd_qemu "$cfg" "$kdir/arch/x86/boot/bzImage" "$initrd" "$logs" ||
-		die "unknown configuration '$cfg' (direct, swiotlb, iommu)"
+	dmacmd_qemu "$cfg" "$kdir/$image" "$initrd" "$logs" ||
+		die "unknown configuration '$cfg' (direct, swiotlb, iommu; arm64-direct, arm64-swiotlb, arm64-smmu)"
+	case $BENCH_ARCH:$cfg in
+	x86_64:arm64-*) die "configuration '$cfg' needs BENCH_ARCH=arm64" ;;
+	arm64:arm64-*) ;;
+	arm64:*) die "configuration '$cfg' is not an arm64 one" ;;
+	esac
 	unset DMACMD_ICOUNT
 	extra=$QEMU_APPEND
-	# A 512 MiB bounce pool, so that the 65536-page scaling point fits.
-	[ "$cfg" = swiotlb ] && extra="swiotlb=262144,force"
+	# A 512 MiB bounce pool, so that the scaling test's largest point
+	# (256 MiB: 65536 pages of 4 KiB, 4096 of 64 KiB) fits.
+	case $cfg in
+	swiotlb|arm64-swiotlb) extra="swiotlb=262144,force" ;;
+	esac
 	con=$logs/$cfg-$tag.console
 	: >"$con"
 	step "boot $cfg ($tag): ${extra:-no options}"
@@ -144,7 +179,7 @@ boot() {
 	children_cpu >"$BUILD/.own0"
 	t0=$(date +%s.%N) busy0=$(host_busy)
 	timeout "$BOOT_TIMEOUT" "${QEMU[@]}" \
-		-append "console=ttyS0 panic=-1 loglevel=7 $extra$params dmacmd_bench.tests=$tests$user" \
+		-append "console=$QEMU_CONSOLE panic=-1 loglevel=7 $extra$params dmacmd_bench.tests=$tests$user" \
 		</dev/null >"$con" 2>&1
 	status=$?
 	kill "$fpid" 2>/dev/null
@@ -179,5 +214,5 @@ if [ -f "$json" ]; then
 	cp "$json" "$BUILD/previous.json"
 	prev=(--previous "$BUILD/previous.json")
 fi
-python3 "$top/bench/report.py" --out "$OUT" --json "$json" "${prev[@]}" \
+python3 "$top/bench/report.py" --arch "$BENCH_ARCH" --out "$OUT" --json "$json" "${prev[@]}" \
 	--variant "$variant" --kernel "$kdir" "${args[@]}"

@@ -88,9 +88,23 @@ dmacmd_qemu() {
 # the kernel).  QEMU_CONSOLE is the kernel's console device.  -cpu max
 # with pauth-impdef=on: the architected pointer authentication costs up to
 # half the run time under TCG.  DMACMD_MEM=<size> overrides the RAM.
+# DMACMD_ICOUNT=1 as in dmacmd_qemu, with nothing from the host either:
+# QEMU 7.2 cannot take FEAT_RNG (RNDR, the host's random numbers) off -cpu
+# max, so the CPU is a Neoverse N1 (Armv8.2, no RNDR, no pointer
+# authentication), the device tree gets no rng-seed or kaslr-seed, and the
+# RTC is fixed and follows guest time.  The generic timer counts at 1 GHz
+# (virt's default is 62.5 MHz), so that a clock read resolves one
+# instruction, not 16.
 dmacmd_qemu_arm64() {
 	local cfg=$1 machine=virt mem=2G dtb
+	local accel=(-cpu max,pauth-impdef=on -accel tcg,thread=multi) icount=
 	QEMU_CONSOLE=ttyAMA0
+	if [ "${DMACMD_ICOUNT:-0}" = 1 ]; then
+		accel=(-cpu neoverse-n1,cntfrq=1000000000 -accel tcg,thread=single
+		       -icount shift=0,sleep=off
+		       -rtc base=2026-01-01T00:00:00,clock=vm)
+		icount=,dtb-randomness=off
+	fi
 	case $cfg in
 	arm64-direct)	mem=6G; QEMU_APPEND="" ;;
 	# The pool's size given as on x86: arm64 otherwise cuts it down to
@@ -103,8 +117,8 @@ dmacmd_qemu_arm64() {
 			machine=virt,iommu=smmuv3; QEMU_APPEND="iommu.strict=1" ;;
 	*) return 1 ;;
 	esac
-	QEMU=(qemu-system-aarch64 -M "$machine" -cpu max,pauth-impdef=on
-	      -accel tcg,thread=multi -smp 2 -m "${DMACMD_MEM:-$mem}"
+	QEMU=(qemu-system-aarch64 -M "$machine$icount" "${accel[@]}"
+	      -smp 2 -m "${DMACMD_MEM:-$mem}"
 	      -kernel "$2" -initrd "$3"
 	      -nographic -no-reboot -d guest_errors -D "$4/$cfg.qemu"
 	      -device edu)
