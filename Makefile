@@ -22,8 +22,9 @@ clean:
 
 # The README's test command: see Documentation/testing.rst.  ARCH=arm64
 # runs the arm64 boots instead of the x86_64 ones (CONFIGS= may name any).
-CHECK_CONFIGS_x86_64 = direct swiotlb iommu passthrough
-CHECK_CONFIGS_arm64 = arm64-direct arm64-swiotlb arm64-smmu arm64-noncoherent
+# The longest boots first: they run two at a time.
+CHECK_CONFIGS_x86_64 = iommu direct swiotlb passthrough
+CHECK_CONFIGS_arm64 = arm64-smmu arm64-noncoherent arm64-direct arm64-swiotlb
 check:
 	@BUILD="$(or $(BUILD),$(CURDIR)/build)" SUITE="$(SUITE)" CONFIGS="$(or $(CONFIGS),$(CHECK_CONFIGS_$(or $(ARCH),x86_64)))" ./scripts/check.sh
 
