@@ -9,7 +9,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$1 out=$2
 shift 2
 mkdir -p "$out"
-rsync -a --delete --exclude .git --exclude /build \
+# Never the build output itself: a BUILD= directory inside the tree
+# (make check BUILD=./mine) would be copied into itself.
+ex=()
+for d in "$out" "${BUILD:-}"; do
+	[ -n "$d" ] || continue
+	d=$(realpath -m "$d")
+	case $d/ in
+	"$top"/?*) d=${d#"$top"/}; ex+=(--exclude "/${d%%/*}") ;;
+	esac
+done
+rsync -a --delete --exclude .git --exclude /build "${ex[@]}" \
 	--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	--exclude '*.mod' --exclude '*.mod.c' --exclude modules.order \
 	--exclude Module.symvers "$top/" "$out/"
