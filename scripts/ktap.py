@@ -190,13 +190,15 @@ def parse_reports(boot, qemu_log, status, kunit_py=False):
     lines = boot.lines
     seen = set()
     dump = between(lines, 'kmemleak begin', 'kmemleak end')
+    leaks = kmemleak_objects(dump)
+    # After the tests, kmemleak's dump is judged object by object
+    # (kmemleak_objects()), not by its count line or its lines.
+    known_only = bool(dump) and not leaks and not kunit_py
     for i, line in enumerate(lines):
         if line.startswith(HARNESS):
             continue
         kind = next((k for k, rx in REPORTS if rx.search(line)), None)
-        # After the tests, kmemleak's dump is judged object by object
-        # (kmemleak_objects()), not by its count line or its lines.
-        if kind == 'kmemleak' and dump and not kunit_py and not kmemleak_objects(dump):
+        if kind == 'kmemleak' and known_only:
             continue
         if kind and kind not in seen:
             seen.add(kind)
@@ -214,7 +216,6 @@ def parse_reports(boot, qemu_log, status, kunit_py=False):
         boot.failed += 1
         why = 'timeout' if status == '124' else 'crash or hang (exit %s)' % status
         boot.fail('boot did not finish: %s' % why, len(lines) - 30, len(lines) - 1)
-    leaks = kmemleak_objects(between(lines, 'kmemleak begin', 'kmemleak end'))
     if leaks and 'kmemleak' not in seen:
         boot.failed += 1
         boot.failures.append(('kmemleak found leaks after unload', leaks[:40]))
