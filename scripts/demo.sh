@@ -191,33 +191,28 @@ if [ "$DEMO_ARCH" = arm64 ]; then
 	sdesc[iommu]="SMMUv3, strict: IOVAs below 4 GiB; only buffers not 4 KiB-aligned are bounced"
 fi
 boot() {
-	local cfg=$1 extra=""
+	local cfg=$1 extra="" console=ttyS0 qemu
 	sdhci_card "$BUILD/sdcard-$cfg.img" || return 1
 	if [ "$DEMO_ARCH" = arm64 ]; then
 		local acfg=arm64-direct
 		[ "$cfg" = iommu ] && acfg=arm64-smmu
 		DMACMD_MEM=$DEMO_MEM dmacmd_qemu "$acfg" "$vmlinuz" "$initrd" "$logs" ||
 			return 1
-		rm -f "$logs/$cfg.status"
-		timeout "$BOOT_TIMEOUT" "${QEMU[@]}" "${SDHCI_QEMU[@]}" \
-			-append "console=$QEMU_CONSOLE panic=-1 loglevel=7 $QEMU_APPEND" \
-			</dev/null >"$logs/$cfg.console" 2>&1
-		echo $? >"$logs/$cfg.status"
-		return
+		qemu=("${QEMU[@]}") console=$QEMU_CONSOLE extra=$QEMU_APPEND
+	else
+		qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
+		      -m "$DEMO_MEM" -kernel "$vmlinuz" -initrd "$initrd"
+		      -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
+		case $cfg in
+		direct)	qemu+=(-device "edu${DEMO_EDU_OPTS:-}") ;;
+		iommu)	qemu+=(-device intel-iommu,intremap=off -device "edu${DEMO_EDU_OPTS:-}")
+			extra="intel_iommu=on iommu.strict=1" ;;
+		esac
 	fi
-	local qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -smp 2
-		    -m "$DEMO_MEM" -kernel "$vmlinuz" -initrd "$initrd"
-		    -nographic -no-reboot -d guest_errors -D "$logs/$cfg.qemu")
-
 	qemu+=("${SDHCI_QEMU[@]}")
-	case $cfg in
-	direct)	qemu+=(-device "edu${DEMO_EDU_OPTS:-}") ;;
-	iommu)	qemu+=(-device intel-iommu,intremap=off -device "edu${DEMO_EDU_OPTS:-}")
-		extra="intel_iommu=on iommu.strict=1" ;;
-	esac
 	rm -f "$logs/$cfg.qemu" "$logs/$cfg.status"
 	timeout "$BOOT_TIMEOUT" "${qemu[@]}" \
-		-append "console=ttyS0 panic=-1 loglevel=7 $extra" \
+		-append "console=$console panic=-1 loglevel=7 $extra" \
 		</dev/null >"$logs/$cfg.console" 2>&1
 	echo $? >"$logs/$cfg.status"
 }
