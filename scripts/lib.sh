@@ -41,6 +41,9 @@ stock_kdir() {
 	[ -n "$d" ] && echo "$d"
 }
 
+# The DMA configurations dmacmd_qemu knows.
+DMACMD_CONFIGS="direct swiotlb iommu passthrough arm64-direct arm64-swiotlb arm64-smmu arm64-noncoherent"
+
 # dmacmd_qemu CFG BZIMAGE INITRD LOGDIR: set QEMU (the command, an array)
 # and QEMU_APPEND (the configuration's kernel arguments) for one of the DMA
 # configurations every boot of the project uses.  TCG: KVM does not work
