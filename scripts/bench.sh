@@ -49,7 +49,7 @@ case $BENCH_ARCH in
 x86_64)	march=() frag=kernel-lean.config kname=lean
 	image=arch/x86/boot/bzImage latest=latest.md
 	CONFIGS=${CONFIGS:-direct swiotlb iommu} ;;
-arm64)	march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+arm64)	read -r -a march <<<"$(arch_args arm64)"
 	frag=kernel-lean-arm64.config kname=lean-arm64
 	image=arch/arm64/boot/Image latest=latest-arm64.md
 	CONFIGS=${CONFIGS:-arm64-direct arm64-swiotlb arm64-smmu} ;;

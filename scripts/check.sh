@@ -37,7 +37,7 @@ for cfg in $CONFIGS; do
 	*) x86=1 ;;
 	esac
 done
-ARM64_MAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+read -r -a ARM64_MAKE <<<"$(arch_args arm64)"
 logs=$BUILD/logs
 mkdir -p "$logs"
 # Runs that share a build directory take turns.

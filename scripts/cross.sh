@@ -30,14 +30,6 @@ out=$BUILD/cross
 logs=$BUILD/logs
 mkdir -p "$out" "$logs"
 
-# arch_args ARCH: the make arguments that select the architecture.
-arch_args() {
-	case $1 in
-	arm64) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
-	i386)  echo "ARCH=i386" ;;
-	*)     return 1 ;;
-	esac
-}
 
 # prepare_tree ARCH: print a configured, prepared build directory.
 prepare_tree() {
@@ -145,7 +137,10 @@ build_arch() {
 
 failed=() passed=()
 for arch in $ARCHES; do
-	arch_args "$arch" >/dev/null || die "unknown architecture '$arch' (arm64, i386)"
+	case $arch in
+	arm64 | i386) ;;
+	*) die "unknown architecture '$arch' (arm64, i386)" ;;
+	esac
 	if ! kdir=$(prepare_tree "$arch"); then
 		failed+=("$arch: kernel tree")
 		continue

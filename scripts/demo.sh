@@ -47,7 +47,7 @@ DEMO_ARCH=${DEMO_ARCH:-x86_64}
 unset ARCH MAKEFLAGS MFLAGS MAKELEVEL
 case $DEMO_ARCH in
 x86_64) margs=() ;;
-arm64)  margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+arm64)  read -r -a margs <<<"$(arch_args arm64)"
 	# RAM from 1 GiB on virt: 4 GiB of it puts 1 GiB above 4 GiB.
 	[ "$DEMO_MEM" = 3G ] && DEMO_MEM=4G ;;
 *) echo "make demo: unknown ARCH $DEMO_ARCH (x86_64, arm64)"; exit 1 ;;

@@ -15,9 +15,8 @@ frag=$(realpath "$1")
 name=$2
 arch=${3:-x86_64}
 case $arch in
-x86_64) march=() ;;
-arm64)  march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
-*)      die "kernel.sh: unknown architecture $arch" ;;
+x86_64 | arm64) read -r -a march <<<"$(arch_args "$arch")" ;;
+*) die "kernel.sh: unknown architecture $arch" ;;
 esac
 [ -n "$(kernel_src_version)" ] || die "linux-source-$KVER_TEST is not installed (run scripts/deps.sh)"
 src=$(kernel_src_dir)

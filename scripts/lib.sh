@@ -41,6 +41,17 @@ stock_kdir() {
 	[ -n "$d" ] && echo "$d"
 }
 
+# arch_args ARCH: the make arguments that build for ARCH: none for x86_64
+# (the host's), the cross compiler for arm64, the host's gcc for i386.
+arch_args() {
+	case $1 in
+	x86_64) echo "" ;;
+	arm64) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
+	i386)  echo "ARCH=i386" ;;
+	*)     return 1 ;;
+	esac
+}
+
 # The DMA configurations dmacmd_qemu knows.
 DMACMD_CONFIGS="direct swiotlb iommu passthrough arm64-direct arm64-swiotlb arm64-smmu arm64-noncoherent"
 
