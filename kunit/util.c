@@ -137,9 +137,7 @@ void *dmacmd_kt_vmalloc(struct kunit *test, size_t len)
 
 /* The edu device's DMA parameters before the test gave it the defaults. */
 struct dmacmd_kt_edu_parms {
-	struct device *dev;
-	u64 mask;
-	u64 coherent;
+	struct dmacmd_kt_masks masks;
 	unsigned int max_seg;
 	unsigned long boundary;
 };
@@ -150,12 +148,12 @@ static struct kunit *dmacmd_kt_edu_holder;
 static void dmacmd_kt_edu_restore(void *p)
 {
 	struct dmacmd_kt_edu_parms *e = p;
+	struct device *dev = e->masks.dev;
 
-	*e->dev->dma_mask = e->mask;
-	e->dev->coherent_dma_mask = e->coherent;
-	if (e->dev->dma_parms) {
-		e->dev->dma_parms->max_segment_size = e->max_seg;
-		e->dev->dma_parms->segment_boundary_mask = e->boundary;
+	dmacmd_kt_restore_masks(&e->masks);
+	if (dev->dma_parms) {
+		dev->dma_parms->max_segment_size = e->max_seg;
+		dev->dma_parms->segment_boundary_mask = e->boundary;
 	}
 	dmacmd_kt_edu_holder = NULL;
 }
@@ -177,9 +175,9 @@ static int dmacmd_kt_edu_defaults(struct kunit *test, struct device *dev)
 	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
-	e->dev = dev;
-	e->mask = *dev->dma_mask;
-	e->coherent = dev->coherent_dma_mask;
+	e->masks.dev = dev;
+	e->masks.mask = *dev->dma_mask;
+	e->masks.coherent = dev->coherent_dma_mask;
 	if (dev->dma_parms) {
 		e->max_seg = dev->dma_parms->max_segment_size;
 		e->boundary = dev->dma_parms->segment_boundary_mask;
