@@ -325,12 +325,15 @@ void md_destroy(struct dmacmd_md *md)
 /* ---- Chunks: kernel virtual and physical ranges ---- */
 
 /*
- * Builds the chunk array of a descriptor in two passes over its ranges:
- * the first (@chunk NULL) counts the chunks, the second fills them.
- * Physically adjacent pieces are merged as they come.
+ * Builds the chunk array of a descriptor over its ranges: the first walk
+ * (@chunk NULL) counts the chunks and keeps the first of them in @first,
+ * which is all a descriptor of one chunk needs; a second walk fills the
+ * array of a descriptor of more.  Physically adjacent pieces are merged
+ * as they come.
  */
 struct md_chunker {
 	struct dmacmd_md_chunk *chunk;
+	struct dmacmd_md_chunk first;
 	unsigned long cap;
 	unsigned long count;
 	u64 pos;
@@ -345,6 +348,8 @@ static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
 	if (b->count && b->end == phys && b->has_page == has_page) {
 		if (b->chunk)
 			b->chunk[b->count - 1].len += len;
+		else if (b->count == 1)
+			b->first.len += len;
 	} else {
 		if (b->chunk && b->count >= b->cap) {
 			b->overflow = true;
@@ -355,6 +360,11 @@ static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
 			b->chunk[b->count].len = len;
 			b->chunk[b->count].phys = phys;
 			b->chunk[b->count].has_page = has_page;
+		} else if (!b->count) {
+			b->first = (struct dmacmd_md_chunk){
+				.start = b->pos, .len = len, .phys = phys,
+				.has_page = has_page,
+			};
 		}
 		b->count++;
 	}
@@ -375,8 +385,41 @@ static inline void md_walk_resched(u64 addr)
 }
 
 /*
- * Linear map: virt_to_phys().  vmalloc: vmalloc_to_page() page by page.
- * Anything else (module data, user addresses, holes) is refused.
+ * The step at which virt_addr_valid() can change its answer along the
+ * linear map.  x86-64 asks whether the address is in the direct map or
+ * the kernel image (bounds aligned far beyond this) and pfn_valid(),
+ * which SPARSEMEM answers per subsection.  Elsewhere a page: arm64 asks
+ * memblock, whose no-map regions are page-granular.
+ */
+#ifdef CONFIG_X86_64
+#define DMACMD_LM_STEP	(PAGES_PER_SUBSECTION * PAGE_SIZE)
+#else
+#define DMACMD_LM_STEP	PAGE_SIZE
+#endif
+
+/*
+ * How much of the linear map from @addr, up to @len bytes, is memory
+ * virt_addr_valid() accepts, checked at every step of DMACMD_LM_STEP: the
+ * linear map is physically contiguous, so that much is one chunk.
+ * @addr is valid.
+ */
+static u64 md_linear_run(unsigned long addr, u64 len)
+{
+	unsigned long next = ALIGN_DOWN(addr, DMACMD_LM_STEP);
+	u64 run = 0;
+
+	do {
+		next += DMACMD_LM_STEP;
+		run = min_t(u64, len, next - addr);
+		md_walk_resched(next);
+	} while (run < len && virt_addr_valid((void *)next));
+	return run;
+}
+
+/*
+ * Linear map: virt_to_phys(), a run at a time.  vmalloc: vmalloc_to_page()
+ * page by page.  Anything else (module data, user addresses, holes) is
+ * refused.
  */
 static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 			  const char **why)
@@ -392,10 +435,11 @@ static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 	}
 	while (len) {
 		void *p = (void *)addr;
-		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
 		phys_addr_t phys;
+		u64 n;
 
 		if (virt_addr_valid(p)) {
+			n = md_linear_run(addr, len);
 			phys = virt_to_phys(p);
 		} else if (is_vmalloc_addr(p)) {
 			struct page *page = vmalloc_to_page(p);
@@ -404,7 +448,9 @@ static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 				*why = "vmalloc range has an unmapped page";
 				return -EINVAL;
 			}
+			n = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
 			phys = page_to_phys(page) + offset_in_page(addr);
+			md_walk_resched(addr + n);
 		} else {
 			*why = "not a linear-map or vmalloc address";
 			return -EINVAL;
@@ -412,7 +458,6 @@ static int md_walk_kernel(struct md_chunker *b, unsigned long addr, u64 len,
 		md_chunk_add(b, phys, n, true);
 		addr += n;
 		len -= n;
-		md_walk_resched(addr);
 	}
 	return 0;
 }
@@ -503,6 +548,8 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	if (n == 1) {
+		/* The first walk found it: no second one. */
+		md->chunks.one = b.first;
 		md->chunks.chunk = &md->chunks.one;
 	} else {
 		md->chunks.chunk = dmacmd_kvcalloc(n, sizeof(*b.chunk));
@@ -510,15 +557,15 @@ static struct dmacmd_md *md_chunks_new(const struct dmacmd_range *ranges,
 			ret = -ENOMEM;
 			goto err_destroy;
 		}
+		b = (struct md_chunker){ .chunk = md->chunks.chunk, .cap = n };
+		ret = md_walk_ranges(&b, ranges, count, kernel, why);
+		if (!ret && (b.overflow || b.count != n)) {
+			*why = "vmalloc mapping changed while being described";
+			ret = -EINVAL;
+		}
+		if (ret)
+			goto err_destroy;
 	}
-	b = (struct md_chunker){ .chunk = md->chunks.chunk, .cap = n };
-	ret = md_walk_ranges(&b, ranges, count, kernel, why);
-	if (!ret && (b.overflow || b.count != n)) {
-		*why = "vmalloc mapping changed while being described";
-		ret = -EINVAL;
-	}
-	if (ret)
-		goto err_destroy;
 	md->chunks.count = n;
 	if (kernel && count == 1)
 		md->kaddr = (void *)(unsigned long)ranges[0].addr;

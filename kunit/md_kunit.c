@@ -324,6 +324,33 @@ static void dmacmd_test_md_kva_kmalloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(md), 0);
 }
 
+/*
+ * A linear-map range of many pages, over 2 MiB boundaries (x86-64's step
+ * of the validity check): one chunk, at virt_to_phys() of its start.
+ */
+static void dmacmd_test_md_kva_linear_run(struct kunit *test)
+{
+	const size_t len = SZ_2M + SZ_1M + 3;
+	unsigned int order = get_order(SZ_4M);
+	u8 *buf = page_address(md_pages(test, order)) + PAGE_SIZE + 5;
+	phys_addr_t first;
+	struct dmacmd_md *md;
+	u64 seglen;
+
+	md_fill(buf, len, 0, 4);
+	md = md_track(test, dmacmd_md_from_kva(buf, len, DMA_BIDIRECTIONAL));
+	KUNIT_EXPECT_EQ(test, dmacmd_md_length(md), len);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(md, 0, &seglen),
+			virt_to_phys(buf));
+	KUNIT_EXPECT_EQ(test, seglen, len);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_phys_segment(md, SZ_2M, &seglen),
+			virt_to_phys(buf + SZ_2M));
+	KUNIT_EXPECT_EQ(test, seglen, len - SZ_2M);
+	KUNIT_EXPECT_EQ(test, md_walk_check(test, md, &first), 1);
+	KUNIT_EXPECT_EQ(test, first, virt_to_phys(buf));
+	md_expect_bytes(test, md, buf, len);
+}
+
 static void dmacmd_test_md_kva_vmalloc(struct kunit *test)
 {
 	const size_t len = 5 * PAGE_SIZE - 20;
@@ -375,6 +402,13 @@ static void dmacmd_test_md_kva_bad_address(struct kunit *test)
 					       DMA_TO_DEVICE), -EINVAL);
 	/* Runs into the unmapped guard page after the vmalloc area. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(v + PAGE_SIZE, 2 * PAGE_SIZE,
+					       DMA_TO_DEVICE), -EINVAL);
+	/*
+	 * From the last page of the linear map on past its end: refused,
+	 * though the first page is valid (the check goes on along the run).
+	 */
+	MD_EXPECT_ERR(test, dmacmd_md_from_kva((u8 *)high_memory - PAGE_SIZE,
+					       PAGE_SIZE + SZ_4M,
 					       DMA_TO_DEVICE), -EINVAL);
 	/* Length 0 is an empty descriptor: dmacmd_test_md_zero_length. */
 	MD_EXPECT_ERR(test, dmacmd_md_from_kva(buf, SIZE_MAX, DMA_TO_DEVICE),
@@ -2748,6 +2782,7 @@ static void dmacmd_test_md_fault_prepare_alloc(struct kunit *test)
 
 static struct kunit_case dmacmd_md_cases[] = {
 	KUNIT_CASE(dmacmd_test_md_kva_kmalloc),
+	KUNIT_CASE(dmacmd_test_md_kva_linear_run),
 	KUNIT_CASE(dmacmd_test_md_kva_vmalloc),
 	KUNIT_CASE(dmacmd_test_md_kva_bad_address),
 	KUNIT_CASE(dmacmd_test_md_pages_array),
