@@ -35,4 +35,11 @@ done
 for f in "$@"; do
 	cp "$f" "$root/"
 done
-(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"
+# The same inputs give the same bytes: files in one order, one time stamp,
+# no inode numbers, owned by root.  make bench's icount boots then run the
+# same instructions from one build to the next (unpacking an archive that
+# differs only in its time stamps costs other instructions), and a change
+# to the archive is a change to its contents.
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet --reproducible -R 0:0) | gzip -1 -n > "$out"
