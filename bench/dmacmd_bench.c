@@ -656,6 +656,46 @@ static int cmd_cycle_sect(struct bench_case *c)
 	return ret ?: ret2;
 }
 
+/* ---- interrupts ---------------------------------------------------------- */
+
+/*
+ * Interrupts taken on each CPU, counted at irq_enter_rcu() (every hardirq,
+ * x86 system vectors and arm64 alike): an icount sample in which this CPU
+ * took one is left out.  What an interrupt costs depends on the state of
+ * the whole guest (timers, RCU, other CPUs' requests), which is not the
+ * same in every boot, so a sample that holds one is not reproducible.
+ */
+static DEFINE_PER_CPU(unsigned long, bench_irqs);
+static struct kprobe irq_kp = { .symbol_name = "irq_enter_rcu" };
+static bool irq_kp_on;
+
+static int irq_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	this_cpu_inc(bench_irqs);
+	return 0;
+}
+
+/* Interrupts this CPU took so far; the caller stays on its CPU. */
+static inline unsigned long bench_irq_count(void)
+{
+	return irq_kp_on ? this_cpu_read(bench_irqs) : 0;
+}
+
+static void irq_probe_register(void)
+{
+	irq_kp.pre_handler = irq_pre;
+	irq_kp_on = icount && !register_kprobe(&irq_kp);
+	if (icount && !irq_kp_on)
+		pr_warn("dmacmd_bench: no kprobe on irq_enter_rcu: icount samples with interrupts are kept\n");
+}
+
+static void irq_probe_unregister(void)
+{
+	if (irq_kp_on)
+		unregister_kprobe(&irq_kp);
+	irq_kp_on = false;
+}
+
 /* ---- timing ------------------------------------------------------------ */
 
 /*
@@ -695,24 +735,38 @@ static u64 typical16(u64 *s, unsigned int n)
 	return s[i] * 16;
 }
 
-/* k times the typical operation's cost, the clock reads taken off. */
+/*
+ * k times the typical operation's cost, the clock reads taken off.  The
+ * samples in which this CPU took an interrupt are left out, unless every
+ * one did (an operation longer than the gaps between them).
+ */
 static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *ns)
 {
-	unsigned int i, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	unsigned int i, n = min_t(unsigned int, k, BENCH_SAMPLES), clean = 0;
+	unsigned int all = 0;
+	unsigned long irqs;
 	u64 t0, t1, op;
 	int ret;
 
 	for (i = 0; i < k; i++) {
+		irqs = bench_irq_count();
 		t0 = bench_now();
 		ret = fn(c);
 		t1 = bench_now();
 		if (ret)
 			return ret;
-		if (i < n)
-			bench_samples[i] = t1 - t0;
+		if (all < n)
+			bench_samples[BENCH_SAMPLES + all++] = t1 - t0;
+		if (clean < n && bench_irq_count() == irqs)
+			bench_samples[clean++] = t1 - t0;
 	}
-	op = typical16(bench_samples, n);
+	if (!clean) {
+		memcpy(bench_samples, bench_samples + BENCH_SAMPLES,
+		       all * sizeof(*bench_samples));
+		clean = all;
+	}
+	op = typical16(bench_samples, clean);
 	op = op > bench_clk16 ? op - bench_clk16 : 0;
 	*ns = DIV_ROUND_CLOSEST_ULL(op, 16) * k;
 	cond_resched();
@@ -721,14 +775,18 @@ static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
 
 static void clock_cost(void)
 {
-	unsigned int i;
-	u64 t0;
+	unsigned int i, n = 0;
+	unsigned long irqs;
+	u64 t0, t1;
 
 	for (i = 0; i < BENCH_SAMPLES; i++) {
+		irqs = bench_irq_count();
 		t0 = bench_now();
-		bench_samples[i] = bench_now() - t0;
+		t1 = bench_now();
+		if (bench_irq_count() == irqs)
+			bench_samples[n++] = t1 - t0;
 	}
-	bench_clk16 = typical16(bench_samples, BENCH_SAMPLES);
+	bench_clk16 = typical16(bench_samples, n);
 }
 
 static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
@@ -1270,7 +1328,8 @@ static void alloc_bounce_case(struct bench_mem *m, unsigned int npages)
 static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *out)
 {
-	unsigned int i, j, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	unsigned int i, j, m, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	unsigned long irqs;
 	u64 ns;
 	int ret;
 
@@ -1280,17 +1339,22 @@ static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		memcpy(out, c->sect, sizeof(c->sect));
 		return ret;
 	}
-	for (i = 0; i < k; i++) {
+	/* As time_ops(): the cycles without an interrupt, if there are any. */
+	for (i = 0, m = 0; i < k; i++) {
+		irqs = bench_irq_count();
 		memset(c->sect, 0, sizeof(c->sect));
 		ret = fn(c);
 		if (ret)
 			return ret;
-		for (j = 0; j < 3 && i < n; j++)
-			bench_samples[j * BENCH_SAMPLES + i] = c->sect[j];
+		if (m < n && (bench_irq_count() == irqs || (!m && i == k - 1))) {
+			for (j = 0; j < 3; j++)
+				bench_samples[j * BENCH_SAMPLES + m] = c->sect[j];
+			m++;
+		}
 	}
 	for (j = 0; j < 3; j++)
 		out[j] = DIV_ROUND_CLOSEST_ULL(typical16(bench_samples +
-							 j * BENCH_SAMPLES, n),
+							 j * BENCH_SAMPLES, m),
 					       16) * k;
 	cond_resched();
 	return 0;
@@ -2532,6 +2596,7 @@ static int bench_run(void)
 		bench_error("memory", "-", 0, ret);
 		goto out_dev;
 	}
+	irq_probe_register();
 	if (icount)
 		clock_cost();
 	nfrag = max3(scale_max, resume_max, (unsigned int)BENCH_FRAG_MIN);
@@ -2594,6 +2659,7 @@ static int bench_run(void)
 
 	probes_unregister();
 out_mem:
+	irq_probe_unregister();
 	mem_free(&frag);
 	mem_free(&contig);
 	kvfree(bench_segs);
