@@ -1124,6 +1124,12 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 
 	if (dmacmd_map_is_copy(live))
 		return 0;
+	/* Room to mark the slice home below, before anything changes. */
+	if (live->state == DMACMD_MAPPED_KEPT && live->dir != DMA_TO_DEVICE) {
+		ret = dmacmd_md_dma_home_reserve(cmd->md, live->kept);
+		if (ret)
+			return ret;
+	}
 	/* What the device wrote so far must reach memory, then the copy. */
 	if (dmacmd_need_sync(cmd, live)) {
 		dmacmd_map_sync(cmd, live, true);

@@ -72,7 +72,8 @@ struct dmacmd_md_iter {
  *	mapping's own copy
  * @users: commands using it now (under the descriptor's mutex)
  * @home: one bit per DMA segment: its data came home for good, the unmap
- *	must not copy the segment back (dmacmd_md_dma_home())
+ *	must not copy the segment back (dmacmd_md_dma_home()); NULL until
+ *	dmacmd_md_dma_home_reserve()
  * @any_home: some bit of @home is set
  *
  * See dmacmd_md_dma.c.  Lives from a command's dmacmd_md_dma_adopt() to
@@ -94,6 +95,7 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 			enum dma_data_direction dir, const struct sg_table *sgt,
 			struct dmacmd_md_dma **out);
 void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d);
+int dmacmd_md_dma_home_reserve(struct dmacmd_md *md, struct dmacmd_md_dma *d);
 void dmacmd_md_dma_home(struct dmacmd_md *md, struct dmacmd_md_dma *d,
 			u64 offset, u64 len, bool home);
 bool dmacmd_md_dma_begin(struct dmacmd_md *md, bool count);

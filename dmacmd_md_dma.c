@@ -99,12 +99,6 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 		kfree(d);
 		return -ENOMEM;
 	}
-	d->home = bitmap_zalloc(sgt->nents, GFP_KERNEL);
-	if (!d->home) {
-		kvfree(d->sgt.sgl);
-		kfree(d);
-		return -ENOMEM;
-	}
 	memcpy(d->sgt.sgl, sgt->sgl, sgt->orig_nents * sizeof(*d->sgt.sgl));
 	d->sgt.orig_nents = sgt->orig_nents;
 	d->sgt.nents = sgt->nents;
@@ -124,7 +118,6 @@ int dmacmd_md_dma_adopt(struct dmacmd_md *md, struct device *dev,
 	}
 	mutex_unlock(&md->lock);
 	if (ret) {
-		bitmap_free(d->home);
 		kvfree(d->sgt.sgl);
 		kfree(d);
 		return ret;
@@ -153,6 +146,35 @@ void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d)
 }
 
 /**
+ * dmacmd_md_dma_home_reserve() - make room to mark parts of a kept mapping
+ * @md: the descriptor
+ * @d: its mapping, in use by the caller
+ *
+ * The marks of dmacmd_md_dma_home() take a bitmap, which only a mapping
+ * that a command moves into a copy buffer needs: it is allocated here,
+ * before the caller changes anything, rather than for every mapping.
+ *
+ * Context: Process context; may sleep; takes @md's mutex.
+ * Return: 0, or -ENOMEM.
+ */
+int dmacmd_md_dma_home_reserve(struct dmacmd_md *md, struct dmacmd_md_dma *d)
+{
+	unsigned long *home;
+
+	if (READ_ONCE(d->home))
+		return 0;
+	home = dmacmd_kvcalloc(BITS_TO_LONGS(d->sgt.nents), sizeof(*home));
+	if (!home)
+		return -ENOMEM;
+	mutex_lock_nested(&md->lock, md->depth - 1);
+	if (!d->home)
+		swap(d->home, home);
+	mutex_unlock(&md->lock);
+	kvfree(home);
+	return 0;
+}
+
+/**
  * dmacmd_md_dma_home() - whose the data of a part of a kept mapping is
  * @md: the descriptor
  * @d: its mapping, in use by the caller
@@ -160,7 +182,8 @@ void dmacmd_md_dma_put(struct dmacmd_md *md, struct dmacmd_md_dma *d)
  * @len: bytes
  * @home: the part's data came home for good, and reaches memory from now
  *	on by another way (a command's copy buffer): the last complete must
- *	not copy it back; false: the part is the device's again
+ *	not copy it back (dmacmd_md_dma_home_reserve() first); false: the
+ *	part is the device's again
  *
  * Marks every DMA segment of @d that the part touches.
  *
@@ -177,6 +200,8 @@ void dmacmd_md_dma_home(struct dmacmd_md *md, struct dmacmd_md_dma *d,
 	if (!home && !READ_ONCE(d->any_home))
 		return;
 	mutex_lock_nested(&md->lock, md->depth - 1);
+	if (!d->home)
+		goto out;
 	for_each_sgtable_dma_sg(&d->sgt, sg, i) {
 		if (pos >= end)
 			break;
@@ -189,6 +214,7 @@ void dmacmd_md_dma_home(struct dmacmd_md *md, struct dmacmd_md_dma *d,
 		pos += sg_dma_len(sg);
 	}
 	WRITE_ONCE(d->any_home, !bitmap_empty(d->home, d->sgt.nents));
+out:
 	mutex_unlock(&md->lock);
 }
 
@@ -238,7 +264,7 @@ void md_dma_unmap_all(struct dmacmd_md *md)
 		list_del(&d->node);
 		md_dma_unmap(d);
 		put_device(d->dev);
-		bitmap_free(d->home);
+		kvfree(d->home);
 		kvfree(d->sgt.sgl);
 		kfree(d);
 	}

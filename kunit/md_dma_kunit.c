@@ -19,6 +19,7 @@
 #include <linux/string.h>
 #include <linux/dmacmd.h>
 
+#include "../dmacmd_debug.h"
 #include "util.h"
 
 #define KEPT_LEN	(4 * PAGE_SIZE)
@@ -347,6 +348,45 @@ static void dmacmd_test_kept_force_double_buffer(struct kunit *test)
 			    "what the device wrote through the kept mapping did not arrive");
 }
 
+static void kept_fault_off(void *unused)
+{
+	dmacmd_fault_disarm(NULL);
+}
+
+/*
+ * kForceDoubleBuffer over a kept mapping when the first allocation of the
+ * move fails: -ENOMEM, and the command stays on its slice as it was, so
+ * that what the device writes there arrives at the descriptor's last
+ * complete.  Nothing leaks (kmemleak, the harness's object counts).
+ */
+static void dmacmd_test_kept_force_double_buffer_nomem(struct kunit *test)
+{
+	struct dmacmd_kt_segs s = {};
+	struct kept_env e;
+	struct dmacmd *cmd;
+	u64 bad;
+
+	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 15, &s);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kept_fault_off,
+							NULL), 0);
+	dmacmd_fault_arm(BIT(DMACMD_FAULT_ALLOC), 1);
+	KUNIT_EXPECT_EQ(test,
+			dmacmd_synchronize(cmd, DMACMD_FORCE_DOUBLE_BUFFER),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, dmacmd_fault_disarm(NULL), 1);
+	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 15,
+						 false, &bad), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 16,
+						 true, &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
+	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 16, 0),
+			    U64_MAX,
+			    "what the device wrote through the kept mapping did not arrive");
+}
+
 /* Live objects and pinned pages come back to where they were. */
 static void dmacmd_test_kept_releases_everything(struct kunit *test)
 {
@@ -379,6 +419,7 @@ static struct kunit_case dmacmd_kept_cases[] = {
 	KUNIT_CASE(dmacmd_test_kept_not_for_own_mappings),
 	KUNIT_CASE(dmacmd_test_kept_synchronizes_per_command),
 	KUNIT_CASE(dmacmd_test_kept_force_double_buffer),
+	KUNIT_CASE(dmacmd_test_kept_force_double_buffer_nomem),
 	KUNIT_CASE(dmacmd_test_kept_releases_everything),
 	{}
 };
