@@ -374,9 +374,10 @@ static void md_chunk_add(struct md_chunker *b, phys_addr_t phys, u64 len,
 }
 
 /*
- * The walks below go page by page, and a range may span many gigabytes
- * (a physical range, a huge vmalloc area): yield now and then, every
- * 4 MiB of address, so that describing one is no soft lockup.
+ * The walks below go page by page (a linear-map run by DMACMD_LM_STEP),
+ * and a range may span many gigabytes (a physical range, a huge vmalloc
+ * area): yield now and then, every 4 MiB of address, so that describing
+ * one is no soft lockup.
  */
 static inline void md_walk_resched(u64 addr)
 {
