@@ -836,9 +836,10 @@ def env_section(boots, kernel, arch):
                 'with QEMU; expect a wide range across boots and a low parallel '
                 'ceiling.' % ', '.join(busy)]
     out += ['', 'Intervals: an icount figure is the instruction count of the '
-            'typical operation: every operation is timed on its own, the smallest '
-            'sample within 2 instructions of their median is taken (which leaves '
-            'out the operations a timer interrupt landed in), the cost of the '
+            'typical operation: every operation is timed on its own on the CPU\'s '
+            'counter, the samples in which the CPU took an interrupt are left out '
+            '(unless all took one), the smallest sample within 2 instructions of '
+            'the median of the rest is taken, the cost of the '
             'clock read is taken off, and the fewest over the repetitions is '
             'reported; a ratio\'s interval is the range of its per-repetition '
             'ratios.  A wall-clock figure is judged '
