@@ -12,6 +12,11 @@
 # (its clock reads aside), to the instruction.
 #
 #   CONFIGS="direct"     configurations (direct, swiotlb, iommu)
+#   CASE=cycle|io        what is traced: the cycle above (default), or the
+#                        descriptor per I/O test's first case (tests=512:
+#                        a new descriptor of one page from a page array,
+#                        set, cycled, released, against
+#                        sg_alloc_table_from_pages + map + unmap + free)
 #   SKIP=20              calls to let pass before the traced one (the first
 #                        builds the kept list)
 #   BUILD=<dir>          build directory (default ./build/bench-profile)
@@ -22,6 +27,14 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 
 CONFIGS=${CONFIGS:-direct}
+CASE=${CASE:-cycle}
+case $CASE in
+cycle)	tests=1 cmd_fn=cmd_cycle base_fn=base_cycle
+	title="4 KiB contiguous, prepare + gen64 + complete against dma_map_page + dma_unmap_page" ;;
+io)	tests=512 cmd_fn=io_cmd base_fn=io_base
+	title="a new descriptor of one 4 KiB page per I/O (from_pages + set_memory + prepare + gen64 + complete + clear_memory + put) against sg_alloc_table_from_pages + dma_map_sgtable + unmap + sg_free_table" ;;
+*)	die "CASE=$CASE: cycle or io" ;;
+esac
 SKIP=${SKIP:-20}
 BUILD=$(realpath -m "${BUILD:-$top/build/bench-profile}")
 OUT=$(realpath -m "${OUT:-$BUILD/profile.md}")
@@ -62,7 +75,7 @@ trace() {
 		die "unknown configuration '$cfg' (direct, swiotlb, iommu)"
 	unset DMACMD_ICOUNT
 	"${QEMU[@]}" -gdb "tcp:127.0.0.1:$port" \
-		-append "console=ttyS0 panic=-1 loglevel=4 $QEMU_APPEND norandmaps dmacmd_profile=1 dmacmd_bench.tests=1 dmacmd_bench.icount=1" \
+		-append "console=ttyS0 panic=-1 loglevel=4 $QEMU_APPEND norandmaps dmacmd_profile=1 dmacmd_bench.tests=$tests dmacmd_bench.icount=1" \
 		</dev/null >"$con" 2>&1 &
 	qpid=$!
 	for i in $(seq 1 600); do
@@ -91,18 +104,18 @@ trace() {
 	echo "# Where the instructions of one cycle go"
 	echo
 	echo "Written by \`make bench-profile\` on $(date -u '+%Y-%m-%d %H:%M') from $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?'):"
-	echo "one call of each side of the benchmark's 4 KiB contiguous cycle, single-stepped"
+	echo "one call of each side of the benchmark's $title, single-stepped"
 	echo "after $SKIP warm-up calls (QEMU's gdb stub; interrupts off while stepping)."
 	echo
 } >>"$OUT"
 for cfg in $CONFIGS; do
-	trace "$cfg" cmd_cycle "$BUILD/$cfg-cmd.trace"
-	trace "$cfg" base_cycle "$BUILD/$cfg-base.trace"
-	python3 "$top/bench/profile.py" --console "$logs/$cfg-cmd_cycle.console" \
+	trace "$cfg" "$cmd_fn" "$BUILD/$cfg-cmd.trace"
+	trace "$cfg" "$base_fn" "$BUILD/$cfg-base.trace"
+	python3 "$top/bench/profile.py" --console "$logs/$cfg-$cmd_fn.console" \
 		--system-map "$kdir/System.map" --ko "$kb/dmacmd.ko" \
-		--config "$cfg" --title "4 KiB contiguous, prepare + gen64 + complete against dma_map_page + dma_unmap_page" \
-		"dmacmd (cmd_cycle)=$BUILD/$cfg-cmd.trace" \
-		"baseline (base_cycle)=$BUILD/$cfg-base.trace" >>"$OUT" ||
+		--config "$cfg" --title "$title" \
+		"dmacmd ($cmd_fn)=$BUILD/$cfg-cmd.trace" \
+		"baseline ($base_fn)=$BUILD/$cfg-base.trace" >>"$OUT" ||
 		die "report failed"
 done
 step "written to $OUT"
