@@ -92,6 +92,25 @@ static struct dmacmd *kept_start(struct kunit *test, struct kept_env *e,
 }
 
 /*
+ * The device finds @seen in @e's memory through @s and writes @seed
+ * there; the command's complete brings @seed home.
+ */
+static void kept_dev_round(struct kunit *test, struct kept_env *e,
+			   struct dmacmd *cmd, struct dmacmd_kt_segs *s,
+			   u32 seen, u32 seed)
+{
+	u64 bad;
+
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e->dev, s, 0, KEPT_LEN, seen,
+						 false, &bad), 0);
+	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e->dev, s, 0, KEPT_LEN, seed,
+						 true, &bad), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(e->buf, KEPT_LEN, seed, 0),
+			U64_MAX);
+}
+
+/*
  * IOUSBFamily's throw-away command: prepare the descriptor, take the
  * address from a command, complete and release the command.  The device
  * still reads the memory there and what it writes arrives at the
@@ -277,22 +296,17 @@ static void dmacmd_test_kept_synchronizes_per_command(struct kunit *test)
 	struct dmacmd_kt_segs s = {};
 	struct kept_env e;
 	struct dmacmd *cmd;
-	u64 bad;
 
 	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 9, &s);
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 
-	/* The CPU writes, a command's prepare hands it to the device. */
+	/*
+	 * The CPU writes, a command's prepare hands it to the device; the
+	 * device writes, the command's complete brings it home.
+	 */
 	dmacmd_kt_fill(e.buf, KEPT_LEN, 10, 0);
 	kept_prepare(test, &e, cmd, 0, KEPT_LEN, &s);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 10,
-						 false, &bad), 0);
-	/* The device writes, the command's complete brings it home. */
-	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 11,
-						 true, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 11, 0),
-			U64_MAX);
+	kept_dev_round(test, &e, cmd, &s, 10, 11);
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 }
@@ -318,13 +332,7 @@ static void dmacmd_test_kept_force_double_buffer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), (u64)KEPT_LEN);
 	dmacmd_kt_gen_all(test, cmd, &copy, 16);
 	KUNIT_ASSERT_EQ(test, copy.len, (u64)KEPT_LEN);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &copy, 0, KEPT_LEN, 12,
-						 false, &bad), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &copy, 0, KEPT_LEN, 13,
-						 true, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 13, 0),
-			U64_MAX);
+	kept_dev_round(test, &e, cmd, &copy, 12, 13);
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 13, 0),
@@ -364,7 +372,6 @@ static void dmacmd_test_kept_force_double_buffer_nomem(struct kunit *test)
 	struct dmacmd_kt_segs s = {};
 	struct kept_env e;
 	struct dmacmd *cmd;
-	u64 bad;
 
 	cmd = kept_start(test, &e, DMA_BIDIRECTIONAL, 15, &s);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kept_fault_off,
@@ -375,11 +382,7 @@ static void dmacmd_test_kept_force_double_buffer_nomem(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, dmacmd_fault_disarm(NULL), 1);
 	KUNIT_EXPECT_EQ(test, dmacmd_bounced_bytes(cmd), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 15,
-						 false, &bad), 0);
-	KUNIT_ASSERT_EQ(test, dmacmd_kt_dev_segs(e.dev, &s, 0, KEPT_LEN, 16,
-						 true, &bad), 0);
-	KUNIT_EXPECT_EQ(test, dmacmd_complete(cmd, DMACMD_COMPLETE_DEFAULT), 0);
+	kept_dev_round(test, &e, cmd, &s, 15, 16);
 	KUNIT_EXPECT_EQ(test, dmacmd_clear_memory(cmd, DMACMD_AUTO), 0);
 	KUNIT_EXPECT_EQ(test, dmacmd_md_complete(e.md), 0);
 	KUNIT_EXPECT_EQ_MSG(test, dmacmd_kt_mismatch(e.buf, KEPT_LEN, 16, 0),
