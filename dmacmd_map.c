@@ -1119,13 +1119,16 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 {
 	struct dmacmd_mapping *live = dmacmd_cur_map(cmd);
 	struct dmacmd_mapping *spare = &cmd->map[!cmd->cur];
-	bool synced = false;
+	bool synced = false, mark_home;
 	int ret;
 
 	if (dmacmd_map_is_copy(live))
 		return 0;
-	/* Room to mark the slice home below, before anything changes. */
-	if (live->state == DMACMD_MAPPED_KEPT && live->dir != DMA_TO_DEVICE) {
+	/* A slice of a kept mapping the device may write: marked home below. */
+	mark_home = live->state == DMACMD_MAPPED_KEPT &&
+		    live->dir != DMA_TO_DEVICE;
+	/* Room to mark it, before anything changes. */
+	if (mark_home) {
 		ret = dmacmd_md_dma_home_reserve(cmd->md, live->kept);
 		if (ret)
 			return ret;
@@ -1149,7 +1152,7 @@ static int dmacmd_force_copy(struct dmacmd *cmd)
 	 * synced above, which its unmap at the descriptor's last complete
 	 * must not copy back over that (a stale swiotlb slot).
 	 */
-	if (live->state == DMACMD_MAPPED_KEPT && live->dir != DMA_TO_DEVICE)
+	if (mark_home)
 		dmacmd_md_dma_home(cmd->md, live->kept, cmd->prep_off,
 				   cmd->prep_len, true);
 	dmacmd_map_let_go(cmd, live, DMA_ATTR_SKIP_CPU_SYNC);

@@ -407,7 +407,7 @@ static inline void md_walk_resched(u64 addr)
 static u64 md_linear_run(unsigned long addr, u64 len)
 {
 	unsigned long next = ALIGN_DOWN(addr, DMACMD_LM_STEP);
-	u64 run = 0;
+	u64 run;
 
 	do {
 		next += DMACMD_LM_STEP;
