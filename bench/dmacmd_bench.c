@@ -736,18 +736,49 @@ static u64 typical16(u64 *s, unsigned int n)
 }
 
 /*
- * k times the typical operation's cost, the clock reads taken off.  The
- * samples in which this CPU took an interrupt are left out, unless every
- * one did (an operation longer than the gaps between them).
+ * The samples of one run, in @n slots of the sample arrays: the first @n
+ * of those in which this CPU took no interrupt fill them from the start
+ * (@clean), others from the end (@dirty) while there is room, each giving
+ * its slot up to a clean one when there is none.  The typical sample is
+ * taken among the clean ones, or among the others when every one took an
+ * interrupt (an operation longer than the gaps between them).
  */
+struct bench_pick {
+	unsigned int n, clean, dirty;
+};
+
+/* The slot of a sample taken with @irqs interrupts before it, or -1. */
+static int pick_slot(struct bench_pick *p, unsigned long irqs)
+{
+	if (bench_irq_count() == irqs) {
+		if (p->clean == p->n)
+			return -1;
+		if (p->clean + p->dirty == p->n)
+			p->dirty--;
+		return p->clean++;
+	}
+	if (p->clean + p->dirty == p->n)
+		return -1;
+	return p->n - ++p->dirty;
+}
+
+/* typical16() of the samples @p picked out of @s. */
+static u64 pick_typical16(const struct bench_pick *p, u64 *s)
+{
+	if (p->clean)
+		return typical16(s, p->clean);
+	return typical16(s + p->n - p->dirty, p->dirty);
+}
+
+/* k times the typical operation's cost, the clock reads taken off. */
 static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *ns)
 {
-	unsigned int i, n = min_t(unsigned int, k, BENCH_SAMPLES), clean = 0;
-	unsigned int all = 0;
+	struct bench_pick p = { .n = min_t(unsigned int, k, BENCH_SAMPLES) };
 	unsigned long irqs;
+	unsigned int i;
 	u64 t0, t1, op;
-	int ret;
+	int ret, slot;
 
 	for (i = 0; i < k; i++) {
 		irqs = bench_irq_count();
@@ -756,17 +787,11 @@ static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
 		t1 = bench_now();
 		if (ret)
 			return ret;
-		if (all < n)
-			bench_samples[BENCH_SAMPLES + all++] = t1 - t0;
-		if (clean < n && bench_irq_count() == irqs)
-			bench_samples[clean++] = t1 - t0;
+		slot = pick_slot(&p, irqs);
+		if (slot >= 0)
+			bench_samples[slot] = t1 - t0;
 	}
-	if (!clean) {
-		memcpy(bench_samples, bench_samples + BENCH_SAMPLES,
-		       all * sizeof(*bench_samples));
-		clean = all;
-	}
-	op = typical16(bench_samples, clean);
+	op = pick_typical16(&p, bench_samples);
 	op = op > bench_clk16 ? op - bench_clk16 : 0;
 	*ns = DIV_ROUND_CLOSEST_ULL(op, 16) * k;
 	cond_resched();
@@ -775,18 +800,21 @@ static int time_ops(bench_fn fn, struct bench_case *c, unsigned int k,
 
 static void clock_cost(void)
 {
-	unsigned int i, n = 0;
+	struct bench_pick p = { .n = BENCH_SAMPLES };
 	unsigned long irqs;
+	unsigned int i;
 	u64 t0, t1;
+	int slot;
 
 	for (i = 0; i < BENCH_SAMPLES; i++) {
 		irqs = bench_irq_count();
 		t0 = bench_now();
 		t1 = bench_now();
-		if (bench_irq_count() == irqs)
-			bench_samples[n++] = t1 - t0;
+		slot = pick_slot(&p, irqs);
+		if (slot >= 0)
+			bench_samples[slot] = t1 - t0;
 	}
-	bench_clk16 = typical16(bench_samples, n);
+	bench_clk16 = pick_typical16(&p, bench_samples);
 }
 
 static int time_run(bench_fn fn, struct bench_case *c, unsigned int k,
@@ -1328,10 +1356,11 @@ static void alloc_bounce_case(struct bench_mem *m, unsigned int npages)
 static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		    u64 *out)
 {
-	unsigned int i, j, m, n = min_t(unsigned int, k, BENCH_SAMPLES);
+	struct bench_pick p = { .n = min_t(unsigned int, k, BENCH_SAMPLES) };
 	unsigned long irqs;
+	unsigned int i, j;
+	int ret, slot;
 	u64 ns;
-	int ret;
 
 	memset(c->sect, 0, sizeof(c->sect));
 	if (!icount) {
@@ -1340,21 +1369,19 @@ static int sect_run(bench_fn fn, struct bench_case *c, unsigned int k,
 		return ret;
 	}
 	/* As time_ops(): the cycles without an interrupt, if there are any. */
-	for (i = 0, m = 0; i < k; i++) {
+	for (i = 0; i < k; i++) {
 		irqs = bench_irq_count();
 		memset(c->sect, 0, sizeof(c->sect));
 		ret = fn(c);
 		if (ret)
 			return ret;
-		if (m < n && (bench_irq_count() == irqs || (!m && i == k - 1))) {
-			for (j = 0; j < 3; j++)
-				bench_samples[j * BENCH_SAMPLES + m] = c->sect[j];
-			m++;
-		}
+		slot = pick_slot(&p, irqs);
+		for (j = 0; j < 3 && slot >= 0; j++)
+			bench_samples[j * BENCH_SAMPLES + slot] = c->sect[j];
 	}
 	for (j = 0; j < 3; j++)
-		out[j] = DIV_ROUND_CLOSEST_ULL(typical16(bench_samples +
-							 j * BENCH_SAMPLES, m),
+		out[j] = DIV_ROUND_CLOSEST_ULL(pick_typical16(&p, bench_samples +
+							      j * BENCH_SAMPLES),
 					       16) * k;
 	cond_resched();
 	return 0;
